@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv, type Options as AjvOptions } from 'ajv'
+import addFormats from 'ajv-formats'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
+import { errorHandler, problem, sendProblem } from './problem-details.js'
+import { healthRoutes } from './routes/health.routes.js'
+
+export interface HttpAppDeps {
+  version: string
+  /** A pino logger; omit for a silent app (tests). */
+  logger?: FastifyBaseLogger
+  trustProxy: boolean | number | string[]
+  isTransientFailure: (error: unknown) => boolean
+  checkReadiness: CheckReadiness
+}
+
+const ONE_MIB = 1024 * 1024
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/**
+ * Query strings and path params arrive as text and are coerced to their schema types; bodies are
+ * JSON and must already have the right types. Unknown body fields are rejected, never dropped.
+ */
+function buildValidators() {
+  const shared: AjvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false }
+  const coercing = new Ajv({ ...shared, coerceTypes: 'array' })
+  const exact = new Ajv({ ...shared, coerceTypes: false })
+  for (const ajv of [coercing, exact]) addFormats.default(ajv)
+  return { coercing, exact }
+}
+
+/**
+ * A hop count trusts that many proxies nearest to us (Fastify itself no longer honours numbers);
+ * addresses and CIDRs trust those peers only. Anything else trusts no forwarded header.
+ */
+function trustProxy(setting: HttpAppDeps['trustProxy']) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting
+}
+
+/** Builds the whole HTTP surface without listening, so tests drive it through inject(). */
+export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: ONE_MIB,
+    trustProxy: trustProxy(deps.trustProxy),
+    requestIdHeader: false,
+    genReqId: (raw) => {
+      const incoming = raw.headers['x-request-id']
+      return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID()
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const validators = buildValidators()
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? validators.exact : validators.coercing).compile(schema),
+  )
+  // JSON only: without this, Fastify would also accept text/plain bodies.
+  app.removeContentTypeParser('text/plain')
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure }))
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0] ?? '/')),
+  )
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Aforro retail API',
+        version: deps.version,
+        description: 'Catalog, per-store inventory, atomic orders, search and autocomplete. Errors are RFC 9457 problem details.',
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
+
+  return app
+}

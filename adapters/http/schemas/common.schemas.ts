@@ -1,0 +1,50 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/** Largest id a JSON number carries exactly; Postgres bigint ids stay far below it. */
+const MAX_ID = Number.MAX_SAFE_INTEGER
+
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
+
+export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-21T19:18:00.000Z'] })
+
+export const Money = Type.String({ pattern: '^\\d+\\.\\d{2}$', examples: ['55000.00'] })
+
+export const StoreParams = Type.Object({ store_id: Id }, { additionalProperties: false })
+
+export const PaginationQuery = {
+  page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
+  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+}
+
+export type PaginationQueryValues = { page: number; page_size: number }
+
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    count: Type.Integer({ minimum: 0 }),
+    page: Type.Integer({ minimum: 1 }),
+    page_size: Type.Integer({ minimum: 1 }),
+    total_pages: Type.Integer({ minimum: 0 }),
+    next: Type.Union([Type.String(), Type.Null()]),
+    previous: Type.Union([Type.String(), Type.Null()]),
+    results: Type.Array(item),
+  })
+}
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
+)
+
+export type ProblemBody = Static<typeof ProblemSchema>
+
+/** Documents the problem responses a route can give, for the OpenAPI document. */
+export function problemResponses(...statuses: number[]): Record<number, typeof ProblemSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, ProblemSchema]))
+}

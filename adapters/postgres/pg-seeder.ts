@@ -1,0 +1,136 @@
+import type pg from 'pg'
+import type { FakerSeedSource } from '../seed/faker-seed-source.js'
+import { inTransaction } from './pool.js'
+
+export interface SeedPlan {
+  categories: number
+  products: number
+  stores: number
+  /** Each store carries at least this many products (all of them if the catalog is smaller). */
+  inventoryPerStore: number
+  reset: boolean
+}
+
+export interface SeedCounts {
+  categories: number
+  products: number
+  stores: number
+  inventory: number
+  stockMovements: number
+}
+
+export type SeedProgress = (stage: string, done: number, total: number) => void
+
+export class DatabaseNotEmptyError extends Error {
+  constructor(readonly existing: Record<string, number>) {
+    const summary = Object.entries(existing).map(([table, count]) => `${count} ${table}`).join(', ')
+    super(`The database already holds data (${summary}); rerun with --reset to replace it`)
+    this.name = 'DatabaseNotEmptyError'
+  }
+}
+
+const PRODUCT_CHUNK = 20_000
+const INVENTORY_CHUNK = 50_000
+
+// Every table the seed owns, emptied together: CASCADE also clears rows that point at them.
+const RESET = `TRUNCATE categories, products, stores, inventory, stock_movements, orders, order_items, seed_runs
+               RESTART IDENTITY CASCADE`
+
+const COUNT_EXISTING = `SELECT (SELECT count(*) FROM categories) AS categories, (SELECT count(*) FROM products) AS products,
+                               (SELECT count(*) FROM stores) AS stores, (SELECT count(*) FROM orders) AS orders`
+
+const INSERT_CATEGORIES = `INSERT INTO categories (name) SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS c(name, n)
+                           ORDER BY n RETURNING id`
+
+const INSERT_PRODUCTS = `
+  INSERT INTO products (title, description, price, category_id, created_at)
+  SELECT title, description, price, category_id, created_at
+    FROM unnest($1::text[], $2::text[], $3::numeric[], $4::bigint[], $5::timestamptz[])
+         WITH ORDINALITY AS p(title, description, price, category_id, created_at, n)
+   ORDER BY n
+  RETURNING id`
+
+const INSERT_STORES = `INSERT INTO stores (name, location)
+                       SELECT name, location FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(name, location, n)
+                        ORDER BY n RETURNING id`
+
+const INSERT_INVENTORY = `INSERT INTO inventory (store_id, product_id, quantity)
+                          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[])`
+
+// Seeded stock enters the ledger like any other movement, so the audit holds from the first row.
+const RECORD_SEED_MOVEMENTS = `INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
+                               SELECT store_id, product_id, quantity, 'seed', 'seed' FROM inventory WHERE quantity > 0`
+
+/**
+ * Writes a whole data set in one transaction with set-based inserts (unnest of arrays, never a
+ * row at a time), so a run either leaves a complete data set or nothing.
+ */
+export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerSeedSource, progress: SeedProgress): Promise<SeedCounts> {
+  return inTransaction(pool, async (client) => {
+    if (plan.reset) {
+      await client.query(RESET)
+    } else {
+      const existing = (await client.query<Record<string, number>>(COUNT_EXISTING)).rows[0] ?? {}
+      const nonEmpty = Object.fromEntries(Object.entries(existing).filter(([, count]) => count > 0))
+      if (Object.keys(nonEmpty).length > 0) throw new DatabaseNotEmptyError(nonEmpty)
+    }
+
+    const categoryIds = await returnedIds(client, INSERT_CATEGORIES, [source.categoryNames(plan.categories)])
+
+    const productIds: number[] = []
+    for (let done = 0; done < plan.products; done += PRODUCT_CHUNK) {
+      const rows = source.products(Math.min(PRODUCT_CHUNK, plan.products - done), categoryIds.length)
+      const categories = rows.categoryIndexes.map((index) => categoryIds[index])
+      productIds.push(...(await returnedIds(client, INSERT_PRODUCTS, [rows.titles, rows.descriptions, rows.prices, categories, rows.createdAt])))
+      progress('products', productIds.length, plan.products)
+    }
+
+    const stores = source.stores(plan.stores)
+    const storeIds = await returnedIds(client, INSERT_STORES, [stores.names, stores.locations])
+
+    let inventoryRows = 0
+    let batch: { stores: number[]; products: number[]; quantities: number[] } = { stores: [], products: [], quantities: [] }
+    const flush = async () => {
+      await client.query(INSERT_INVENTORY, [batch.stores, batch.products, batch.quantities])
+      inventoryRows += batch.stores.length
+      batch = { stores: [], products: [], quantities: [] }
+    }
+    for (const [storeNumber, storeId] of storeIds.entries()) {
+      const stock = source.stock(productIds.length, plan.inventoryPerStore)
+      for (const [line, productIndex] of stock.productIndexes.entries()) {
+        batch.stores.push(storeId)
+        batch.products.push(productIds[productIndex] as number)
+        batch.quantities.push(stock.quantities[line] as number)
+      }
+      if (batch.stores.length >= INVENTORY_CHUNK) await flush()
+      progress('inventory', storeNumber + 1, storeIds.length)
+    }
+    if (batch.stores.length > 0) await flush()
+
+    const movements = (await client.query(RECORD_SEED_MOVEMENTS)).rowCount ?? 0
+    const counts: SeedCounts = {
+      categories: categoryIds.length,
+      products: productIds.length,
+      stores: storeIds.length,
+      inventory: inventoryRows,
+      stockMovements: movements,
+    }
+    await client.query('INSERT INTO seed_runs (seed, counts) VALUES ($1, $2)', [source.seed, counts])
+    return counts
+  })
+}
+
+/** Whether the seed CLI has ever written this database (the embedded default seeds only until it has). */
+export async function hasBeenSeeded(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ seeded: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM seed_runs) OR EXISTS (SELECT 1 FROM products) AS seeded',
+  )
+  return rows[0]?.seeded ?? false
+}
+
+// Ids come back in insertion order within one statement (one sequence, one session), so sorting
+// them pairs the n-th id with the n-th row generated.
+async function returnedIds(client: pg.PoolClient, sql: string, params: unknown[]): Promise<number[]> {
+  const { rows } = await client.query<{ id: number }>(sql, params)
+  return rows.map((row) => row.id).sort((a, b) => a - b)
+}

@@ -1,0 +1,51 @@
+import pg from 'pg'
+
+export interface PoolOptions {
+  connectionString: string
+  applicationName: string
+  max?: number
+  /** Upper bound on any statement, so a runaway query cannot hold a connection forever. */
+  statementTimeoutMs?: number
+  /** How long a statement may wait for a row lock before failing, so contention surfaces as a fast 503. */
+  lockTimeoutMs?: number
+}
+
+// bigint ids and counts fit well inside 2^53; numbers are what the API serves.
+const int8AsNumber: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    application_name: options.applicationName,
+    max: options.max ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    lock_timeout: options.lockTimeoutMs ?? 5_000,
+    idle_in_transaction_session_timeout: 60_000,
+    connectionTimeoutMillis: 5_000,
+    types: int8AsNumber,
+  })
+  // An idle client losing its connection must not crash the process; the next checkout reconnects.
+  pool.on('error', () => undefined)
+  return pool
+}
+
+/** Runs `work` inside one transaction on one client, committing on success and rolling back on any error. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}

@@ -1,0 +1,15 @@
+/** A page of a list: `page` counts from 1. */
+export interface PageRequest {
+  page: number
+  pageSize: number
+}
+
+export interface Page<T> {
+  items: T[]
+  /** How many items the whole list has, so clients can show totals and stop paging. */
+  total: number
+}
+
+export function offsetOf({ page, pageSize }: PageRequest): number {
+  return (page - 1) * pageSize
+}

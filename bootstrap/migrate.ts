@@ -1,0 +1,8 @@
+import { openDatabase } from './database.js'
+import { runProgram } from './main.js'
+
+await runProgram('aforro-migrate', async ({ config, logger, lifecycle }) => {
+  await openDatabase(config, logger, lifecycle, 'aforro-migrate')
+  logger.info('schema is up to date')
+  return 0
+})

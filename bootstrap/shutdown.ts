@@ -1,0 +1,51 @@
+import type { Logger } from 'pino'
+
+type Closer = () => Promise<unknown>
+
+/**
+ * Resources in start order; closed in reverse so that nothing is closed while something started
+ * after it may still use it (HTTP before jobs before Redis before the pool before Postgres itself).
+ */
+export class Lifecycle {
+  private readonly closers: { name: string; close: Closer }[] = []
+  private closing: Promise<void> | undefined
+
+  constructor(private readonly logger: Logger) {}
+
+  add(name: string, close: Closer): void {
+    this.closers.push({ name, close })
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.closeInReverse()
+    return this.closing
+  }
+
+  private async closeInReverse(): Promise<void> {
+    for (const { name, close } of [...this.closers].reverse()) {
+      try {
+        await close()
+        this.logger.debug({ resource: name }, 'closed')
+      } catch (error) {
+        this.logger.error({ err: error, resource: name }, 'failed to close')
+      }
+    }
+  }
+
+  /** SIGINT/SIGTERM close everything and exit 0; a second signal, or a close that hangs, exits 1. */
+  exitOnSignals(graceMs = 25_000): void {
+    let received = false
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) process.exit(1)
+      received = true
+      this.logger.info({ signal }, 'shutting down')
+      setTimeout(() => {
+        this.logger.error({ graceMs }, 'shutdown took too long; exiting')
+        process.exit(1)
+      }, graceMs).unref()
+      void this.close().then(() => process.exit(0))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  }
+}

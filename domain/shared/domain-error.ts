@@ -1,0 +1,24 @@
+/**
+ * A rule of the business was broken. `code` is stable: the HTTP edge maps it to a status and
+ * problem type, so renaming a code is a contract change. `details` are facts a client may act on
+ * (for example the ids that do not exist), published as they are named here.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string
+
+  constructor(
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not-found'
+
+  constructor(entity: string, id: number) {
+    super(`${entity} ${id} does not exist`)
+  }
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { PassThrough } from 'node:stream'
+import { after, before, describe, test } from 'node:test'
+import { DatabaseNotEmptyError } from '../../adapters/postgres/pg-seeder.js'
+import { DEFAULT_SEED_PLAN, runSeed } from '../../bootstrap/seed-runner.js'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+
+let db: TestDatabase
+before(async () => {
+  db = await createTestDatabase()
+})
+after(() => db.close())
+
+const SNAPSHOT = `
+  SELECT (SELECT json_agg(json_build_array(id, name) ORDER BY id) FROM categories) AS categories,
+         (SELECT json_agg(json_build_array(id, title, description, price, category_id, created_at) ORDER BY id) FROM products) AS products,
+         (SELECT json_agg(json_build_array(id, name, location) ORDER BY id) FROM stores) AS stores,
+         (SELECT json_agg(json_build_array(store_id, product_id, quantity) ORDER BY store_id, product_id) FROM inventory) AS inventory`
+
+const quiet = () => new PassThrough()
+
+describe('seed', () => {
+  test('the default plan meets the brief and records every unit in the ledger', async () => {
+    const report = await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 7 }, quiet())
+
+    assert.deepEqual(
+      { categories: report.counts.categories, products: report.counts.products, stores: report.counts.stores },
+      { categories: 10, products: 1_000, stores: 20 },
+    )
+    const { rows } = await db.pool.query(`
+      SELECT min(per_store) AS fewest FROM (SELECT count(*) AS per_store FROM inventory GROUP BY store_id) s`)
+    assert.ok(rows[0].fewest >= 300, `every store carries at least 300 products, fewest ${rows[0].fewest}`)
+    const ledger = await db.pool.query(`
+      SELECT count(*) AS mismatches FROM inventory i
+       WHERE i.quantity <> (SELECT coalesce(sum(delta), 0) FROM stock_movements m WHERE m.store_id = i.store_id AND m.product_id = i.product_id)`)
+    assert.equal(ledger.rows[0].mismatches, 0)
+  })
+
+  test('the same seed gives identical rows on every run', async () => {
+    await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 42 }, quiet())
+    const first = (await db.pool.query(SNAPSHOT)).rows[0]
+    await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 42 }, quiet())
+    const second = (await db.pool.query(SNAPSHOT)).rows[0]
+    await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 43 }, quiet())
+    const other = (await db.pool.query(SNAPSHOT)).rows[0]
+
+    assert.deepEqual(second, first)
+    assert.notDeepEqual(other.products, first.products)
+  })
+
+  test('refuses to mix into existing data without reset, and writes nothing', async () => {
+    const before = (await db.pool.query('SELECT count(*) AS n FROM products')).rows[0].n
+
+    await assert.rejects(runSeed(db.pool, { ...DEFAULT_SEED_PLAN, seed: 1 }, quiet()), DatabaseNotEmptyError)
+
+    assert.equal((await db.pool.query('SELECT count(*) AS n FROM products')).rows[0].n, before)
+  })
+
+  test('a catalog smaller than the per-store minimum is carried whole by every store', async () => {
+    const report = await runSeed(db.pool, { categories: 2, products: 50, stores: 3, inventoryPerStore: 300, reset: true, seed: 3 }, quiet())
+
+    assert.equal(report.counts.inventory, 150)
+  })
+})

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { readSourceFiles } from '../support/source-files.js'
+import { findViolations, importsOf } from './dependency-rule.js'
+
+describe('dependency rule', () => {
+  test('the source tree keeps domain ← application ← adapters ← bootstrap', () => {
+    const files = readSourceFiles('domain', 'application', 'adapters', 'bootstrap')
+
+    const violations = findViolations(files)
+
+    assert.ok(files.length > 20, 'the scanner must actually read the tree')
+    assert.deepEqual(violations, [])
+  })
+
+  const cases: { name: string; path: string; text: string; rule: string }[] = [
+    { name: 'domain importing pg', path: 'domain/order/order.ts', text: "import pg from 'pg'", rule: 'domain/ imports only domain/ (and node:crypto)' },
+    { name: 'domain importing application', path: 'domain/order/order.ts', text: "import type { Clock } from '../../application/ports/clock.js'", rule: 'domain/ imports only domain/ (and node:crypto)' },
+    { name: 'application importing fastify', path: 'application/use-cases/x.ts', text: "import Fastify from 'fastify'", rule: 'application/ imports only domain/ and application/' },
+    { name: 'application importing an adapter', path: 'application/use-cases/x.ts', text: "export { createPool } from '../../adapters/postgres/pool.js'", rule: 'application/ imports only domain/ and application/' },
+    { name: 'application importing tsyringe', path: 'application/use-cases/x.ts', text: "import { container } from 'tsyringe'", rule: 'only bootstrap/ may use the container' },
+    { name: 'adapter importing bootstrap', path: 'adapters/http/x.ts', text: "import { loadConfig } from '../../bootstrap/config.js'", rule: 'adapters/ never import bootstrap/' },
+    { name: 'adapter importing reflect-metadata', path: 'adapters/http/x.ts', text: "import 'reflect-metadata'", rule: 'only bootstrap/ may use the container' },
+    { name: 'dynamic import of pg in domain', path: 'domain/x.ts', text: "const pg = await import('pg')", rule: 'domain/ imports only domain/ (and node:crypto)' },
+  ]
+  for (const { name, path, text, rule } of cases) {
+    test(`flags ${name}`, () => {
+      const violations = findViolations([{ path, text }])
+
+      assert.ok(violations.some((v) => v.rule === rule), `expected "${rule}", got ${JSON.stringify(violations)}`)
+    })
+  }
+
+  test('allows what the rule allows', () => {
+    const files = [
+      { path: 'domain/order/order.ts', text: "import { DomainError } from '../shared/domain-error.js'\nimport { randomUUID } from 'node:crypto'" },
+      { path: 'application/use-cases/x.ts', text: "import type { Order } from '../../domain/order/order.js'\nimport type { Clock } from '../ports/clock.js'" },
+      { path: 'adapters/http/x.ts', text: "import Fastify from 'fastify'\nimport { PlaceOrder } from '../../application/use-cases/place-order.js'" },
+      { path: 'bootstrap/container.ts', text: "import 'reflect-metadata'\nimport { container } from 'tsyringe'" },
+    ]
+
+    assert.deepEqual(findViolations(files), [])
+  })
+
+  test('reads multi-line and type-only imports', () => {
+    const text = "import {\n  a,\n  b,\n} from 'fastify'\nimport type { C } from './c.js'\nexport * from '../d.js'"
+
+    assert.deepEqual(importsOf(text), ['fastify', './c.js', '../d.js'])
+  })
+})

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../bootstrap/config.js'
+
+describe('configuration', () => {
+  test('defaults to the embedded database, in-process worker and documented values', () => {
+    const config = loadConfig({})
+
+    assert.equal(config.databaseUrl, undefined)
+    assert.equal(config.runWorker, true)
+    assert.equal(config.port, 3000)
+    assert.equal(config.host, '127.0.0.1')
+    assert.equal(config.rateLimitSuggest, 20)
+    assert.equal(config.cacheTtlSeconds, 300)
+    assert.equal(config.trustProxy, false)
+    assert.equal(config.logLevel, 'info')
+  })
+
+  test('an external database turns the in-process worker off unless asked for', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).runWorker, false)
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@h/db', RUN_WORKER: '1' }).runWorker, true)
+  })
+
+  test('reads TRUST_PROXY as a flag, a hop count or a list of addresses', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  })
+
+  const invalid: [string, string][] = [
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x@y/z'],
+    ['REDIS_URL', 'not a url'],
+    ['RUN_WORKER', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['RATE_LIMIT_SUGGEST', '0'],
+    ['CACHE_TTL_SECONDS', '-5'],
+    ['TRUST_PROXY', '10.0.0.0/99'],
+    ['DAILY_SUMMARY_CRON', 'every day'],
+  ]
+  for (const [variable, value] of invalid) {
+    test(`rejects ${variable}=${value} with one line naming the variable`, () => {
+      assert.throws(
+        () => loadConfig({ [variable]: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(variable) && !error.message.includes('\n'),
+      )
+    })
+  }
+
+  test('reads exactly the variables it declares', () => {
+    const read = new Set<string>()
+    const recording = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        read.add(String(name))
+        return undefined
+      },
+    })
+
+    loadConfig(recording)
+
+    assert.deepEqual([...read].sort(), [...CONFIG_VARIABLES].sort())
+  })
+})

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { createPool } from '../../adapters/postgres/pool.js'
+import { buildTestApp } from '../support/http-app.js'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+
+let db: TestDatabase
+let app: FastifyInstance
+
+before(async () => {
+  db = await createTestDatabase()
+  app = await buildTestApp(db.pool)
+})
+after(async () => {
+  await app.close()
+  await db.close()
+})
+
+function assertProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, slug: string) {
+  assert.equal(response.statusCode, status)
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
+  const body = response.json()
+  assert.equal(body.status, status)
+  assert.equal(body.type, `https://aforro.dev/problems/${slug}`)
+  assert.equal(typeof body.title, 'string')
+  assert.equal(typeof body.detail, 'string')
+  return body
+}
+
+describe('health', () => {
+  test('GET / names the service and its version', async () => {
+    const response = await app.inject({ method: 'GET', url: '/' })
+
+    assert.equal(response.statusCode, 200)
+    assert.deepEqual(response.json(), { status: 'ok', service: 'aforro-api', version: '0.1.0' })
+  })
+
+  test('liveness and readiness answer, with and without a trailing slash', async () => {
+    for (const url of ['/health/live', '/health/live/', '/health/ready', '/health/ready/']) {
+      const response = await app.inject({ method: 'GET', url })
+      assert.equal(response.statusCode, 200, url)
+    }
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' })
+    assert.deepEqual(ready.json(), { status: 'ok', checks: { postgres: 'ok', redis: 'not-configured' } })
+  })
+
+  test('readiness is 503 when Postgres is unreachable', async () => {
+    const deadPool = createPool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', applicationName: 'test' })
+    const deadApp = await buildTestApp(deadPool)
+
+    const response = await deadApp.inject({ method: 'GET', url: '/health/ready' })
+
+    assert.equal(response.statusCode, 503)
+    assert.deepEqual(response.json(), { status: 'unavailable', checks: { postgres: 'down', redis: 'not-configured' } })
+    await deadApp.close()
+    await deadPool.end()
+  })
+})
+
+describe('errors are problem+json', () => {
+  test('an unknown route is a 404 problem', async () => {
+    const response = await app.inject({ method: 'GET', url: '/no/such/thing?x=1' })
+
+    const body = assertProblem(response, 404, 'not-found')
+    assert.equal(body.instance, '/no/such/thing')
+  })
+})
+
+describe('request ids', () => {
+  test('echoes a valid incoming x-request-id and replaces an invalid one', async () => {
+    const echoed = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } })
+    const replaced = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id <script>' } })
+    const fresh = await app.inject({ method: 'GET', url: '/nope' })
+
+    assert.equal(echoed.headers['x-request-id'], 'abc-123')
+    assert.match(String(replaced.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+    assert.match(String(fresh.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+  })
+})
+
+describe('API documentation', () => {
+  test('serves an OpenAPI 3 document and the docs page', async () => {
+    const spec = await app.inject({ method: 'GET', url: '/openapi.json' })
+    const docs = await app.inject({ method: 'GET', url: '/docs' })
+
+    assert.equal(spec.statusCode, 200)
+    assert.match(spec.json().openapi, /^3\./)
+    assert.ok(spec.json().paths['/health/ready'])
+    assert.ok(docs.statusCode === 200 || docs.statusCode === 302, `docs answered ${docs.statusCode}`)
+  })
+})
