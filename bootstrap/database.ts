@@ -32,7 +32,7 @@ export async function openDatabase(
   }
   const pool = createPool({ connectionString: url, applicationName, ...(poolSize ? { max: poolSize } : {}) })
   lifecycle.add('postgres pool', () => pool.end())
-  const applied = await prepareSchema(pool)
+  const applied = await prepareSchema(pool, url)
   if (applied.length > 0) logger.info({ applied }, 'migrations applied')
   return { pool, embedded: config.databaseUrl === undefined }
 }

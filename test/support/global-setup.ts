@@ -16,9 +16,10 @@ export async function globalSetup(): Promise<void> {
   ;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
   const template = `${runId}_template`
   await withClient(postgres.url, (client) => client.query(`CREATE DATABASE ${template}`))
-  const pool = createPool({ connectionString: databaseUrl(postgres.url, template), applicationName: 'test-template' })
+  const templateUrl = databaseUrl(postgres.url, template)
+  const pool = createPool({ connectionString: templateUrl, applicationName: 'test-template' })
   try {
-    await prepareSchema(pool)
+    await prepareSchema(pool, templateUrl)
   } finally {
     await pool.end()
   }

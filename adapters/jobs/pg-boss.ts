@@ -1,0 +1,66 @@
+import { PgBoss, type QueueOptions } from 'pg-boss'
+import type pg from 'pg'
+import { JOB_NAMES, type JobName, type JobPayloads, type JobQueue } from '../../application/ports/job-queue.js'
+
+export const PGBOSS_SCHEMA = 'pgboss'
+
+export const deadLetterQueueOf = (name: JobName): string => `${name}.dead`
+
+/** Delivery is at least once: handlers are idempotent, and retries back off exponentially. */
+const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
+  'order-confirmation': { retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
+  'daily-inventory-summary': { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 },
+}
+
+export interface PgBossOptions {
+  connectionString: string
+  /** Workers supervise (maintenance) and run the cron clock; an API-only process does neither. */
+  worker: boolean
+  max?: number
+}
+
+export function createPgBoss({ connectionString, worker, max }: PgBossOptions): PgBoss {
+  return new PgBoss({
+    connectionString,
+    schema: PGBOSS_SCHEMA,
+    application_name: worker ? 'aforro-worker' : 'aforro-api-jobs',
+    max: max ?? 4,
+    supervise: worker,
+    schedule: worker,
+    migrate: true,
+  })
+}
+
+/** pg-boss 12 needs every queue, and each dead-letter queue, to exist before send or work. */
+export async function createQueues(boss: PgBoss): Promise<void> {
+  for (const name of JOB_NAMES) {
+    const deadLetter = deadLetterQueueOf(name)
+    if (!(await boss.getQueue(deadLetter))) await boss.createQueue(deadLetter)
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...QUEUE_OPTIONS[name], deadLetter })
+  }
+}
+
+/** Installs or upgrades pg-boss's schema and queues, then lets go of the connection. */
+export async function installPgBoss(connectionString: string): Promise<void> {
+  const boss = createPgBoss({ connectionString, worker: false, max: 1 })
+  boss.on('error', () => undefined)
+  await boss.start()
+  try {
+    await createQueues(boss)
+  } finally {
+    await boss.stop({ graceful: false })
+  }
+}
+
+export class PgBossJobQueue implements JobQueue {
+  /** With a transaction client, jobs are written through it and commit or roll back with it. */
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly transaction?: pg.ClientBase,
+  ) {}
+
+  async enqueue<Name extends JobName>(name: Name, payload: JobPayloads[Name]): Promise<void> {
+    const client = this.transaction
+    await this.boss.send(name, payload as object, client ? { db: { executeSql: (text, values) => client.query(text, values) } } : {})
+  }
+}

@@ -1,0 +1,15 @@
+import type { Page, PageRequest } from './pagination.js'
+
+export interface StoreInventoryItem {
+  productId: number
+  title: string
+  price: string
+  category: string
+  quantity: number
+}
+
+/** Read side of store stock: listings straight from SQL, no aggregates loaded. */
+export interface InventoryQueries {
+  /** Sorted by title A→Z ignoring case, ties by product id. */
+  listStoreInventory(storeId: number, page: PageRequest): Promise<Page<StoreInventoryItem>>
+}
