@@ -3,9 +3,18 @@ import 'reflect-metadata'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
+import { CatalogChangeInvalidator, StockChangeInvalidator } from '../adapters/cache/cache-invalidators.js'
+import { ReadThroughCache } from '../adapters/cache/read-through-cache.js'
 import type { HttpAppDeps } from '../adapters/http/build-http-app.js'
+import { MemoryCacheStore } from '../adapters/memory/memory-cache-store.js'
+import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter.js'
+import { Counters } from '../adapters/metrics/counters.js'
 import { isTransientDatabaseFailure } from '../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../adapters/postgres/pg-health-probe.js'
+import type { RedisConnection } from '../adapters/redis/redis-connection.js'
+import { RedisCacheStore } from '../adapters/redis/redis-cache-store.js'
+import { RedisHealthProbe } from '../adapters/redis/redis-health-probe.js'
+import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js'
 import { CheckReadiness } from '../application/use-cases/check-readiness.js'
 import type { Config } from './config.js'
 import { packageVersion } from './package-version.js'
@@ -15,7 +24,11 @@ export interface Infrastructure {
   config: Config
   logger: Logger
   pool: pg.Pool
+  /** Present when REDIS_URL is set (bootstrap/redis.ts): cache and rate limits then live in Redis. */
+  redis?: RedisConnection | undefined
 }
+
+const ONE_MINUTE_MS = 60_000
 
 function singleton<T>(c: DependencyContainer, token: Token<T>, build: (resolve: <U>(t: Token<U>) => U) => T): void {
   c.register(token, {
@@ -36,9 +49,30 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
 
   singleton(c, TOKENS.postgresProbe, (resolve) => new PgHealthProbe(resolve(TOKENS.pool)))
-  singleton(c, TOKENS.redisProbe, () => ({ check: async () => 'not-configured' as const }))
+  registerCacheAndRateLimits(c, infra)
   singleton(c, TOKENS.checkReadiness, (resolve) => new CheckReadiness(resolve(TOKENS.postgresProbe), resolve(TOKENS.redisProbe)))
   return c
+}
+
+/** Redis when it is configured, else in-process stores: same ports, same behaviour within one process. */
+function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure): void {
+  singleton(c, TOKENS.cacheCounters, () => new Counters())
+  singleton(c, TOKENS.rateLimitCounters, () => new Counters())
+  singleton(c, TOKENS.cache, (resolve) => {
+    const store = redis ? new RedisCacheStore(redis, config.cacheTtlSeconds) : new MemoryCacheStore({ ttlSeconds: config.cacheTtlSeconds })
+    const cache = new ReadThroughCache(store, resolve(TOKENS.cacheCounters), logger)
+    redis?.onReconnected(() => void cache.retryInvalidations())
+    return cache
+  })
+  const suggestWindow = { limit: config.rateLimitSuggest, windowMs: ONE_MINUTE_MS }
+  singleton(c, TOKENS.suggestRateLimiter, (resolve) =>
+    redis
+      ? new RedisRateLimiter(redis, { ...suggestWindow, name: 'suggest' }, resolve(TOKENS.rateLimitCounters), logger)
+      : new MemoryRateLimiter(suggestWindow),
+  )
+  singleton(c, TOKENS.redisProbe, () => (redis ? new RedisHealthProbe(redis) : { check: async () => 'not-configured' as const }))
+  singleton(c, TOKENS.stockChanged, (resolve) => new StockChangeInvalidator(resolve(TOKENS.cache)))
+  singleton(c, TOKENS.catalogChanged, (resolve) => new CatalogChangeInvalidator(resolve(TOKENS.cache)))
 }
 
 export function resolve<T>(c: DependencyContainer, token: Token<T>): T {
@@ -53,5 +87,6 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     trustProxy: config.trustProxy,
     isTransientFailure: isTransientDatabaseFailure,
     checkReadiness: resolve(c, TOKENS.checkReadiness),
+    metrics: () => ({ cache: resolve(c, TOKENS.cacheCounters).snapshot(), rate_limit: resolve(c, TOKENS.rateLimitCounters).snapshot() }),
   }
 }

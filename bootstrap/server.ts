@@ -3,6 +3,7 @@ import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
 import { buildContainer, httpDeps } from './container.js'
 import { openDatabase } from './database.js'
 import { runProgram } from './main.js'
+import { openRedis } from './redis.js'
 import { DEFAULT_SEED_PLAN, runSeed } from './seed-runner.js'
 
 await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
@@ -13,7 +14,9 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 })
   }
 
-  const container = buildContainer({ config, logger, pool })
+  const redis = await openRedis(config, logger)
+  if (redis) lifecycle.add('redis', () => redis.close())
+  const container = buildContainer({ config, logger, pool, redis })
   const app = await buildHttpApp(httpDeps(container))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })

@@ -1,7 +1,12 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
+import type { Counters } from '../adapters/metrics/counters.js'
+import type { Cache } from '../application/ports/cache.js'
+import type { CatalogChanged } from '../application/ports/catalog-changed.js'
 import type { Clock } from '../application/ports/clock.js'
 import type { HealthProbe } from '../application/ports/health-probe.js'
+import type { RateLimiter } from '../application/ports/rate-limiter.js'
+import type { StockChanged } from '../application/ports/stock-changed.js'
 import type { CheckReadiness } from '../application/use-cases/check-readiness.js'
 import type { Config } from './config.js'
 
@@ -18,4 +23,10 @@ export const TOKENS = {
   postgresProbe: token<HealthProbe>('postgresProbe'),
   redisProbe: token<HealthProbe>('redisProbe'),
   checkReadiness: token<CheckReadiness>('checkReadiness'),
+  cache: token<Cache>('cache'),
+  cacheCounters: token<Counters>('cacheCounters'),
+  rateLimitCounters: token<Counters>('rateLimitCounters'),
+  suggestRateLimiter: token<RateLimiter>('suggestRateLimiter'),
+  stockChanged: token<StockChanged>('stockChanged'),
+  catalogChanged: token<CatalogChanged>('catalogChanged'),
 }

@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
+import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
 
 export interface HttpAppDeps {
   version: string
@@ -16,6 +17,8 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
   checkReadiness: CheckReadiness
+  /** Cache and rate-limit counters, served by GET /metrics. */
+  metrics: () => MetricsSnapshot
 }
 
 const ONE_MIB = 1024 * 1024
@@ -84,6 +87,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
+  await app.register(metricsRoutes, { metrics: deps.metrics })
 
   return app
 }

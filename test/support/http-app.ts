@@ -1,13 +1,29 @@
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { buildHttpApp } from '../../adapters/http/build-http-app.js'
 import { buildContainer, httpDeps } from '../../bootstrap/container.js'
 import { loadConfig } from '../../bootstrap/config.js'
 import { createLogger } from '../../bootstrap/logger.js'
+import { openRedis } from '../../bootstrap/redis.js'
 
-/** The real container graph over a test database, as the server builds it, without listening. */
-export async function buildTestApp(pool: pg.Pool, env: Record<string, string> = {}): Promise<FastifyInstance> {
+/** Redis keys of this test process: files sharing one Redis (and their same-numbered stores) never meet. */
+export const TEST_REDIS_KEY_PREFIX = `aforro-test:${randomBytes(6).toString('hex')}:`
+
+/**
+ * The real container graph over a test database, as the server builds it, without listening.
+ * With REDIS_URL in `env` it connects to that Redis (keys under `redisKeyPrefix`) and closes it with the app.
+ */
+export async function buildTestApp(
+  pool: pg.Pool,
+  env: Record<string, string> = {},
+  redisKeyPrefix = TEST_REDIS_KEY_PREFIX,
+): Promise<FastifyInstance> {
   const config = loadConfig({ DATABASE_URL: 'postgres://test@localhost/test', LOG_LEVEL: 'silent', ...env })
-  const container = buildContainer({ config, logger: createLogger(config, 'test'), pool })
-  return buildHttpApp(httpDeps(container))
+  const logger = createLogger(config, 'test')
+  const redis = await openRedis(config, logger, redisKeyPrefix)
+  const container = buildContainer({ config, logger, pool, redis })
+  const app = await buildHttpApp(httpDeps(container))
+  if (redis) app.addHook('onClose', () => redis.close())
+  return app
 }

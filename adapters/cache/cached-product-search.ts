@@ -1,0 +1,35 @@
+import type { Cache } from '../../application/ports/cache.js'
+import type { Page } from '../../application/ports/pagination.js'
+import type { ProductHit, ProductSearch, ProductSearchCriteria } from '../../application/ports/product-search.js'
+import { ANY_STOCK_SCOPE, CATALOG_SCOPE, stockScope } from './cache-scopes.js'
+import { canonicalKey, jsonCodec, productHitPageCodec } from './codecs.js'
+
+const suggestionsCodec = jsonCodec<string[]>()
+
+/** ProductSearch served through the cache; results depend on the catalog, and on stock when the criteria look at it. */
+export class CachedProductSearch implements ProductSearch {
+  constructor(
+    private readonly inner: ProductSearch,
+    private readonly cache: Cache,
+  ) {}
+
+  search(criteria: ProductSearchCriteria): Promise<Page<ProductHit>> {
+    return this.cache.getOrLoad(
+      { namespace: 'search', key: canonicalKey(criteria), dependsOn: scopesOf(criteria), codec: productHitPageCodec },
+      () => this.inner.search(criteria),
+    )
+  }
+
+  suggest(q: string, limit: number): Promise<string[]> {
+    return this.cache.getOrLoad(
+      { namespace: 'suggest', key: `${limit}:${q}`, dependsOn: [CATALOG_SCOPE], codec: suggestionsCodec },
+      () => this.inner.suggest(q, limit),
+    )
+  }
+}
+
+function scopesOf(criteria: ProductSearchCriteria): string[] {
+  if (criteria.storeId !== undefined) return [CATALOG_SCOPE, stockScope(criteria.storeId)]
+  if (criteria.inStock !== undefined) return [CATALOG_SCOPE, ANY_STOCK_SCOPE]
+  return [CATALOG_SCOPE]
+}

@@ -1,0 +1,15 @@
+import type { DependencyStatus, HealthProbe } from '../../application/ports/health-probe.js'
+import type { RedisConnection } from './redis-connection.js'
+
+export class RedisHealthProbe implements HealthProbe {
+  constructor(private readonly redis: RedisConnection) {}
+
+  async check(): Promise<DependencyStatus> {
+    try {
+      await this.redis.run((client) => client.ping())
+      return 'ok'
+    } catch {
+      return 'down'
+    }
+  }
+}

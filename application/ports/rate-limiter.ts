@@ -1,0 +1,33 @@
+export interface RateLimitDecision {
+  allowed: boolean
+  limit: number
+  /** Requests still allowed now, after this one. */
+  remaining: number
+  /** Whole seconds until the client's whole budget is available again (0: it is). */
+  resetSeconds: number
+  /** Whole seconds until a refused client may succeed again; 0 when allowed. */
+  retryAfterSeconds: number
+}
+
+/**
+ * Counts requests per client over a sliding window: never more than `limit` allowed in any window.
+ * Never throws: when its backend is unreachable it allows the request (fails open).
+ */
+export interface RateLimiter {
+  consume(client: string): Promise<RateLimitDecision>
+}
+
+/** A decision from what a sliding log knows: requests counted in the window and when its oldest and newest leave it. */
+export function slidingWindowDecision(
+  limit: number,
+  log: { allowed: boolean; counted: number; msUntilOldestLeaves: number; msUntilNewestLeaves: number },
+): RateLimitDecision {
+  const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000))
+  return {
+    allowed: log.allowed,
+    limit,
+    remaining: Math.max(0, limit - log.counted),
+    resetSeconds: seconds(log.msUntilNewestLeaves),
+    retryAfterSeconds: log.allowed ? 0 : Math.max(1, seconds(log.msUntilOldestLeaves)),
+  }
+}

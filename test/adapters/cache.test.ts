@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { CacheEntry } from '../../application/ports/cache.js'
+import type { CacheStore } from '../../adapters/cache/cache-store.js'
+import { jsonCodec } from '../../adapters/cache/codecs.js'
+import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
+import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
+import { Counters } from '../../adapters/metrics/counters.js'
+import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
+import { connectTestRedis, RecordingLogger } from '../support/redis.js'
+
+const TTL_SECONDS = 300
+
+function entry(key: string, dependsOn: string[] = ['catalog'], namespace = 'suggest'): CacheEntry<string> {
+  return { namespace, key, dependsOn, codec: jsonCodec<string>() }
+}
+
+/** A load that counts its calls and answers what `value` says at the time it runs. */
+function loader(value: () => string) {
+  const load = async () => {
+    load.calls++
+    return value()
+  }
+  load.calls = 0
+  return load
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((done) => (resolve = done))
+  return { promise, resolve }
+}
+
+const connections: RedisConnection[] = []
+/** A connection with keys of its own, so that no two tests meet in Redis. */
+async function freshRedis(): Promise<RedisConnection> {
+  const redis = await connectTestRedis()
+  connections.push(redis)
+  return redis
+}
+after(() => Promise.all(connections.map((redis) => redis.close())))
+
+const stores: [string, () => Promise<CacheStore>][] = [
+  ['memory', async () => new MemoryCacheStore({ ttlSeconds: TTL_SECONDS })],
+  ['redis', async () => new RedisCacheStore(await freshRedis(), TTL_SECONDS)],
+]
+
+for (const [name, makeStore] of stores) {
+  describe(`read-through cache over the ${name} store`, () => {
+    const makeCache = async () => {
+      const counters = new Counters()
+      return { cache: new ReadThroughCache(await makeStore(), counters, new RecordingLogger()), counters }
+    }
+
+    test('a second read of an entry is a hit and does not load again', async () => {
+      const { cache, counters } = await makeCache()
+      const load = loader(() => 'Laptop')
+
+      const first = await cache.getOrLoad(entry('lap'), load)
+      const second = await cache.getOrLoad(entry('lap'), load)
+
+      assert.deepEqual([first, second, load.calls], ['Laptop', 'Laptop', 1])
+      assert.deepEqual(counters.snapshot(), { suggest: { miss: 1, hit: 1 } })
+    })
+
+    test('entries differing only in key or namespace are kept apart', async () => {
+      const { cache } = await makeCache()
+
+      await cache.getOrLoad(entry('lap'), async () => 'a')
+      const otherKey = await cache.getOrLoad(entry('lamp'), async () => 'b')
+      const otherNamespace = await cache.getOrLoad(entry('lap', ['catalog'], 'search'), async () => 'c')
+
+      assert.deepEqual([otherKey, otherNamespace], ['b', 'c'])
+    })
+
+    test('invalidating a scope hides the entries that depend on it and only those', async () => {
+      const { cache } = await makeCache()
+      let version = 'old'
+      const storeOne = loader(() => `one ${version}`)
+      const storeTwo = loader(() => `two ${version}`)
+      await cache.getOrLoad(entry('inv', ['catalog', 'stock:1']), storeOne)
+      await cache.getOrLoad(entry('inv2', ['catalog', 'stock:2']), storeTwo)
+      version = 'new'
+
+      await cache.invalidate(['stock:1'])
+
+      assert.equal(await cache.getOrLoad(entry('inv', ['catalog', 'stock:1']), storeOne), 'one new')
+      assert.equal(await cache.getOrLoad(entry('inv2', ['catalog', 'stock:2']), storeTwo), 'two old')
+      await cache.invalidate(['catalog'])
+      assert.equal(await cache.getOrLoad(entry('inv2', ['catalog', 'stock:2']), storeTwo), 'two new')
+    })
+
+    test('a load that began before an invalidation is never served after it', async () => {
+      const { cache } = await makeCache()
+      const gate = deferred<string>()
+      const slowOldRead = cache.getOrLoad(entry('lap'), () => gate.promise)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+
+      await cache.invalidate(['catalog'])
+      gate.resolve('old title')
+      await slowOldRead
+      const afterwards = await cache.getOrLoad(entry('lap'), async () => 'new title')
+
+      assert.equal(afterwards, 'new title')
+    })
+
+    test('concurrent misses for one entry load it once', async () => {
+      const { cache } = await makeCache()
+      const gate = deferred<string>()
+      let calls = 0
+      const load = () => {
+        calls++
+        return gate.promise
+      }
+
+      const reads = Array.from({ length: 5 }, () => cache.getOrLoad(entry('lap'), load))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      gate.resolve('Laptop')
+
+      assert.deepEqual(await Promise.all(reads), Array(5).fill('Laptop'))
+      assert.equal(calls, 1)
+    })
+
+    test('a failing load reaches the caller and is not cached', async () => {
+      const { cache } = await makeCache()
+
+      await assert.rejects(cache.getOrLoad(entry('lap'), async () => Promise.reject(new Error('store missing'))), /store missing/)
+      const retried = await cache.getOrLoad(entry('lap'), async () => 'Laptop')
+
+      assert.equal(retried, 'Laptop')
+    })
+  })
+}
+
+describe('memory cache store', () => {
+  test('an entry expires after the TTL', async () => {
+    let now = 0
+    const cache = new ReadThroughCache(new MemoryCacheStore({ ttlSeconds: 10, now: () => now }), new Counters(), new RecordingLogger())
+    await cache.getOrLoad(entry('lap'), async () => 'old')
+
+    now = 9_999
+    const beforeExpiry = await cache.getOrLoad(entry('lap'), async () => 'new')
+    now = 10_000
+    const atExpiry = await cache.getOrLoad(entry('lap'), async () => 'new')
+
+    assert.deepEqual([beforeExpiry, atExpiry], ['old', 'new'])
+  })
+
+  test('beyond its size bound it drops the least recently used entries', async () => {
+    // Each entry takes 28 characters (slot and JSON text): room for two, not three.
+    const cache = new ReadThroughCache(new MemoryCacheStore({ ttlSeconds: 60, maxChars: 60 }), new Counters(), new RecordingLogger())
+    const value = (key: string) => async () => `value of ${key} ....`
+    await cache.getOrLoad(entry('a'), value('a'))
+    await cache.getOrLoad(entry('b'), value('b'))
+    await cache.getOrLoad(entry('a'), value('a'))
+
+    await cache.getOrLoad(entry('c'), value('c'))
+
+    const reloaded: string[] = []
+    // b last: reloading it evicts again.
+    for (const key of ['a', 'c', 'b']) {
+      await cache.getOrLoad(entry(key), async () => {
+        reloaded.push(key)
+        return 'reloaded'
+      })
+    }
+    assert.deepEqual(reloaded, ['b'])
+  })
+})
+
+describe('redis cache store', () => {
+  let redis: RedisConnection
+  before(async () => {
+    redis = await freshRedis()
+  })
+
+  test('entries are written with the configured TTL', async () => {
+    const store = new RedisCacheStore(redis, 42)
+    const { slot } = await store.read('suggest:lap', ['catalog'])
+
+    await store.write(slot, '"Laptop"')
+
+    const ttl = await redis.client.ttl(slot)
+    assert.ok(ttl > 40 && ttl <= 42, `TTL ${ttl}`)
+  })
+
+  test('a lost generation hides the older entries instead of bringing them back', async () => {
+    const cache = new ReadThroughCache(new RedisCacheStore(redis, TTL_SECONDS), new Counters(), new RecordingLogger())
+    await cache.getOrLoad(entry('lap'), async () => 'first')
+    await cache.invalidate(['catalog'])
+    await cache.getOrLoad(entry('lap'), async () => 'second')
+
+    await redis.client.del(`${redis.keyPrefix}generation:catalog`)
+    const afterLoss = await cache.getOrLoad(entry('lap'), async () => 'third')
+
+    assert.equal(afterLoss, 'third')
+  })
+})

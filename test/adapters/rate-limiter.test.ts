@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict'
+import { after, describe, test } from 'node:test'
+import type { RateLimiter } from '../../application/ports/rate-limiter.js'
+import { MemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter.js'
+import { Counters } from '../../adapters/metrics/counters.js'
+import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
+import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
+import { connectTestRedis, RecordingLogger } from '../support/redis.js'
+
+const WINDOW = { limit: 20, windowMs: 60_000 }
+
+const connections: RedisConnection[] = []
+after(() => Promise.all(connections.map((redis) => redis.close())))
+
+type Clock = { now: number }
+
+const limiters: [string, (clock: Clock) => Promise<RateLimiter>][] = [
+  ['memory', async (clock) => new MemoryRateLimiter(WINDOW, () => clock.now)],
+  [
+    'redis',
+    async (clock) => {
+      const redis = await connectTestRedis()
+      connections.push(redis)
+      return new RedisRateLimiter(redis, { ...WINDOW, name: 'suggest' }, new Counters(), new RecordingLogger(), () => clock.now)
+    },
+  ],
+]
+
+/** Sends `count` requests from `client` at the clock's current time; answers how many were allowed. */
+async function burst(limiter: RateLimiter, client: string, count: number): Promise<number> {
+  let allowed = 0
+  for (let i = 0; i < count; i++) if ((await limiter.consume(client)).allowed) allowed++
+  return allowed
+}
+
+const T0 = 1_700_000_000_000
+
+for (const [name, makeLimiter] of limiters) {
+  describe(`sliding-log rate limiter (${name})`, () => {
+    test('allows 20 requests in a minute and refuses the 21st with when to retry', async () => {
+      const clock = { now: T0 }
+      const limiter = await makeLimiter(clock)
+      const first = await limiter.consume('10.0.0.1')
+      clock.now += 10_000
+      await burst(limiter, '10.0.0.1', 19)
+      clock.now += 5_000
+
+      const refused = await limiter.consume('10.0.0.1')
+
+      assert.deepEqual(first, { allowed: true, limit: 20, remaining: 19, resetSeconds: 60, retryAfterSeconds: 0 })
+      assert.deepEqual(refused, { allowed: false, limit: 20, remaining: 0, resetSeconds: 55, retryAfterSeconds: 45 })
+    })
+
+    test('never allows more than the limit across a minute boundary (a fixed window would allow 40)', async () => {
+      const clock = { now: T0 + 59_000 }
+      const limiter = await makeLimiter(clock)
+      const beforeEdge = await burst(limiter, '10.0.0.2', 20)
+
+      clock.now = T0 + 61_000
+      const justAfterEdge = await burst(limiter, '10.0.0.2', 20)
+      clock.now = T0 + 89_000
+      const halfWindowLater = await burst(limiter, '10.0.0.2', 20)
+      clock.now = T0 + 118_999
+      const lastMillisecond = await burst(limiter, '10.0.0.2', 1)
+      clock.now = T0 + 119_000
+      const windowLater = await burst(limiter, '10.0.0.2', 25)
+
+      assert.deepEqual([beforeEdge, justAfterEdge, halfWindowLater, lastMillisecond, windowLater], [20, 0, 0, 0, 20])
+    })
+
+    test('frees one slot as each accepted request leaves the window', async () => {
+      const clock = { now: T0 }
+      const limiter = await makeLimiter(clock)
+      for (let i = 0; i < 20; i++) {
+        await limiter.consume('10.0.0.3')
+        clock.now += 1_000
+      }
+
+      clock.now = T0 + 60_000
+      const oneFreed = await burst(limiter, '10.0.0.3', 3)
+      clock.now = T0 + 62_000
+      const twoMoreFreed = await burst(limiter, '10.0.0.3', 3)
+
+      assert.deepEqual([oneFreed, twoMoreFreed], [1, 2])
+    })
+
+    test('refused requests do not use up the budget', async () => {
+      const clock = { now: T0 }
+      const limiter = await makeLimiter(clock)
+      await burst(limiter, '10.0.0.4', 20)
+      clock.now += 30_000
+      await burst(limiter, '10.0.0.4', 50)
+
+      clock.now = T0 + 60_000
+      const afterWindow = await burst(limiter, '10.0.0.4', 20)
+
+      assert.equal(afterWindow, 20)
+    })
+
+    test('each client has a budget of its own', async () => {
+      const clock = { now: T0 }
+      const limiter = await makeLimiter(clock)
+      await burst(limiter, '10.0.0.5', 21)
+
+      const other = await limiter.consume('10.0.0.6')
+
+      assert.deepEqual([other.allowed, other.remaining], [true, 19])
+    })
+  })
+}
+
+describe('redis rate limiter', () => {
+  test('limiters on one Redis share each client\'s budget, on Redis\'s own clock', async () => {
+    const first = await connectTestRedis()
+    const second = await connectTestRedis({ keyPrefix: first.keyPrefix })
+    connections.push(first, second)
+    const make = (redis: RedisConnection) => new RedisRateLimiter(redis, { ...WINDOW, name: 'suggest' }, new Counters(), new RecordingLogger())
+    const [one, two] = [make(first), make(second)]
+
+    const allowed = (await burst(one, '10.0.1.1', 10)) + (await burst(two, '10.0.1.1', 10))
+    const refusedByEither = [await one.consume('10.0.1.1'), await two.consume('10.0.1.1')].map((decision) => decision.allowed)
+
+    assert.equal(allowed, 20)
+    assert.deepEqual(refusedByEither, [false, false])
+  })
+})

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { CacheEntry } from '../../application/ports/cache.js'
+import { jsonCodec } from '../../adapters/cache/codecs.js'
+import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
+import { Counters } from '../../adapters/metrics/counters.js'
+import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import { RedisConnection } from '../../adapters/redis/redis-connection.js'
+import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
+import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
+import { RecordingLogger } from '../support/redis.js'
+import { freePort, startRedisServer } from '../support/services.js'
+
+const titles = (key: string): CacheEntry<string> => ({ namespace: 'suggest', key, dependsOn: ['catalog'], codec: jsonCodec<string>() })
+
+/** Polls `condition` until it holds; Redis recovery is asynchronous (reconnection backoff, breaker cooldown). */
+async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await condition()) return
+    await sleep(100)
+  }
+  assert.fail(`not within 10 s: ${what}`)
+}
+
+let port: number
+let server: Awaited<ReturnType<typeof startRedisServer>>
+let redis: RedisConnection
+let logger: RecordingLogger
+let cache: ReadThroughCache
+let counters: Counters
+let limiter: RedisRateLimiter
+let probe: RedisHealthProbe
+
+before(async () => {
+  port = await freePort()
+  server = await startRedisServer(port)
+  logger = new RecordingLogger()
+  redis = new RedisConnection({ url: server.url, logger, keyPrefix: 'outage:' })
+  await redis.start()
+  counters = new Counters()
+  cache = new ReadThroughCache(new RedisCacheStore(redis, 300), counters, logger)
+  limiter = new RedisRateLimiter(redis, { limit: 20, windowMs: 60_000, name: 'suggest' }, new Counters(), logger)
+  probe = new RedisHealthProbe(redis)
+})
+after(async () => {
+  await redis.close()
+  await server.stop()
+})
+
+describe('Redis stopped mid-run', () => {
+  test('reads load from the source, readiness says down, the limiter lets requests through and warns', async () => {
+    await cache.getOrLoad(titles('lap'), async () => 'Laptop')
+    assert.equal(await probe.check(), 'ok')
+
+    await server.stop()
+    const loaded = await cache.getOrLoad(titles('lap'), async () => 'from Postgres')
+    const status = await probe.check()
+    const decision = await limiter.consume('10.0.0.1')
+
+    assert.equal(loaded, 'from Postgres')
+    assert.equal(status, 'down')
+    assert.equal(decision.allowed, true)
+    assert.ok(logger.warnings().some((message) => message.startsWith('rate limiter failing open')), logger.warnings().join('; '))
+  })
+
+  test('a restarted Redis is picked up by itself and caching resumes', async () => {
+    server = await startRedisServer(port)
+
+    await eventually(async () => (await probe.check()) === 'ok', 'readiness sees Redis again')
+    await cache.getOrLoad(titles('lap'), async () => 'Laptop')
+    const second = await cache.getOrLoad(titles('lap'), async () => 'not from the cache')
+
+    assert.equal(second, 'Laptop')
+    assert.equal((await limiter.consume('10.0.0.1')).remaining, 19)
+  })
+})
+
+describe('Redis hung (stopped with SIGSTOP: connected, never answering)', () => {
+  test('commands give up instead of waiting, and an invalidation missed meanwhile is applied before the cache is read again', async () => {
+    await cache.getOrLoad(titles('desk'), async () => 'old title')
+    server.process.kill('SIGSTOP')
+    // This read times out; from then on commands are refused without being sent, so the
+    // invalidation below never reaches Redis, not even once Redis resumes.
+    const firstDuringOutage = await cache.getOrLoad(titles('desk'), async () => 'old title')
+
+    await cache.invalidate(['catalog'])
+    const duringOutage = await cache.getOrLoad(titles('desk'), async () => 'new title')
+    const statusDuring = await probe.check()
+    server.process.kill('SIGCONT')
+    await eventually(async () => (await probe.check()) === 'ok', 'Redis answers again')
+    const afterOutage = await cache.getOrLoad(titles('desk'), async () => 'new title')
+
+    assert.equal(firstDuringOutage, 'old title')
+    assert.equal(duringOutage, 'new title')
+    assert.equal(statusDuring, 'down')
+    assert.equal(afterOutage, 'new title')
+    assert.ok((counters.snapshot().suggest?.skip ?? 0) > 0)
+  })
+})

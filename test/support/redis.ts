@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto'
+import type { Logger } from '../../application/ports/logger.js'
+import { RedisConnection, type RedisConnectionOptions } from '../../adapters/redis/redis-connection.js'
+import { testRedisUrl } from './test-database.js'
+
+/** A Logger that keeps what it was told, so tests can check that a warning was logged. */
+export class RecordingLogger implements Logger {
+  readonly lines: { level: 'info' | 'warn' | 'error'; message: string }[] = []
+
+  info(_fields: object, message: string): void {
+    this.lines.push({ level: 'info', message })
+  }
+
+  warn(_fields: object, message: string): void {
+    this.lines.push({ level: 'warn', message })
+  }
+
+  error(_fields: object, message: string): void {
+    this.lines.push({ level: 'error', message })
+  }
+
+  warnings(): string[] {
+    return this.lines.filter((line) => line.level === 'warn').map((line) => line.message)
+  }
+}
+
+export function uniqueKeyPrefix(): string {
+  return `aforro-test:${randomBytes(6).toString('hex')}:`
+}
+
+/** A started connection to the tests' Redis (or `url`) with keys of its own. */
+export async function connectTestRedis(options: Partial<RedisConnectionOptions> = {}): Promise<RedisConnection> {
+  const redis = new RedisConnection({ url: testRedisUrl(), logger: new RecordingLogger(), keyPrefix: uniqueKeyPrefix(), ...options })
+  await redis.start()
+  return redis
+}
