@@ -1,12 +1,20 @@
 // tsyringe refuses to load without the Reflect metadata API; only this file imports it.
 import 'reflect-metadata'
 import type pg from 'pg'
+import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
 import type { HttpAppDeps } from '../adapters/http/build-http-app.js'
 import { isTransientDatabaseFailure } from '../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../adapters/postgres/pg-health-probe.js'
+import { PgIdempotencyKeys } from '../adapters/postgres/pg-idempotency-keys.js'
+import { PgOrderQueries } from '../adapters/postgres/pg-order-queries.js'
+import { PgUnitOfWork } from '../adapters/postgres/pg-unit-of-work.js'
 import { CheckReadiness } from '../application/use-cases/check-readiness.js'
+import { GetOrder } from '../application/use-cases/get-order.js'
+import { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
+import { PlaceOrder } from '../application/use-cases/place-order.js'
+import { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
 import type { Config } from './config.js'
 import { packageVersion } from './package-version.js'
 import { TOKENS, type Token } from './tokens.js'
@@ -15,6 +23,8 @@ export interface Infrastructure {
   config: Config
   logger: Logger
   pool: pg.Pool
+  /** Started pg-boss; an API process only sends jobs with it. */
+  boss: PgBoss
 }
 
 function singleton<T>(c: DependencyContainer, token: Token<T>, build: (resolve: <U>(t: Token<U>) => U) => T): void {
@@ -33,11 +43,25 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   c.register(TOKENS.config, { useValue: infra.config })
   c.register(TOKENS.logger, { useValue: infra.logger })
   c.register(TOKENS.pool, { useValue: infra.pool })
+  c.register(TOKENS.boss, { useValue: infra.boss })
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
 
   singleton(c, TOKENS.postgresProbe, (resolve) => new PgHealthProbe(resolve(TOKENS.pool)))
   singleton(c, TOKENS.redisProbe, () => ({ check: async () => 'not-configured' as const }))
   singleton(c, TOKENS.checkReadiness, (resolve) => new CheckReadiness(resolve(TOKENS.postgresProbe), resolve(TOKENS.redisProbe)))
+
+  singleton(c, TOKENS.unitOfWork, (resolve) => new PgUnitOfWork(resolve(TOKENS.pool), resolve(TOKENS.boss)))
+  singleton(c, TOKENS.orderQueries, (resolve) => new PgOrderQueries(resolve(TOKENS.pool)))
+  singleton(c, TOKENS.idempotencyKeys, (resolve) => new PgIdempotencyKeys(resolve(TOKENS.pool)))
+  singleton(c, TOKENS.stockChanged, () => ({ notify: async () => undefined }))
+  singleton(
+    c,
+    TOKENS.placeOrder,
+    (resolve) => new PlaceOrder(resolve(TOKENS.unitOfWork), resolve(TOKENS.orderQueries), resolve(TOKENS.stockChanged)),
+  )
+  singleton(c, TOKENS.getOrder, (resolve) => new GetOrder(resolve(TOKENS.orderQueries)))
+  singleton(c, TOKENS.listStoreOrders, (resolve) => new ListStoreOrders(resolve(TOKENS.orderQueries)))
+  singleton(c, TOKENS.purgeIdempotencyKeys, (resolve) => new PurgeIdempotencyKeys(resolve(TOKENS.idempotencyKeys), resolve(TOKENS.clock)))
   return c
 }
 
@@ -53,5 +77,8 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     trustProxy: config.trustProxy,
     isTransientFailure: isTransientDatabaseFailure,
     checkReadiness: resolve(c, TOKENS.checkReadiness),
+    placeOrder: resolve(c, TOKENS.placeOrder),
+    getOrder: resolve(c, TOKENS.getOrder),
+    listStoreOrders: resolve(c, TOKENS.listStoreOrders),
   }
 }
