@@ -1,6 +1,7 @@
 // tsyringe refuses to load without the Reflect metadata API; only this file imports it.
 import 'reflect-metadata'
 import type pg from 'pg'
+import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
 import { CatalogChangeInvalidator, StockChangeInvalidator } from '../adapters/cache/cache-invalidators.js'
@@ -15,7 +16,14 @@ import type { RedisConnection } from '../adapters/redis/redis-connection.js'
 import { RedisCacheStore } from '../adapters/redis/redis-cache-store.js'
 import { RedisHealthProbe } from '../adapters/redis/redis-health-probe.js'
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js'
+import { PgIdempotencyKeys } from '../adapters/postgres/pg-idempotency-keys.js'
+import { PgOrderQueries } from '../adapters/postgres/pg-order-queries.js'
+import { PgUnitOfWork } from '../adapters/postgres/pg-unit-of-work.js'
 import { CheckReadiness } from '../application/use-cases/check-readiness.js'
+import { GetOrder } from '../application/use-cases/get-order.js'
+import { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
+import { PlaceOrder } from '../application/use-cases/place-order.js'
+import { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
 import type { Config } from './config.js'
 import { packageVersion } from './package-version.js'
 import { TOKENS, type Token } from './tokens.js'
@@ -24,6 +32,8 @@ export interface Infrastructure {
   config: Config
   logger: Logger
   pool: pg.Pool
+  /** Started pg-boss; an API process only sends jobs with it. */
+  boss: PgBoss
   /** Present when REDIS_URL is set (bootstrap/redis.ts): cache and rate limits then live in Redis. */
   redis?: RedisConnection | undefined
 }
@@ -46,11 +56,24 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   c.register(TOKENS.config, { useValue: infra.config })
   c.register(TOKENS.logger, { useValue: infra.logger })
   c.register(TOKENS.pool, { useValue: infra.pool })
+  c.register(TOKENS.boss, { useValue: infra.boss })
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
 
   singleton(c, TOKENS.postgresProbe, (resolve) => new PgHealthProbe(resolve(TOKENS.pool)))
   registerCacheAndRateLimits(c, infra)
   singleton(c, TOKENS.checkReadiness, (resolve) => new CheckReadiness(resolve(TOKENS.postgresProbe), resolve(TOKENS.redisProbe)))
+
+  singleton(c, TOKENS.unitOfWork, (resolve) => new PgUnitOfWork(resolve(TOKENS.pool), resolve(TOKENS.boss)))
+  singleton(c, TOKENS.orderQueries, (resolve) => new PgOrderQueries(resolve(TOKENS.pool)))
+  singleton(c, TOKENS.idempotencyKeys, (resolve) => new PgIdempotencyKeys(resolve(TOKENS.pool)))
+  singleton(
+    c,
+    TOKENS.placeOrder,
+    (resolve) => new PlaceOrder(resolve(TOKENS.unitOfWork), resolve(TOKENS.orderQueries), resolve(TOKENS.stockChanged)),
+  )
+  singleton(c, TOKENS.getOrder, (resolve) => new GetOrder(resolve(TOKENS.orderQueries)))
+  singleton(c, TOKENS.listStoreOrders, (resolve) => new ListStoreOrders(resolve(TOKENS.orderQueries)))
+  singleton(c, TOKENS.purgeIdempotencyKeys, (resolve) => new PurgeIdempotencyKeys(resolve(TOKENS.idempotencyKeys), resolve(TOKENS.clock)))
   return c
 }
 
@@ -88,5 +111,8 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     isTransientFailure: isTransientDatabaseFailure,
     checkReadiness: resolve(c, TOKENS.checkReadiness),
     metrics: () => ({ cache: resolve(c, TOKENS.cacheCounters).snapshot(), rate_limit: resolve(c, TOKENS.rateLimitCounters).snapshot() }),
+    placeOrder: resolve(c, TOKENS.placeOrder),
+    getOrder: resolve(c, TOKENS.getOrder),
+    listStoreOrders: resolve(c, TOKENS.listStoreOrders),
   }
 }

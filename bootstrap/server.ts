@@ -1,22 +1,36 @@
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
-import { buildContainer, httpDeps } from './container.js'
+import { buildContainer, httpDeps, resolve } from './container.js'
 import { openDatabase } from './database.js'
+import { startPgBoss } from './jobs-runtime.js'
 import { runProgram } from './main.js'
 import { openRedis } from './redis.js'
 import { DEFAULT_SEED_PLAN, runSeed } from './seed-runner.js'
+import { TOKENS } from './tokens.js'
+
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
 await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
-  const { pool, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
+  const { url, pool, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
   if (embedded && !(await hasBeenSeeded(pool))) {
     logger.info('first start of the embedded database: seeding the default data set')
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 })
   }
+  const boss = await startPgBoss(url, false, logger, lifecycle)
 
   const redis = await openRedis(config, logger)
   if (redis) lifecycle.add('redis', () => redis.close())
-  const container = buildContainer({ config, logger, pool, redis })
+  const container = buildContainer({ config, logger, pool, boss, redis })
+  const purge = resolve(container, TOKENS.purgeIdempotencyKeys)
+  const purgeTimer = setInterval(() => {
+    purge.execute().then(
+      (purged) => purged > 0 && logger.info({ purged }, 'expired idempotency keys purged'),
+      (error: unknown) => logger.warn({ err: error }, 'idempotency key purge failed; retrying next interval'),
+    )
+  }, IDEMPOTENCY_PURGE_INTERVAL_MS).unref()
+  lifecycle.add('idempotency purge', async () => clearInterval(purgeTimer))
+
   const app = await buildHttpApp(httpDeps(container))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })

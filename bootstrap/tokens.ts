@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Counters } from '../adapters/metrics/counters.js'
 import type { Cache } from '../application/ports/cache.js'
@@ -6,8 +7,15 @@ import type { CatalogChanged } from '../application/ports/catalog-changed.js'
 import type { Clock } from '../application/ports/clock.js'
 import type { HealthProbe } from '../application/ports/health-probe.js'
 import type { RateLimiter } from '../application/ports/rate-limiter.js'
+import type { IdempotencyKeys } from '../application/ports/idempotency-keys.js'
+import type { OrderQueries } from '../application/ports/order-repository.js'
 import type { StockChanged } from '../application/ports/stock-changed.js'
+import type { UnitOfWork } from '../application/ports/unit-of-work.js'
 import type { CheckReadiness } from '../application/use-cases/check-readiness.js'
+import type { GetOrder } from '../application/use-cases/get-order.js'
+import type { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
+import type { PlaceOrder } from '../application/use-cases/place-order.js'
+import type { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
 import type { Config } from './config.js'
 
 /** A symbol that remembers the type registered under it, so resolve() needs no casts at call sites. */
@@ -27,6 +35,14 @@ export const TOKENS = {
   cacheCounters: token<Counters>('cacheCounters'),
   rateLimitCounters: token<Counters>('rateLimitCounters'),
   suggestRateLimiter: token<RateLimiter>('suggestRateLimiter'),
-  stockChanged: token<StockChanged>('stockChanged'),
   catalogChanged: token<CatalogChanged>('catalogChanged'),
+  boss: token<PgBoss>('boss'),
+  unitOfWork: token<UnitOfWork>('unitOfWork'),
+  orderQueries: token<OrderQueries>('orderQueries'),
+  idempotencyKeys: token<IdempotencyKeys>('idempotencyKeys'),
+  stockChanged: token<StockChanged>('stockChanged'),
+  placeOrder: token<PlaceOrder>('placeOrder'),
+  getOrder: token<GetOrder>('getOrder'),
+  listStoreOrders: token<ListStoreOrders>('listStoreOrders'),
+  purgeIdempotencyKeys: token<PurgeIdempotencyKeys>('purgeIdempotencyKeys'),
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { buildHttpApp } from '../../adapters/http/build-http-app.js'
+import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { buildContainer, httpDeps } from '../../bootstrap/container.js'
 import { loadConfig } from '../../bootstrap/config.js'
 import { createLogger } from '../../bootstrap/logger.js'
@@ -12,18 +13,25 @@ export const TEST_REDIS_KEY_PREFIX = `aforro-test:${randomBytes(6).toString('hex
 
 /**
  * The real container graph over a test database, as the server builds it, without listening.
- * With REDIS_URL in `env` it connects to that Redis (keys under `redisKeyPrefix`) and closes it with the app.
+ * pg-boss connects to `url`; the app's queries go through `pool`. With REDIS_URL in `env` it
+ * connects to that Redis (keys under `redisKeyPrefix`) and closes it with the app.
  */
 export async function buildTestApp(
-  pool: pg.Pool,
+  db: { url: string; pool: pg.Pool },
   env: Record<string, string> = {},
   redisKeyPrefix = TEST_REDIS_KEY_PREFIX,
 ): Promise<FastifyInstance> {
-  const config = loadConfig({ DATABASE_URL: 'postgres://test@localhost/test', LOG_LEVEL: 'silent', ...env })
+  const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'test')
+  const boss = createPgBoss({ connectionString: db.url, worker: false, max: 2 })
+  boss.on('error', () => undefined)
+  await boss.start()
   const redis = await openRedis(config, logger, redisKeyPrefix)
-  const container = buildContainer({ config, logger, pool, redis })
+  const container = buildContainer({ config, logger, pool: db.pool, boss, redis })
   const app = await buildHttpApp(httpDeps(container))
-  if (redis) app.addHook('onClose', () => redis.close())
+  app.addHook('onClose', async () => {
+    await boss.stop({ graceful: false })
+    await redis?.close()
+  })
   return app
 }
