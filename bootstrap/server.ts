@@ -1,9 +1,10 @@
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
-import { buildContainer, httpDeps } from './container.js'
+import { buildContainer, httpDeps, resolve } from './container.js'
 import { openDatabase } from './database.js'
 import { runProgram } from './main.js'
 import { DEFAULT_SEED_PLAN, runSeed } from './seed-runner.js'
+import { TOKENS } from './tokens.js'
 
 await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
@@ -14,6 +15,9 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   }
 
   const container = buildContainer({ config, logger, pool })
+  const catalogListener = resolve(container, TOKENS.catalogListener)
+  await catalogListener.start()
+  lifecycle.add('catalog change listener', () => catalogListener.stop())
   const app = await buildHttpApp(httpDeps(container))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })

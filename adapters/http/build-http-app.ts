@@ -4,10 +4,16 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
+import type { ListStoreInventory } from '../../application/use-cases/list-store-inventory.js'
+import type { SearchProducts } from '../../application/use-cases/search-products.js'
+import type { SetStockLevel } from '../../application/use-cases/set-stock-level.js'
+import type { SuggestProducts } from '../../application/use-cases/suggest-products.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
+import { inventoryRoutes } from './routes/inventory.routes.js'
+import { searchRoutes } from './routes/search.routes.js'
 
 export interface HttpAppDeps {
   version: string
@@ -16,6 +22,12 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
   checkReadiness: CheckReadiness
+  listStoreInventory: ListStoreInventory
+  setStockLevel: SetStockLevel
+  searchProducts: SearchProducts
+  suggestProducts: SuggestProducts
+  /** Runs first on every autocomplete request: the rate limiter (see search.routes.ts). */
+  suggestGuard?: onRequestAsyncHookHandler
 }
 
 const ONE_MIB = 1024 * 1024
@@ -84,6 +96,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
+  await app.register(inventoryRoutes, { listStoreInventory: deps.listStoreInventory, setStockLevel: deps.setStockLevel })
+  await app.register(searchRoutes, {
+    searchProducts: deps.searchProducts,
+    suggestProducts: deps.suggestProducts,
+    ...(deps.suggestGuard ? { suggestGuard: deps.suggestGuard } : {}),
+  })
 
   return app
 }
