@@ -5,25 +5,36 @@ import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
 import { CatalogChangeInvalidator, StockChangeInvalidator } from '../adapters/cache/cache-invalidators.js'
+import { CachedInventoryQueries } from '../adapters/cache/cached-inventory-queries.js'
+import { CachedProductSearch } from '../adapters/cache/cached-product-search.js'
 import { ReadThroughCache } from '../adapters/cache/read-through-cache.js'
 import type { HttpAppDeps } from '../adapters/http/build-http-app.js'
+import { rateLimitHook } from '../adapters/http/rate-limit.js'
 import { MemoryCacheStore } from '../adapters/memory/memory-cache-store.js'
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter.js'
 import { Counters } from '../adapters/metrics/counters.js'
+import { PgCatalogListener } from '../adapters/postgres/pg-catalog-listener.js'
 import { isTransientDatabaseFailure } from '../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../adapters/postgres/pg-health-probe.js'
-import type { RedisConnection } from '../adapters/redis/redis-connection.js'
+import { PgIdempotencyKeys } from '../adapters/postgres/pg-idempotency-keys.js'
+import { PgInventoryQueries } from '../adapters/postgres/pg-inventory-queries.js'
+import { PgOrderQueries } from '../adapters/postgres/pg-order-queries.js'
+import { PgProductSearch } from '../adapters/postgres/pg-product-search.js'
+import { PgStockLevels } from '../adapters/postgres/pg-stock-levels.js'
+import { PgUnitOfWork } from '../adapters/postgres/pg-unit-of-work.js'
 import { RedisCacheStore } from '../adapters/redis/redis-cache-store.js'
+import type { RedisConnection } from '../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../adapters/redis/redis-health-probe.js'
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js'
-import { PgIdempotencyKeys } from '../adapters/postgres/pg-idempotency-keys.js'
-import { PgOrderQueries } from '../adapters/postgres/pg-order-queries.js'
-import { PgUnitOfWork } from '../adapters/postgres/pg-unit-of-work.js'
 import { CheckReadiness } from '../application/use-cases/check-readiness.js'
 import { GetOrder } from '../application/use-cases/get-order.js'
+import { ListStoreInventory } from '../application/use-cases/list-store-inventory.js'
 import { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
 import { PlaceOrder } from '../application/use-cases/place-order.js'
 import { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
+import { SearchProducts } from '../application/use-cases/search-products.js'
+import { SetStockLevel } from '../application/use-cases/set-stock-level.js'
+import { SuggestProducts } from '../application/use-cases/suggest-products.js'
 import type { Config } from './config.js'
 import { packageVersion } from './package-version.js'
 import { TOKENS, type Token } from './tokens.js'
@@ -74,6 +85,15 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   singleton(c, TOKENS.getOrder, (resolve) => new GetOrder(resolve(TOKENS.orderQueries)))
   singleton(c, TOKENS.listStoreOrders, (resolve) => new ListStoreOrders(resolve(TOKENS.orderQueries)))
   singleton(c, TOKENS.purgeIdempotencyKeys, (resolve) => new PurgeIdempotencyKeys(resolve(TOKENS.idempotencyKeys), resolve(TOKENS.clock)))
+
+  singleton(c, TOKENS.catalogListener, (resolve) => new PgCatalogListener(resolve(TOKENS.pool), resolve(TOKENS.catalogChanged), resolve(TOKENS.logger)))
+  singleton(c, TOKENS.inventoryQueries, (resolve) => new CachedInventoryQueries(new PgInventoryQueries(resolve(TOKENS.pool)), resolve(TOKENS.cache)))
+  singleton(c, TOKENS.stockLevels, (resolve) => new PgStockLevels(resolve(TOKENS.pool)))
+  singleton(c, TOKENS.productSearch, (resolve) => new CachedProductSearch(new PgProductSearch(resolve(TOKENS.pool)), resolve(TOKENS.cache)))
+  singleton(c, TOKENS.listStoreInventory, (resolve) => new ListStoreInventory(resolve(TOKENS.inventoryQueries)))
+  singleton(c, TOKENS.setStockLevel, (resolve) => new SetStockLevel(resolve(TOKENS.stockLevels), resolve(TOKENS.stockChanged)))
+  singleton(c, TOKENS.searchProducts, (resolve) => new SearchProducts(resolve(TOKENS.productSearch)))
+  singleton(c, TOKENS.suggestProducts, (resolve) => new SuggestProducts(resolve(TOKENS.productSearch)))
   return c
 }
 
@@ -111,8 +131,13 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     isTransientFailure: isTransientDatabaseFailure,
     checkReadiness: resolve(c, TOKENS.checkReadiness),
     metrics: () => ({ cache: resolve(c, TOKENS.cacheCounters).snapshot(), rate_limit: resolve(c, TOKENS.rateLimitCounters).snapshot() }),
+    suggestGuard: rateLimitHook(resolve(c, TOKENS.suggestRateLimiter), resolve(c, TOKENS.rateLimitCounters), 'suggest'),
     placeOrder: resolve(c, TOKENS.placeOrder),
     getOrder: resolve(c, TOKENS.getOrder),
     listStoreOrders: resolve(c, TOKENS.listStoreOrders),
+    listStoreInventory: resolve(c, TOKENS.listStoreInventory),
+    setStockLevel: resolve(c, TOKENS.setStockLevel),
+    searchProducts: resolve(c, TOKENS.searchProducts),
+    suggestProducts: resolve(c, TOKENS.suggestProducts),
   }
 }

@@ -31,6 +31,9 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   }, IDEMPOTENCY_PURGE_INTERVAL_MS).unref()
   lifecycle.add('idempotency purge', async () => clearInterval(purgeTimer))
 
+  const catalogListener = resolve(container, TOKENS.catalogListener)
+  await catalogListener.start()
+  lifecycle.add('catalog change listener', () => catalogListener.stop())
   const app = await buildHttpApp(httpDeps(container))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })

@@ -2,20 +2,28 @@ import type pg from 'pg'
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Counters } from '../adapters/metrics/counters.js'
+import type { PgCatalogListener } from '../adapters/postgres/pg-catalog-listener.js'
 import type { Cache } from '../application/ports/cache.js'
 import type { CatalogChanged } from '../application/ports/catalog-changed.js'
 import type { Clock } from '../application/ports/clock.js'
 import type { HealthProbe } from '../application/ports/health-probe.js'
-import type { RateLimiter } from '../application/ports/rate-limiter.js'
 import type { IdempotencyKeys } from '../application/ports/idempotency-keys.js'
+import type { InventoryQueries } from '../application/ports/inventory-queries.js'
 import type { OrderQueries } from '../application/ports/order-repository.js'
+import type { ProductSearch } from '../application/ports/product-search.js'
+import type { RateLimiter } from '../application/ports/rate-limiter.js'
 import type { StockChanged } from '../application/ports/stock-changed.js'
+import type { StockLevels } from '../application/ports/stock-levels.js'
 import type { UnitOfWork } from '../application/ports/unit-of-work.js'
 import type { CheckReadiness } from '../application/use-cases/check-readiness.js'
 import type { GetOrder } from '../application/use-cases/get-order.js'
+import type { ListStoreInventory } from '../application/use-cases/list-store-inventory.js'
 import type { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
 import type { PlaceOrder } from '../application/use-cases/place-order.js'
 import type { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
+import type { SearchProducts } from '../application/use-cases/search-products.js'
+import type { SetStockLevel } from '../application/use-cases/set-stock-level.js'
+import type { SuggestProducts } from '../application/use-cases/suggest-products.js'
 import type { Config } from './config.js'
 
 /** A symbol that remembers the type registered under it, so resolve() needs no casts at call sites. */
@@ -45,4 +53,12 @@ export const TOKENS = {
   getOrder: token<GetOrder>('getOrder'),
   listStoreOrders: token<ListStoreOrders>('listStoreOrders'),
   purgeIdempotencyKeys: token<PurgeIdempotencyKeys>('purgeIdempotencyKeys'),
+  catalogListener: token<PgCatalogListener>('catalogListener'),
+  inventoryQueries: token<InventoryQueries>('inventoryQueries'),
+  stockLevels: token<StockLevels>('stockLevels'),
+  productSearch: token<ProductSearch>('productSearch'),
+  listStoreInventory: token<ListStoreInventory>('listStoreInventory'),
+  setStockLevel: token<SetStockLevel>('setStockLevel'),
+  searchProducts: token<SearchProducts>('searchProducts'),
+  suggestProducts: token<SuggestProducts>('suggestProducts'),
 }

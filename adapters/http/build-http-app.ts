@@ -4,15 +4,21 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
 import type { GetOrder } from '../../application/use-cases/get-order.js'
+import type { ListStoreInventory } from '../../application/use-cases/list-store-inventory.js'
 import type { ListStoreOrders } from '../../application/use-cases/list-store-orders.js'
 import type { PlaceOrder } from '../../application/use-cases/place-order.js'
+import type { SearchProducts } from '../../application/use-cases/search-products.js'
+import type { SetStockLevel } from '../../application/use-cases/set-stock-level.js'
+import type { SuggestProducts } from '../../application/use-cases/suggest-products.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
+import { inventoryRoutes } from './routes/inventory.routes.js'
 import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
 import { orderRoutes } from './routes/orders.routes.js'
+import { searchRoutes } from './routes/search.routes.js'
 
 export interface HttpAppDeps {
   version: string
@@ -26,6 +32,12 @@ export interface HttpAppDeps {
   placeOrder: PlaceOrder
   getOrder: GetOrder
   listStoreOrders: ListStoreOrders
+  listStoreInventory: ListStoreInventory
+  setStockLevel: SetStockLevel
+  searchProducts: SearchProducts
+  suggestProducts: SuggestProducts
+  /** Runs first on every autocomplete request: the rate limiter (see search.routes.ts). */
+  suggestGuard?: onRequestAsyncHookHandler
 }
 
 const ONE_MIB = 1024 * 1024
@@ -96,6 +108,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
   await app.register(metricsRoutes, { metrics: deps.metrics })
   await app.register(orderRoutes, { placeOrder: deps.placeOrder, getOrder: deps.getOrder, listStoreOrders: deps.listStoreOrders })
+  await app.register(inventoryRoutes, { listStoreInventory: deps.listStoreInventory, setStockLevel: deps.setStockLevel })
+  await app.register(searchRoutes, {
+    searchProducts: deps.searchProducts,
+    suggestProducts: deps.suggestProducts,
+    ...(deps.suggestGuard ? { suggestGuard: deps.suggestGuard } : {}),
+  })
 
   return app
 }

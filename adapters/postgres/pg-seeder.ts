@@ -57,6 +57,18 @@ const INSERT_STORES = `INSERT INTO stores (name, location)
 const INSERT_INVENTORY = `INSERT INTO inventory (store_id, product_id, quantity)
                           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[])`
 
+// Every table a seed fills, derived ones included. Their secondary indexes are dropped for the
+// load and built again at the end from their own definitions: one sorted build per index instead
+// of a million random insertions, which at a million products halves the time a seed takes.
+const BULK_TABLES = ['products', 'product_search', 'product_titles', 'inventory', 'stock_movements']
+
+const SECONDARY_INDEXES = `
+  SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+    FROM pg_index i
+   WHERE i.indrelid = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) AS t)
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+   ORDER BY 1`
+
 // Seeded stock enters the ledger like any other movement, so the audit holds from the first row.
 const RECORD_SEED_MOVEMENTS = `INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
                                SELECT store_id, product_id, quantity, 'seed', 'seed' FROM inventory WHERE quantity > 0`
@@ -66,7 +78,7 @@ const RECORD_SEED_MOVEMENTS = `INSERT INTO stock_movements (store_id, product_id
  * row at a time), so a run either leaves a complete data set or nothing.
  */
 export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerSeedSource, progress: SeedProgress): Promise<SeedCounts> {
-  return inTransaction(pool, async (client) => {
+  const counts = await inTransaction(pool, async (client) => {
     if (plan.reset) {
       await client.query(RESET)
     } else {
@@ -74,6 +86,9 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
       const nonEmpty = Object.fromEntries(Object.entries(existing).filter(([, count]) => count > 0))
       if (Object.keys(nonEmpty).length > 0) throw new DatabaseNotEmptyError(nonEmpty)
     }
+
+    const deferred = (await client.query<{ name: string; definition: string }>(SECONDARY_INDEXES, [BULK_TABLES])).rows
+    for (const index of deferred) await client.query(`DROP INDEX ${index.name}`)
 
     const categoryIds = await returnedIds(client, INSERT_CATEGORIES, [source.categoryNames(plan.categories)])
 
@@ -108,6 +123,8 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
     if (batch.stores.length > 0) await flush()
 
     const movements = (await client.query(RECORD_SEED_MOVEMENTS)).rowCount ?? 0
+    await client.query(`SET LOCAL maintenance_work_mem = '256MB'`)
+    for (const index of deferred) await client.query(index.definition)
     const counts: SeedCounts = {
       categories: categoryIds.length,
       products: productIds.length,
@@ -118,6 +135,10 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
     await client.query('INSERT INTO seed_runs (seed, counts) VALUES ($1, $2)', [source.seed, counts])
     return counts
   })
+  // Fresh statistics at once, rather than whenever autovacuum gets to it: until then the planner
+  // would plan searches of a million products as if the tables were still empty.
+  await pool.query('ANALYZE')
+  return counts
 }
 
 /** Whether the seed CLI has ever written this database (the embedded default seeds only until it has). */

@@ -10,6 +10,6 @@ export interface StoreInventoryItem {
 
 /** Read side of store stock: listings straight from SQL, no aggregates loaded. */
 export interface InventoryQueries {
-  /** Sorted by title A→Z ignoring case, ties by product id. */
+  /** Sorted by title A→Z ignoring case and accents, ties by product id; NotFoundError if the store does not exist. */
   listStoreInventory(storeId: number, page: PageRequest): Promise<Page<StoreInventoryItem>>
 }

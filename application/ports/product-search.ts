@@ -30,6 +30,7 @@ export interface ProductHit {
 
 /** Read side of the catalog for clients that look for products. */
 export interface ProductSearch {
+  /** One page of the products that meet every criterion, in `sort` order; NotFoundError if `storeId` names no store. */
   search(criteria: ProductSearchCriteria): Promise<Page<ProductHit>>
   /** At most `limit` distinct titles containing `q`, best matches first (see API.md). */
   suggest(q: string, limit: number): Promise<string[]>

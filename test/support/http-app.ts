@@ -1,35 +1,40 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
-import { buildHttpApp } from '../../adapters/http/build-http-app.js'
+import { buildHttpApp, type HttpAppDeps } from '../../adapters/http/build-http-app.js'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
-import { buildContainer, httpDeps } from '../../bootstrap/container.js'
+import { buildContainer, httpDeps, resolve } from '../../bootstrap/container.js'
 import { loadConfig } from '../../bootstrap/config.js'
 import { createLogger } from '../../bootstrap/logger.js'
 import { openRedis } from '../../bootstrap/redis.js'
+import { TOKENS } from '../../bootstrap/tokens.js'
 
 /** Redis keys of this test process: files sharing one Redis (and their same-numbered stores) never meet. */
-export const TEST_REDIS_KEY_PREFIX = `aforro-test:${randomBytes(6).toString('hex')}:`
+const TEST_REDIS_KEY_PREFIX = `aforro-test:${randomBytes(6).toString('hex')}:`
 
 /**
- * The real container graph over a test database, as the server builds it, without listening.
- * pg-boss connects to `url`; the app's queries go through `pool`. With REDIS_URL in `env` it
- * connects to that Redis (keys under `redisKeyPrefix`) and closes it with the app.
+ * The real container graph over a test database, as the server builds it, without listening:
+ * pg-boss connects to `url`, the app's queries go through `pool`, the catalog listener runs, and
+ * with REDIS_URL in `env` it uses that Redis (apps of one test process share its keys, as
+ * instances of one deployment do). `deps` replaces parts of the HTTP wiring.
  */
 export async function buildTestApp(
   db: { url: string; pool: pg.Pool },
   env: Record<string, string> = {},
-  redisKeyPrefix = TEST_REDIS_KEY_PREFIX,
+  deps: Partial<HttpAppDeps> = {},
 ): Promise<FastifyInstance> {
   const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'test')
   const boss = createPgBoss({ connectionString: db.url, worker: false, max: 2 })
   boss.on('error', () => undefined)
   await boss.start()
-  const redis = await openRedis(config, logger, redisKeyPrefix)
+  const redis = await openRedis(config, logger, TEST_REDIS_KEY_PREFIX)
   const container = buildContainer({ config, logger, pool: db.pool, boss, redis })
-  const app = await buildHttpApp(httpDeps(container))
+  const catalogListener = resolve(container, TOKENS.catalogListener)
+  await catalogListener.start()
+  const app = await buildHttpApp({ ...httpDeps(container), ...deps })
   app.addHook('onClose', async () => {
+    await catalogListener.stop()
     await boss.stop({ graceful: false })
     await redis?.close()
   })

@@ -48,3 +48,10 @@ export type ProblemBody = Static<typeof ProblemSchema>
 export function problemResponses(...statuses: number[]): Record<number, typeof ProblemSchema> {
   return Object.fromEntries(statuses.map((status) => [status, ProblemSchema]))
 }
+
+/** A query flag: `true|false|1|0`, as every flag of the API accepts. */
+export const Flag = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')])
+
+export function isSet(flag: Static<typeof Flag>): boolean {
+  return flag === 'true' || flag === '1'
+}

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ListStoreInventory } from '../../../application/use-cases/list-store-inventory.js'
+import type { SetStockLevel } from '../../../application/use-cases/set-stock-level.js'
+import { pageEnvelope, toPageRequest } from '../pagination.js'
+import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
+import { InventoryItemParams, InventoryItemView, InventoryPage, InventoryQuery, RestockBody, toInventoryItemView } from '../schemas/inventory.schemas.js'
+
+export interface InventoryRoutesOptions {
+  listStoreInventory: ListStoreInventory
+  setStockLevel: SetStockLevel
+}
+
+export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> = async (app, { listStoreInventory, setStockLevel }) => {
+  app.get(
+    '/stores/:store_id/inventory',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: "A store's inventory, by product title A→Z (case and accents ignored, ties by product id)",
+        params: StoreParams,
+        querystring: InventoryQuery,
+        response: { 200: InventoryPage, ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const pageRequest = toPageRequest(request.query)
+      const page = await listStoreInventory.execute(request.params.store_id, pageRequest)
+      return pageEnvelope(request, pageRequest, page, toInventoryItemView)
+    },
+  )
+
+  app.put(
+    '/stores/:store_id/inventory/:product_id',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: "Restock: set a store's level of one product (the stock ledger records the difference)",
+        params: InventoryItemParams,
+        body: RestockBody,
+        response: { 200: InventoryItemView, ...problemResponses(400, 404, 413, 415) },
+      },
+    },
+    async (request) => {
+      const { store_id: storeId, product_id: productId } = request.params
+      const item = await setStockLevel.execute({ storeId, productId, quantity: request.body.quantity })
+      return toInventoryItemView(item)
+    },
+  )
+}

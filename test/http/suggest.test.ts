@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify'
+import { insertCategory, insertProducts } from '../support/catalog.js'
+import { buildTestApp } from '../support/http-app.js'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+
+let db: TestDatabase
+let app: FastifyInstance
+let categoryId: number
+
+const TITLES = [
+  'Overlap Tray',
+  'Lap Desk',
+  'Laptop Stand',
+  'Cool Lapel Pin',
+  'Laptop',
+  'Laptop', // a second product with the same title
+  'laptop bag',
+  'Slap Bracelet',
+  'Café Crème Mug',
+  'Desk Lamp',
+]
+
+before(async () => {
+  db = await createTestDatabase()
+  app = await buildTestApp(db)
+  categoryId = await insertCategory(db.pool, 'Things')
+  await insertProducts(db.pool, TITLES.map((title) => ({ title, categoryId })))
+})
+after(async () => {
+  await app.close()
+  await db.close()
+})
+
+async function suggest(q: string): Promise<string[]> {
+  const response = await app.inject({ method: 'GET', url: `/api/search/suggest/?q=${encodeURIComponent(q)}` })
+  assert.equal(response.statusCode, 200, response.body)
+  return response.json().suggestions
+}
+
+describe('GET /api/search/suggest/', () => {
+  test('titles starting with q, then q starting a later word, then q anywhere; shorter first, then A→Z', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/search/suggest?q=lap' })
+
+    assert.equal(response.statusCode, 200)
+    assert.deepEqual(response.json(), {
+      query: 'lap',
+      suggestions: ['Laptop', 'Lap Desk', 'laptop bag', 'Laptop Stand', 'Cool Lapel Pin', 'Overlap Tray', 'Slap Bracelet'],
+    })
+  })
+
+  test('ignores case and accents, and surrounding spaces', async () => {
+    assert.deepEqual(await suggest('CAFÉ'), ['Café Crème Mug'])
+    assert.deepEqual(await suggest('  creme '), ['Café Crème Mug'])
+    assert.deepEqual(await suggest('LAPTOP B'), ['laptop bag'])
+  })
+
+  test('punctuation separates words like a space', async () => {
+    await insertProducts(db.pool, [{ title: 'Wi-Fi Extender', categoryId }])
+
+    assert.deepEqual(await suggest('fi ext'), ['Wi-Fi Extender'])
+    assert.deepEqual(await suggest('wi-fi'), ['Wi-Fi Extender'])
+  })
+
+  test('returns at most 10 distinct titles, the best ones', async () => {
+    const titles = Array.from({ length: 14 }, (_, index) => `Zest ${'x'.repeat(index + 1)}`)
+    await insertProducts(db.pool, [...titles, ...titles].map((title) => ({ title, categoryId })))
+
+    assert.deepEqual(await suggest('zest'), titles.slice(0, 10))
+  })
+
+  test('a title nobody carries any more is no longer suggested', async () => {
+    await insertProducts(db.pool, [{ title: 'Quokka Plush', categoryId }])
+    assert.deepEqual(await suggest('quokka'), ['Quokka Plush'])
+
+    await db.pool.query(`DELETE FROM products WHERE title = 'Quokka Plush'`)
+    await db.pool.query(`UPDATE products SET title = 'Laptop Sleeve' WHERE title = 'laptop bag'`)
+
+    assert.deepEqual(await suggest('quokka'), [])
+    assert.deepEqual(await suggest('laptop '), ['Laptop', 'Laptop Stand', 'Laptop Sleeve'])
+  })
+
+  test('finds nothing for what no title contains', async () => {
+    assert.deepEqual(await suggest('xyz'), [])
+    assert.deepEqual(await suggest('%%%'), [])
+  })
+
+  test('q shorter than 3 characters once trimmed, longer than 200, or missing is a 400 problem', async () => {
+    for (const url of ['/api/search/suggest?q=ab', '/api/search/suggest?q=%20ab%20%20', '/api/search/suggest', `/api/search/suggest?q=${'a'.repeat(201)}`]) {
+      const response = await app.inject({ method: 'GET', url })
+      assert.equal(response.statusCode, 400, url)
+      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', url)
+    }
+  })
+})
+
+describe('the suggest guard option', () => {
+  test('runs before validation and can answer the request itself', async () => {
+    const seen: string[] = []
+    const guard: onRequestAsyncHookHandler = async (request, reply) => {
+      seen.push(request.url)
+      if (!request.url.includes('blocked')) return
+      const problem = { type: 'https://aforro.dev/problems/rate-limited', title: 'Too many requests', status: 429, detail: 'Slow down', instance: '/api/search/suggest' }
+      return reply.code(429).type('application/problem+json').send(problem)
+    }
+    const guarded = await buildTestApp(db, {}, { suggestGuard: guard })
+
+    const blocked = await guarded.inject({ method: 'GET', url: '/api/search/suggest?q=x&blocked' })
+    const invalid = await guarded.inject({ method: 'GET', url: '/api/search/suggest?q=x' })
+    const search = await guarded.inject({ method: 'GET', url: '/api/search/products?q=lap' })
+
+    assert.equal(blocked.statusCode, 429)
+    assert.equal(invalid.statusCode, 400)
+    assert.equal(search.statusCode, 200)
+    assert.deepEqual(seen, ['/api/search/suggest?q=x&blocked', '/api/search/suggest?q=x'])
+    await guarded.close()
+  })
+})
