@@ -1,10 +1,8 @@
 import { isIPv6 } from 'node:net'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { onRequestAsyncHookHandler } from 'fastify'
 import type { RateLimiter } from '../../application/ports/rate-limiter.js'
 import type { Counters } from '../metrics/counters.js'
 import { problem, sendProblem } from './problem-details.js'
-
-export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
 
 /**
  * An onRequest hook that counts every request to a route against its client's budget (before
@@ -12,7 +10,7 @@ export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply) => Pr
  * answers 429 rate-limited with Retry-After over the limit. The client is request.ip, which is the
  * socket address unless TRUST_PROXY names the proxies whose X-Forwarded-For is believed.
  */
-export function rateLimitHook(limiter: RateLimiter, counters: Counters, name: string): RateLimitHook {
+export function rateLimitHook(limiter: RateLimiter, counters: Counters, name: string): onRequestAsyncHookHandler {
   return async (request, reply) => {
     const decision = await limiter.consume(clientOf(request.ip))
     reply.header('x-ratelimit-limit', decision.limit)

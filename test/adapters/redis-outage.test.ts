@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { CacheEntry } from '../../application/ports/cache.js'
 import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
@@ -9,19 +8,10 @@ import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
 import { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
-import { RecordingLogger } from '../support/redis.js'
+import { eventually, RecordingLogger } from '../support/redis.js'
 import { freePort, startRedisServer } from '../support/services.js'
 
 const titles = (key: string): CacheEntry<string> => ({ namespace: 'suggest', key, dependsOn: ['catalog'], codec: jsonCodec<string>() })
-
-/** Polls `condition` until it holds; Redis recovery is asynchronous (reconnection backoff, breaker cooldown). */
-async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await condition()) return
-    await sleep(100)
-  }
-  assert.fail(`not within 10 s: ${what}`)
-}
 
 let port: number
 let server: Awaited<ReturnType<typeof startRedisServer>>
