@@ -8,7 +8,8 @@ import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
 import { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
-import { eventually, RecordingLogger } from '../support/redis.js'
+import { eventually } from '../support/eventually.js'
+import { RecordingLogger } from '../support/redis.js'
 import { freePort, startRedisServer } from '../support/services.js'
 
 const titles = (key: string): CacheEntry<string> => ({ namespace: 'suggest', key, dependsOn: ['catalog'], codec: jsonCodec<string>() })

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { countingPool, type CountingPool } from '../support/counting-pool.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { buildTestApp } from '../support/http-app.js'
-import { eventually } from '../support/redis.js'
+import { eventually } from '../support/eventually.js'
 import { freePort, startRedisServer } from '../support/services.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 

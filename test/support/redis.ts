@@ -1,6 +1,4 @@
-import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../../application/ports/logger.js'
 import { RedisConnection, type RedisConnectionOptions } from '../../adapters/redis/redis-connection.js'
 import { testRedisUrl } from './test-database.js'
@@ -35,14 +33,4 @@ export async function connectTestRedis(options: Partial<RedisConnectionOptions> 
   const redis = new RedisConnection({ url: testRedisUrl(), logger: new RecordingLogger(), keyPrefix: uniqueKeyPrefix(), ...options })
   await redis.start()
   return redis
-}
-
-/** Polls `condition` until it holds, for effects that arrive asynchronously (reconnection, notifications). */
-export async function eventually(condition: () => Promise<boolean>, what: string, seconds = 10): Promise<void> {
-  const deadline = Date.now() + seconds * 1000
-  while (Date.now() < deadline) {
-    if (await condition()) return
-    await sleep(100)
-  }
-  assert.fail(`not within ${seconds} s: ${what}`)
 }
