@@ -60,7 +60,7 @@ function singleton<T>(c: DependencyContainer, token: Token<T>, build: (resolve: 
 /**
  * The one composition root: every adapter is chosen and every use case assembled here, with
  * factories only (no decorators, no emitted metadata). Resources opened before (pool, Postgres
- * itself) are passed in and closed by whoever opened them.
+ * itself, pg-boss, Redis) are passed in and closed by whoever opened them.
  */
 export function buildContainer(infra: Infrastructure): DependencyContainer {
   const c = container.createChildContainer()

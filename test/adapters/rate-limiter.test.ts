@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import type { RateLimiter } from '../../application/ports/rate-limiter.js'
+import { clientOf } from '../../adapters/http/rate-limit.js'
 import { MemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter.js'
 import { Counters } from '../../adapters/metrics/counters.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
@@ -122,5 +123,20 @@ describe('redis rate limiter', () => {
 
     assert.equal(allowed, 20)
     assert.deepEqual(refusedByEither, [false, false])
+  })
+})
+
+describe('the client a budget belongs to', () => {
+  test('is the IPv4 address, an IPv4-mapped IPv6 address counting as IPv4', () => {
+    assert.equal(clientOf('203.0.113.9'), '203.0.113.9')
+    assert.equal(clientOf('::ffff:203.0.113.9'), '203.0.113.9')
+  })
+
+  test('is the /64 of an IPv6 address, however it is written', () => {
+    const owners = ['2001:db8:0:1::1', '2001:0db8:0000:0001:ffff:ffff:ffff:ffff', '2001:DB8:0:1:0:0:0:2%eth0'].map(clientOf)
+
+    assert.deepEqual(new Set(owners), new Set(['2001:0db8:0000:0001::/64']))
+    assert.notEqual(clientOf('2001:db8:0:2::1'), owners[0])
+    assert.equal(clientOf('::1'), '0000:0000:0000:0000::/64')
   })
 })
