@@ -4,9 +4,18 @@ import type pg from 'pg'
 import type { Logger } from 'pino'
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
 import type { HttpAppDeps } from '../adapters/http/build-http-app.js'
+import type { JobHandlers } from '../adapters/jobs/workers.js'
 import { isTransientDatabaseFailure } from '../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../adapters/postgres/pg-health-probe.js'
+import { PgInventorySummaries } from '../adapters/postgres/pg-inventory-summaries.js'
+import { PgOrderConfirmations } from '../adapters/postgres/pg-order-confirmations.js'
+import { PgOutboxNotifier } from '../adapters/postgres/pg-outbox-notifier.js'
+import { PgStockLedgerAudit } from '../adapters/postgres/pg-stock-ledger-audit.js'
+import { AuditStockLedger } from '../application/use-cases/audit-stock-ledger.js'
+import { BuildDailyInventorySummary } from '../application/use-cases/build-daily-inventory-summary.js'
 import { CheckReadiness } from '../application/use-cases/check-readiness.js'
+import { GetInventorySummary } from '../application/use-cases/get-inventory-summary.js'
+import { SendOrderConfirmation } from '../application/use-cases/send-order-confirmation.js'
 import type { Config } from './config.js'
 import { packageVersion } from './package-version.js'
 import { TOKENS, type Token } from './tokens.js'
@@ -38,6 +47,19 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   singleton(c, TOKENS.postgresProbe, (resolve) => new PgHealthProbe(resolve(TOKENS.pool)))
   singleton(c, TOKENS.redisProbe, () => ({ check: async () => 'not-configured' as const }))
   singleton(c, TOKENS.checkReadiness, (resolve) => new CheckReadiness(resolve(TOKENS.postgresProbe), resolve(TOKENS.redisProbe)))
+
+  singleton(c, TOKENS.notifier, (resolve) => new PgOutboxNotifier(resolve(TOKENS.pool), resolve(TOKENS.logger)))
+  singleton(c, TOKENS.orderConfirmations, (resolve) => new PgOrderConfirmations(resolve(TOKENS.pool)))
+  singleton(c, TOKENS.sendOrderConfirmation, (resolve) => new SendOrderConfirmation(resolve(TOKENS.orderConfirmations), resolve(TOKENS.notifier)))
+  singleton(c, TOKENS.inventorySummaries, (resolve) => new PgInventorySummaries(resolve(TOKENS.pool)))
+  singleton(
+    c,
+    TOKENS.buildDailyInventorySummary,
+    (resolve) => new BuildDailyInventorySummary(resolve(TOKENS.inventorySummaries), resolve(TOKENS.clock), resolve(TOKENS.config).lowStockThreshold),
+  )
+  singleton(c, TOKENS.getInventorySummary, (resolve) => new GetInventorySummary(resolve(TOKENS.inventorySummaries)))
+  singleton(c, TOKENS.stockLedgerAudit, (resolve) => new PgStockLedgerAudit(resolve(TOKENS.pool)))
+  singleton(c, TOKENS.auditStockLedger, (resolve) => new AuditStockLedger(resolve(TOKENS.stockLedgerAudit)))
   return c
 }
 
@@ -53,5 +75,14 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     trustProxy: config.trustProxy,
     isTransientFailure: isTransientDatabaseFailure,
     checkReadiness: resolve(c, TOKENS.checkReadiness),
+    getInventorySummary: resolve(c, TOKENS.getInventorySummary),
+  }
+}
+
+/** What each queue's worker runs: one use case per job. */
+export function jobHandlers(c: DependencyContainer): JobHandlers {
+  return {
+    'order-confirmation': async ({ orderId }) => ({ outcome: await resolve(c, TOKENS.sendOrderConfirmation).execute(orderId) }),
+    'daily-inventory-summary': (payload) => resolve(c, TOKENS.buildDailyInventorySummary).execute(payload),
   }
 }

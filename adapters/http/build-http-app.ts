@@ -6,8 +6,10 @@ import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
+import type { GetInventorySummary } from '../../application/use-cases/get-inventory-summary.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
+import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
 
 export interface HttpAppDeps {
   version: string
@@ -16,6 +18,7 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
   checkReadiness: CheckReadiness
+  getInventorySummary: GetInventorySummary
 }
 
 const ONE_MIB = 1024 * 1024
@@ -84,6 +87,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
+  await app.register(inventorySummaryRoutes, { getInventorySummary: deps.getInventorySummary })
 
   return app
 }
