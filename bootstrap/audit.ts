@@ -1,8 +1,7 @@
 import type { LedgerAuditReport } from '../application/use-cases/audit-stock-ledger.js'
-import { buildContainer, resolve } from './container.js'
+import { buildLedgerAudit } from './container.js'
 import { openDatabase } from './database.js'
 import { runProgram } from './main.js'
-import { TOKENS } from './tokens.js'
 
 const FINDINGS_SHOWN = 100
 
@@ -29,7 +28,7 @@ function describe(report: LedgerAuditReport): string {
 
 await runProgram('aforro-audit', async ({ config, logger, lifecycle }) => {
   const { pool } = await openDatabase(config, logger, lifecycle, 'aforro-audit', 1)
-  const report = await resolve(buildContainer({ config, logger, pool }), TOKENS.auditStockLedger).execute()
+  const report = await buildLedgerAudit(pool).execute()
   process.stdout.write(describe(report))
   return report.passed ? 0 : 1
 })

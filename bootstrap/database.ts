@@ -6,9 +6,8 @@ import { prepareSchema } from './schema.js'
 import type { Lifecycle } from './shutdown.js'
 
 export interface Database {
-  pool: pg.Pool
-  /** The connection string the pool uses, for clients that open their own connections (pg-boss). */
   url: string
+  pool: pg.Pool
   /** True when DATABASE_URL was unset and the embedded Postgres serves this process. */
   embedded: boolean
 }
@@ -36,5 +35,5 @@ export async function openDatabase(
   lifecycle.add('postgres pool', () => pool.end())
   const applied = await prepareSchema(pool, url)
   if (applied.length > 0) logger.info({ applied }, 'migrations applied')
-  return { pool, url, embedded: config.databaseUrl === undefined }
+  return { url, pool, embedded: config.databaseUrl === undefined }
 }

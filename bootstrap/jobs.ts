@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util'
-import { createPgBoss, PgBossJobQueue } from '../adapters/jobs/pg-boss.js'
+import { PgBossJobQueue } from '../adapters/jobs/pg-boss.js'
 import { jobsStatus, type JobsStatus } from '../adapters/jobs/queue-status.js'
 import { InvalidCalendarDateError, parseCalendarDate } from '../domain/shared/calendar-date.js'
 import { openDatabase } from './database.js'
+import { startPgBoss } from './jobs-runtime.js'
 import { runProgram } from './main.js'
 
 const USAGE = `Usage: npm run jobs -- <command>
@@ -69,10 +70,7 @@ await runProgram('aforro-jobs', async ({ config, logger, lifecycle }) => {
   }
 
   const { url } = await openDatabase(config, logger, lifecycle, 'aforro-jobs', 1)
-  const boss = createPgBoss({ connectionString: url, worker: false, max: 2 })
-  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'))
-  await boss.start()
-  lifecycle.add('job queue', () => boss.stop({ graceful: false }))
+  const boss = await startPgBoss(url, false, logger, lifecycle)
 
   if (command.name === 'status') {
     printStatus(await jobsStatus(boss))

@@ -1,22 +1,38 @@
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
-import { buildContainer, httpDeps } from './container.js'
+import { buildContainer, httpDeps, resolve } from './container.js'
 import { openDatabase } from './database.js'
 import { startJobWorker } from './job-worker.js'
+import { startPgBoss } from './jobs-runtime.js'
 import { runProgram } from './main.js'
 import { DEFAULT_SEED_PLAN, runSeed } from './seed-runner.js'
+import { TOKENS } from './tokens.js'
+
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
 await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
-  const { pool, url, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
+  const { url, pool, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
   if (embedded && !(await hasBeenSeeded(pool))) {
     logger.info('first start of the embedded database: seeding the default data set')
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 })
   }
+  // With RUN_WORKER the API's own pg-boss also works the queues and runs the schedules. It closes
+  // after the HTTP server (registered later), so running jobs finish once requests have stopped.
+  const boss = await startPgBoss(url, config.runWorker, logger, lifecycle)
 
-  const container = buildContainer({ config, logger, pool })
-  // Started before the HTTP server so that shutdown closes HTTP first and lets running jobs finish.
-  if (config.runWorker) await startJobWorker(container, url, lifecycle)
+  const container = buildContainer({ config, logger, pool, boss })
+  if (config.runWorker) await startJobWorker(container)
+
+  const purge = resolve(container, TOKENS.purgeIdempotencyKeys)
+  const purgeTimer = setInterval(() => {
+    purge.execute().then(
+      (purged) => purged > 0 && logger.info({ purged }, 'expired idempotency keys purged'),
+      (error: unknown) => logger.warn({ err: error }, 'idempotency key purge failed; retrying next interval'),
+    )
+  }, IDEMPOTENCY_PURGE_INTERVAL_MS).unref()
+  lifecycle.add('idempotency purge', async () => clearInterval(purgeTimer))
+
   const app = await buildHttpApp(httpDeps(container))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })

@@ -1,15 +1,22 @@
 import type pg from 'pg'
+import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Clock } from '../application/ports/clock.js'
 import type { HealthProbe } from '../application/ports/health-probe.js'
+import type { IdempotencyKeys } from '../application/ports/idempotency-keys.js'
 import type { InventorySummaries } from '../application/ports/inventory-summaries.js'
 import type { Notifier } from '../application/ports/notifier.js'
 import type { OrderConfirmations } from '../application/ports/order-confirmations.js'
-import type { StockLedgerAudit } from '../application/ports/stock-ledger-audit.js'
-import type { AuditStockLedger } from '../application/use-cases/audit-stock-ledger.js'
+import type { OrderQueries } from '../application/ports/order-repository.js'
+import type { StockChanged } from '../application/ports/stock-changed.js'
+import type { UnitOfWork } from '../application/ports/unit-of-work.js'
 import type { BuildDailyInventorySummary } from '../application/use-cases/build-daily-inventory-summary.js'
 import type { CheckReadiness } from '../application/use-cases/check-readiness.js'
 import type { GetInventorySummary } from '../application/use-cases/get-inventory-summary.js'
+import type { GetOrder } from '../application/use-cases/get-order.js'
+import type { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
+import type { PlaceOrder } from '../application/use-cases/place-order.js'
+import type { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
 import type { SendOrderConfirmation } from '../application/use-cases/send-order-confirmation.js'
 import type { Config } from './config.js'
 
@@ -26,12 +33,19 @@ export const TOKENS = {
   postgresProbe: token<HealthProbe>('postgresProbe'),
   redisProbe: token<HealthProbe>('redisProbe'),
   checkReadiness: token<CheckReadiness>('checkReadiness'),
+  boss: token<PgBoss>('boss'),
+  unitOfWork: token<UnitOfWork>('unitOfWork'),
+  orderQueries: token<OrderQueries>('orderQueries'),
+  idempotencyKeys: token<IdempotencyKeys>('idempotencyKeys'),
+  stockChanged: token<StockChanged>('stockChanged'),
+  placeOrder: token<PlaceOrder>('placeOrder'),
+  getOrder: token<GetOrder>('getOrder'),
+  listStoreOrders: token<ListStoreOrders>('listStoreOrders'),
+  purgeIdempotencyKeys: token<PurgeIdempotencyKeys>('purgeIdempotencyKeys'),
   notifier: token<Notifier>('notifier'),
   orderConfirmations: token<OrderConfirmations>('orderConfirmations'),
   sendOrderConfirmation: token<SendOrderConfirmation>('sendOrderConfirmation'),
   inventorySummaries: token<InventorySummaries>('inventorySummaries'),
   buildDailyInventorySummary: token<BuildDailyInventorySummary>('buildDailyInventorySummary'),
   getInventorySummary: token<GetInventorySummary>('getInventorySummary'),
-  stockLedgerAudit: token<StockLedgerAudit>('stockLedgerAudit'),
-  auditStockLedger: token<AuditStockLedger>('auditStockLedger'),
 }

@@ -7,9 +7,13 @@ import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
 import type { GetInventorySummary } from '../../application/use-cases/get-inventory-summary.js'
+import type { GetOrder } from '../../application/use-cases/get-order.js'
+import type { ListStoreOrders } from '../../application/use-cases/list-store-orders.js'
+import type { PlaceOrder } from '../../application/use-cases/place-order.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
 import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
+import { orderRoutes } from './routes/orders.routes.js'
 
 export interface HttpAppDeps {
   version: string
@@ -19,6 +23,9 @@ export interface HttpAppDeps {
   isTransientFailure: (error: unknown) => boolean
   checkReadiness: CheckReadiness
   getInventorySummary: GetInventorySummary
+  placeOrder: PlaceOrder
+  getOrder: GetOrder
+  listStoreOrders: ListStoreOrders
 }
 
 const ONE_MIB = 1024 * 1024
@@ -88,6 +95,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
   await app.register(inventorySummaryRoutes, { getInventorySummary: deps.getInventorySummary })
+  await app.register(orderRoutes, { placeOrder: deps.placeOrder, getOrder: deps.getOrder, listStoreOrders: deps.listStoreOrders })
 
   return app
 }

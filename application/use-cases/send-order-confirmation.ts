@@ -1,5 +1,7 @@
+import type { OrderId } from '../../domain/shared/ids.js'
 import type { Notification, Notifier } from '../ports/notifier.js'
-import type { OrderConfirmations, OrderToConfirm } from '../ports/order-confirmations.js'
+import type { OrderConfirmations } from '../ports/order-confirmations.js'
+import type { OrderQueries, OrderRecord } from '../ports/order-repository.js'
 
 /** What one run did; the job stores it as its output. */
 export type ConfirmationOutcome = 'sent' | 'already-sent' | 'not-confirmed' | 'order-missing'
@@ -11,12 +13,13 @@ export type ConfirmationOutcome = 'sent' | 'already-sent' | 'not-confirmed' | 'o
  */
 export class SendOrderConfirmation {
   constructor(
-    private readonly orders: OrderConfirmations,
+    private readonly orders: OrderQueries,
+    private readonly confirmations: OrderConfirmations,
     private readonly notifier: Notifier,
   ) {}
 
   async execute(orderId: number): Promise<ConfirmationOutcome> {
-    const order = await this.orders.find(orderId)
+    const order = await this.orders.findById(orderId as OrderId)
     if (!order) return 'order-missing'
     if (order.status !== 'CONFIRMED') return 'not-confirmed'
     if (order.confirmationSentAt) return 'already-sent'
@@ -24,32 +27,30 @@ export class SendOrderConfirmation {
     const receipt = await this.notifier.send(confirmationOf(order))
     // A worker that died between the send and this write left the order unmarked; its retry
     // arrives here with a repeat receipt and records the first send's time, sending nothing new.
-    await this.orders.markSent(order.id, receipt.sentAt)
+    await this.confirmations.markSent(order.id, receipt.sentAt)
     return receipt.firstSend ? 'sent' : 'already-sent'
   }
 }
 
 /**
- * Orders carry no customer, so the confirmation goes to the store's order desk, which hands
- * the order over: one mailbox per store under the orders domain.
+ * Orders carry no customer, so the confirmation goes to the order desk of the store that
+ * fulfils it: one mailbox per store under the orders domain.
  */
 export function confirmationRecipient(storeId: number): string {
   return `store-${storeId}@orders.aforro.dev`
 }
 
-function confirmationOf(order: OrderToConfirm): Notification {
-  const totalItems = order.items.reduce((sum, item) => sum + item.quantityRequested, 0)
-  const lines = order.items.map((item) => `  ${item.quantityRequested} × ${item.title} (product ${item.productId})`)
+function confirmationOf(order: OrderRecord): Notification {
   return {
     orderId: order.id,
     recipient: confirmationRecipient(order.storeId),
     subject: `Order #${order.id} confirmed`,
     body: [
-      `Order #${order.id} at ${order.storeName} (store ${order.storeId}) was confirmed at ${order.createdAt.toISOString()}.`,
+      `Order #${order.id} at store ${order.storeId} was confirmed at ${order.createdAt.toISOString()}.`,
       '',
-      ...lines,
+      ...order.items.map((item) => `  ${item.quantity} × ${item.title} (product ${item.productId})`),
       '',
-      `Total items: ${totalItems}`,
+      `Total items: ${order.totalItems}`,
     ].join('\n'),
   }
 }

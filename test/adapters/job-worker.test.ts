@@ -106,7 +106,8 @@ describe('order confirmation job', () => {
     dying.markSent = async () => {
       throw new Error('worker killed')
     }
-    await assert.rejects(new SendOrderConfirmation(dying, resolve(worker.container, TOKENS.notifier)).execute(orderId), /worker killed/)
+    const interrupted = new SendOrderConfirmation(resolve(worker.container, TOKENS.orderQueries), dying, resolve(worker.container, TOKENS.notifier))
+    await assert.rejects(interrupted.execute(orderId), /worker killed/)
     const afterCrash = await confirmationOf(orderId)
 
     await new PgBossJobQueue(worker.boss).enqueue('order-confirmation', { orderId })

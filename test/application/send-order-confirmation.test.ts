@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Notification, NotificationReceipt, Notifier } from '../../application/ports/notifier.js'
-import type { OrderConfirmations, OrderToConfirm } from '../../application/ports/order-confirmations.js'
+import type { OrderConfirmations } from '../../application/ports/order-confirmations.js'
+import type { OrderQueries, OrderRecord } from '../../application/ports/order-repository.js'
 import { SendOrderConfirmation } from '../../application/use-cases/send-order-confirmation.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 
 /** Keeps the port's promise the way the outbox does: one notification per order, ever. */
 class OutboxFake implements Notifier {
@@ -18,13 +20,17 @@ class OutboxFake implements Notifier {
   }
 }
 
-class OrdersFake implements OrderConfirmations {
-  readonly orders = new Map<number, OrderToConfirm>()
+class OrdersFake implements OrderQueries, OrderConfirmations {
+  readonly orders = new Map<number, OrderRecord>()
   failNextMark = false
 
-  async find(orderId: number): Promise<OrderToConfirm | undefined> {
-    const order = this.orders.get(orderId)
-    return order && { ...order }
+  async findById(id: OrderId): Promise<OrderRecord | null> {
+    const order = this.orders.get(id)
+    return order ? { ...order } : null
+  }
+
+  async listByStore(): Promise<null> {
+    throw new Error('not used by the confirmation')
   }
 
   async markSent(orderId: number, sentAt: Date): Promise<void> {
@@ -37,27 +43,28 @@ class OrdersFake implements OrderConfirmations {
   }
 }
 
-function order(overrides: Partial<OrderToConfirm> = {}): OrderToConfirm {
+function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
   return {
-    id: 42,
-    storeId: 7,
-    storeName: 'Aforro Lisboa',
+    id: 42 as OrderId,
+    storeId: 7 as StoreId,
     status: 'CONFIRMED',
     createdAt: new Date('2026-11-21T19:18:00.000Z'),
-    confirmationSentAt: null,
+    totalItems: 3,
     items: [
-      { productId: 5, title: 'Steel Lamp', quantityRequested: 2 },
-      { productId: 10, title: 'Oak Desk', quantityRequested: 1 },
+      { productId: 5 as ProductId, title: 'Steel Lamp', quantity: 2 },
+      { productId: 10 as ProductId, title: 'Oak Desk', quantity: 1 },
     ],
+    shortages: null,
+    confirmationSentAt: null,
     ...overrides,
   }
 }
 
-function arrange(existing: OrderToConfirm) {
+function arrange(existing: OrderRecord) {
   const orders = new OrdersFake()
   orders.orders.set(existing.id, existing)
   const outbox = new OutboxFake()
-  return { orders, outbox, useCase: new SendOrderConfirmation(orders, outbox) }
+  return { orders, outbox, useCase: new SendOrderConfirmation(orders, orders, outbox) }
 }
 
 describe('SendOrderConfirmation', () => {
@@ -75,7 +82,7 @@ describe('SendOrderConfirmation', () => {
     assert.equal(
       sent?.notification.body,
       [
-        'Order #42 at Aforro Lisboa (store 7) was confirmed at 2026-11-21T19:18:00.000Z.',
+        'Order #42 at store 7 was confirmed at 2026-11-21T19:18:00.000Z.',
         '',
         '  2 × Steel Lamp (product 5)',
         '  1 × Oak Desk (product 10)',

@@ -10,7 +10,7 @@ let app: FastifyInstance
 
 before(async () => {
   db = await createTestDatabase()
-  app = await buildTestApp(db.pool)
+  app = await buildTestApp(db)
 })
 after(async () => {
   await app.close()
@@ -47,7 +47,7 @@ describe('health', () => {
 
   test('readiness is 503 when Postgres is unreachable', async () => {
     const deadPool = createPool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', applicationName: 'test' })
-    const deadApp = await buildTestApp(deadPool)
+    const deadApp = await buildTestApp({ url: db.url, pool: deadPool })
 
     const response = await deadApp.inject({ method: 'GET', url: '/health/ready' })
 

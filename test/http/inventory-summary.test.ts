@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { buildContainer, resolve } from '../../bootstrap/container.js'
-import { loadConfig } from '../../bootstrap/config.js'
-import { createLogger } from '../../bootstrap/logger.js'
-import { TOKENS } from '../../bootstrap/tokens.js'
+import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summaries.js'
+import { BuildDailyInventorySummary } from '../../application/use-cases/build-daily-inventory-summary.js'
 import { buildTestApp } from '../support/http-app.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -15,18 +13,16 @@ let app: FastifyInstance
 before(async () => {
   db = await createTestDatabase()
   await seedSmallDataSet(db.pool)
-  app = await buildTestApp(db.pool)
+  app = await buildTestApp(db)
 })
 after(async () => {
   await app.close()
   await db.close()
 })
 
-/** Runs the summary use case as the job does, with its own settings. */
-async function summarise(date: string, env: Record<string, string> = {}): Promise<void> {
-  const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env })
-  const container = buildContainer({ config, logger: createLogger(config, 'test'), pool: db.pool })
-  await resolve(container, TOKENS.buildDailyInventorySummary).execute({ date })
+/** Runs the summary use case as the job does (the job itself is covered with the worker). */
+async function summarise(date: string, lowStockThreshold = 5): Promise<void> {
+  await new BuildDailyInventorySummary(new PgInventorySummaries(db.pool), { now: () => new Date() }, lowStockThreshold).execute({ date })
 }
 
 describe('GET /stores/<id>/inventory/summary/', () => {
@@ -55,7 +51,7 @@ describe('GET /stores/<id>/inventory/summary/', () => {
     await db.pool.query(`UPDATE inventory SET quantity = CASE WHEN product_id % 2 = 0 THEN 0 ELSE 7 END
                           WHERE store_id = 2 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 2 ORDER BY product_id LIMIT 6)`)
     await summarise('2026-03-01')
-    await summarise('2026-03-02', { LOW_STOCK_THRESHOLD: '10' })
+    await summarise('2026-03-02', 10)
     const { rows } = await db.pool.query(
       `SELECT count(*) AS sku_count, sum(i.quantity) AS total_units, count(*) FILTER (WHERE i.quantity = 0) AS out_of_stock,
               coalesce(json_agg(json_build_object('product_id', i.product_id, 'title', p.title, 'quantity', i.quantity)

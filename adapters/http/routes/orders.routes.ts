@@ -1,0 +1,104 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { OrderRecord, OrderSummary } from '../../../application/ports/order-repository.js'
+import type { GetOrder } from '../../../application/use-cases/get-order.js'
+import type { ListStoreOrders } from '../../../application/use-cases/list-store-orders.js'
+import type { PlaceOrder } from '../../../application/use-cases/place-order.js'
+import { pageEnvelope, toPageRequest } from '../pagination.js'
+import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
+import {
+  CreatedOrderView,
+  IdempotencyHeaders,
+  OrderParams,
+  OrderView,
+  PlaceOrderBody,
+  StoreOrdersPage,
+  StoreOrdersQuery,
+  type StoreOrderSummaryView,
+} from '../schemas/order.schemas.js'
+
+export interface OrderRoutesOptions {
+  placeOrder: PlaceOrder
+  getOrder: GetOrder
+  listStoreOrders: ListStoreOrders
+}
+
+export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async (app, { placeOrder, getOrder, listStoreOrders }) => {
+  app.post(
+    '/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order: CONFIRMED with all stock deducted, or REJECTED with none (both 201)',
+        headers: IdempotencyHeaders,
+        body: PlaceOrderBody,
+        response: { 201: CreatedOrderView, ...problemResponses(400, 404, 409, 413, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { order, replayed } = await placeOrder.execute({
+        storeId: request.body.store_id,
+        items: request.body.items.map((item) => ({ productId: item.product_id, quantity: item.quantity_requested })),
+        ...(request.headers['idempotency-key'] === undefined ? {} : { idempotencyKey: request.headers['idempotency-key'] }),
+      })
+      if (replayed) reply.header('idempotent-replayed', 'true')
+      return reply.code(201).header('location', `/orders/${order.id}/`).send(toCreatedOrderView(order))
+    },
+  )
+
+  app.get(
+    '/orders/:order_id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'One order, with when its confirmation was sent',
+        params: OrderParams,
+        response: { 200: OrderView, ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => toOrderView(await getOrder.execute(request.params.order_id)),
+  )
+
+  app.get(
+    '/stores/:store_id/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: "A store's orders, newest first",
+        params: StoreParams,
+        querystring: StoreOrdersQuery,
+        response: { 200: StoreOrdersPage, ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const pageRequest = toPageRequest(request.query)
+      const page = await listStoreOrders.execute(request.params.store_id, request.query.status, pageRequest)
+      return pageEnvelope(request, pageRequest, page, toSummaryView)
+    },
+  )
+}
+
+function toCreatedOrderView(order: OrderRecord): CreatedOrderView {
+  return {
+    id: order.id,
+    store_id: order.storeId,
+    status: order.status,
+    created_at: order.createdAt.toISOString(),
+    total_items: order.totalItems,
+    items: order.items.map((item) => ({ product_id: item.productId, title: item.title, quantity_requested: item.quantity })),
+    rejection:
+      order.shortages === null
+        ? null
+        : {
+            reason: 'insufficient_stock',
+            items: order.shortages.map((s) => ({ product_id: s.productId, requested: s.requested, available: s.available })),
+          },
+  }
+}
+
+function toOrderView(order: OrderRecord): OrderView {
+  return { ...toCreatedOrderView(order), confirmation_sent_at: order.confirmationSentAt?.toISOString() ?? null }
+}
+
+function toSummaryView(order: OrderSummary): StoreOrderSummaryView {
+  return { id: order.id, status: order.status, created_at: order.createdAt.toISOString(), total_items: order.totalItems }
+}

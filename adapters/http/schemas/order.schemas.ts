@@ -1,0 +1,65 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Id, PageOf, PaginationQuery, Timestamp } from './common.schemas.js'
+
+export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('REJECTED')])
+
+export const PlaceOrderBody = Type.Object(
+  {
+    store_id: Id,
+    items: Type.Array(
+      Type.Object(
+        { product_id: Id, quantity_requested: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+  },
+  { additionalProperties: false },
+)
+export type PlaceOrderBody = Static<typeof PlaceOrderBody>
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ pattern: '^[!-~]{1,255}$', description: '1–255 visible ASCII characters; repeats replay the first response' }),
+  ),
+})
+
+const OrderItemView = Type.Object({ product_id: Id, title: Type.String(), quantity_requested: Type.Integer() })
+
+const RejectionView = Type.Object({
+  reason: Type.Literal('insufficient_stock'),
+  items: Type.Array(Type.Object({ product_id: Id, requested: Type.Integer(), available: Type.Integer() })),
+})
+
+const orderFields = {
+  id: Id,
+  store_id: Id,
+  status: OrderStatus,
+  created_at: Timestamp,
+  total_items: Type.Integer(),
+  items: Type.Array(OrderItemView),
+  rejection: Type.Union([RejectionView, Type.Null()]),
+}
+
+export const CreatedOrderView = Type.Object(orderFields)
+export type CreatedOrderView = Static<typeof CreatedOrderView>
+
+export const OrderView = Type.Object({
+  ...orderFields,
+  confirmation_sent_at: Type.Union([Timestamp, Type.Null()], { description: 'When the confirmation was sent; null until then' }),
+})
+export type OrderView = Static<typeof OrderView>
+
+export const OrderParams = Type.Object({ order_id: Id }, { additionalProperties: false })
+
+export const StoreOrdersQuery = Type.Object({ status: Type.Optional(OrderStatus), ...PaginationQuery })
+
+export const StoreOrderSummaryView = Type.Object({
+  id: Id,
+  status: OrderStatus,
+  created_at: Timestamp,
+  total_items: Type.Integer(),
+})
+export type StoreOrderSummaryView = Static<typeof StoreOrderSummaryView>
+
+export const StoreOrdersPage = PageOf(StoreOrderSummaryView)

@@ -1,0 +1,41 @@
+import type { OrderId } from '../../domain/shared/ids.js'
+import type { IdempotencyClaim, IdempotencyKeys } from '../../application/ports/idempotency-keys.js'
+import type { Queryable } from './queryable.js'
+
+// A second namespace for advisory locks, so key hashes cannot collide with other lock users.
+const KEY_LOCK_SEED = 4_205_170_002
+
+const TRY_LOCK = 'SELECT pg_try_advisory_xact_lock(hashtextextended($1, $2)) AS acquired'
+
+// Run after the lock attempt, in its own statement: under READ COMMITTED it then sees a key that
+// a transaction committed while we were acquiring the lock.
+const FIND = `
+  SELECT order_id, fingerprint = encode(sha256(convert_to($2, 'UTF8')), 'hex') AS same_request
+    FROM idempotency_keys WHERE key = $1`
+
+const REMEMBER = `
+  INSERT INTO idempotency_keys (key, fingerprint, order_id)
+  VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3)`
+
+const PURGE = 'DELETE FROM idempotency_keys WHERE created_at < $1'
+
+export class PgIdempotencyKeys implements IdempotencyKeys {
+  constructor(private readonly db: Queryable) {}
+
+  async claim(key: string, fingerprint: string): Promise<IdempotencyClaim> {
+    const { rows: lock } = await this.db.query<{ acquired: boolean }>(TRY_LOCK, [key, KEY_LOCK_SEED])
+    const { rows } = await this.db.query<{ order_id: OrderId; same_request: boolean }>(FIND, [key, fingerprint])
+    const seen = rows[0]
+    if (seen) return { kind: 'seen', orderId: seen.order_id, sameRequest: seen.same_request }
+    return lock[0]?.acquired ? { kind: 'new' } : { kind: 'in-flight' }
+  }
+
+  async remember(key: string, fingerprint: string, orderId: OrderId): Promise<void> {
+    await this.db.query(REMEMBER, [key, fingerprint, orderId])
+  }
+
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    const { rowCount } = await this.db.query(PURGE, [cutoff])
+    return rowCount ?? 0
+  }
+}

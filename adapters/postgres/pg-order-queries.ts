@@ -1,0 +1,74 @@
+import type { OrderStatus } from '../../domain/order/order.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
+import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ports/order-repository.js'
+import { offsetOf, type Page, type PageRequest } from '../../application/ports/pagination.js'
+import { shortagesFromJson } from './order-rows.js'
+import type { Queryable } from './queryable.js'
+
+const FIND_ORDER = `
+  SELECT o.id, o.store_id, o.status, o.created_at, o.total_items, o.rejection, o.confirmation_sent_at,
+         json_agg(json_build_array(i.product_id, p.title, i.quantity_requested) ORDER BY i.line_number) AS items
+    FROM orders o
+    JOIN order_items i ON i.order_id = o.id
+    JOIN products p ON p.id = i.product_id
+   WHERE o.id = $1
+   GROUP BY o.id`
+
+// Served by orders_store_created_idx: the page is read in index order and stops at LIMIT.
+const LIST_PAGE = `
+  SELECT id, status, created_at, total_items FROM orders
+   WHERE store_id = $1 AND ($2::order_status IS NULL OR status = $2)
+   ORDER BY created_at DESC, id DESC
+   LIMIT $3 OFFSET $4`
+
+const COUNT_WITH_STORE = `
+  SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS store_exists,
+         (SELECT count(*) FROM orders WHERE store_id = $1 AND ($2::order_status IS NULL OR status = $2)) AS total`
+
+interface OrderRow {
+  id: OrderId
+  store_id: StoreId
+  status: OrderStatus
+  created_at: Date
+  total_items: number
+  rejection: Parameters<typeof shortagesFromJson>[0]
+  confirmation_sent_at: Date | null
+  items: [ProductId, string, number][]
+}
+
+export class PgOrderQueries implements OrderQueries {
+  constructor(private readonly db: Queryable) {}
+
+  async findById(id: OrderId): Promise<OrderRecord | null> {
+    const { rows } = await this.db.query<OrderRow>(FIND_ORDER, [id])
+    const row = rows[0]
+    if (!row) return null
+    return {
+      id: row.id,
+      storeId: row.store_id,
+      status: row.status,
+      createdAt: row.created_at,
+      totalItems: row.total_items,
+      items: row.items.map(([productId, title, quantity]) => ({ productId, title, quantity })),
+      shortages: shortagesFromJson(row.rejection),
+      confirmationSentAt: row.confirmation_sent_at,
+    }
+  }
+
+  async listByStore(storeId: StoreId, status: OrderStatus | undefined, page: PageRequest): Promise<Page<OrderSummary> | null> {
+    const [items, counted] = await Promise.all([
+      this.db.query<{ id: OrderId; status: OrderStatus; created_at: Date; total_items: number }>(LIST_PAGE, [
+        storeId,
+        status ?? null,
+        page.pageSize,
+        offsetOf(page),
+      ]),
+      this.db.query<{ store_exists: boolean; total: number }>(COUNT_WITH_STORE, [storeId, status ?? null]),
+    ])
+    if (!counted.rows[0]?.store_exists) return null
+    return {
+      total: counted.rows[0].total,
+      items: items.rows.map((row) => ({ id: row.id, status: row.status, createdAt: row.created_at, totalItems: row.total_items })),
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { DomainError } from '../shared/domain-error.js'
+import type { ProductId, StoreId } from '../shared/ids.js'
+
+export interface StockLevel {
+  productId: ProductId
+  quantity: number
+}
+
+export interface StockChange {
+  productId: ProductId
+  /** The level after the change. */
+  quantity: number
+  /** Signed difference, as recorded in the stock ledger. */
+  delta: number
+}
+
+/** A deduction the aggregate refused: callers must check availability first. */
+export class InsufficientStockError extends DomainError {
+  readonly code = 'insufficient-stock'
+
+  constructor(productId: ProductId, requested: number, available: number) {
+    super(`Cannot take ${requested} of product ${productId}: ${available} available`)
+  }
+}
+
+/**
+ * The stock levels of one store for the products one decision is about, as read under lock.
+ * A product the store does not carry has level 0. Levels never go below zero.
+ */
+export class StoreInventory {
+  private readonly levels = new Map<ProductId, number>()
+  private readonly deltas = new Map<ProductId, number>()
+
+  constructor(
+    readonly storeId: StoreId,
+    levels: Iterable<StockLevel>,
+  ) {
+    for (const { productId, quantity } of levels) this.levels.set(productId, quantity)
+  }
+
+  available(productId: ProductId): number {
+    return this.levels.get(productId) ?? 0
+  }
+
+  deduct(productId: ProductId, quantity: number): void {
+    const available = this.available(productId)
+    if (!Number.isSafeInteger(quantity) || quantity <= 0 || quantity > available) {
+      throw new InsufficientStockError(productId, quantity, available)
+    }
+    this.levels.set(productId, available - quantity)
+    this.deltas.set(productId, (this.deltas.get(productId) ?? 0) - quantity)
+  }
+
+  /** What changed since the levels were read, in product-id order (the lock order). */
+  changes(): StockChange[] {
+    return [...this.deltas]
+      .filter(([, delta]) => delta !== 0)
+      .map(([productId, delta]) => ({ productId, delta, quantity: this.available(productId) }))
+      .sort((a, b) => a.productId - b.productId)
+  }
+}

@@ -1,0 +1,80 @@
+import type { StoreInventory } from '../inventory/store-inventory.js'
+import { DomainError } from '../shared/domain-error.js'
+import { isPositiveId, type ProductId, type StoreId } from '../shared/ids.js'
+
+export const MAX_ORDER_LINES = 100
+export const MAX_LINE_QUANTITY = 1_000_000
+
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED'
+
+export interface OrderLine {
+  productId: ProductId
+  quantity: number
+}
+
+/** A validated request: one line per product, in the order the client first named each. */
+export interface OrderDraft {
+  storeId: StoreId
+  lines: OrderLine[]
+}
+
+export interface Shortage {
+  productId: ProductId
+  requested: number
+  available: number
+}
+
+export type OrderDecision =
+  | { status: 'CONFIRMED'; storeId: StoreId; lines: OrderLine[]; shortages: null }
+  | { status: 'REJECTED'; storeId: StoreId; lines: OrderLine[]; shortages: Shortage[] }
+
+export class InvalidOrderError extends DomainError {
+  readonly code = 'validation-error'
+}
+
+/**
+ * Validates a request and merges repeated products into one line (their quantities add up):
+ * deciding per product is what keeps two lines for one product from each seeing the full level.
+ */
+export function draftOrder(storeId: number, requested: readonly { productId: number; quantity: number }[]): OrderDraft {
+  if (!isPositiveId(storeId)) throw new InvalidOrderError(`store id ${storeId} is not a positive integer`)
+  if (requested.length === 0 || requested.length > MAX_ORDER_LINES) {
+    throw new InvalidOrderError(`an order has 1 to ${MAX_ORDER_LINES} lines, got ${requested.length}`)
+  }
+  const merged = new Map<ProductId, number>()
+  for (const { productId, quantity } of requested) {
+    if (!isPositiveId(productId)) throw new InvalidOrderError(`product id ${productId} is not a positive integer`)
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
+      throw new InvalidOrderError(`quantity ${quantity} of product ${productId} is not an integer from 1 to ${MAX_LINE_QUANTITY}`)
+    }
+    merged.set(productId as ProductId, (merged.get(productId as ProductId) ?? 0) + quantity)
+  }
+  return { storeId: storeId as StoreId, lines: [...merged].map(([productId, quantity]) => ({ productId, quantity })) }
+}
+
+/**
+ * All or nothing: when every line fits the locked levels, deducts them all and confirms;
+ * otherwise deducts nothing and rejects, naming each short line. A rejection is an outcome
+ * to store and answer, not an error.
+ */
+export function placeOrder(draft: OrderDraft, inventory: StoreInventory): OrderDecision {
+  if (inventory.storeId !== draft.storeId) throw new InvalidOrderError('stock of another store')
+  const shortages = draft.lines
+    .filter((line) => line.quantity > inventory.available(line.productId))
+    .map((line) => ({ productId: line.productId, requested: line.quantity, available: inventory.available(line.productId) }))
+  if (shortages.length > 0) return { status: 'REJECTED', storeId: draft.storeId, lines: draft.lines, shortages }
+  for (const line of draft.lines) inventory.deduct(line.productId, line.quantity)
+  return { status: 'CONFIRMED', storeId: draft.storeId, lines: draft.lines, shortages: null }
+}
+
+export function totalItems(lines: readonly OrderLine[]): number {
+  return lines.reduce((sum, line) => sum + line.quantity, 0)
+}
+
+export class UnknownProductsError extends DomainError {
+  readonly code = 'unknown-products'
+
+  constructor(productIds: number[]) {
+    super(`These products do not exist: ${productIds.join(', ')}`, { product_ids: productIds })
+  }
+}

@@ -1,0 +1,117 @@
+import { StoreInventory } from '../../domain/inventory/store-inventory.js'
+import type { OrderDecision } from '../../domain/order/order.js'
+import { totalItems } from '../../domain/order/order.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
+import type { IdempotencyClaim } from '../../application/ports/idempotency-keys.js'
+import type { JobName, JobPayloads } from '../../application/ports/job-queue.js'
+import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ports/order-repository.js'
+import type { Page } from '../../application/ports/pagination.js'
+import type { TransactionScope, UnitOfWork } from '../../application/ports/unit-of-work.js'
+
+interface State {
+  levels: Map<string, number>
+  orders: OrderRecord[]
+  jobs: { name: JobName; payload: JobPayloads[JobName] }[]
+  keys: Map<string, { fingerprint: string; orderId: OrderId }>
+  ledger: { storeId: number; productId: number; delta: number; reference: string }[]
+}
+
+const levelKey = (storeId: number, productId: number) => `${storeId}:${productId}`
+
+/**
+ * The ports of the order use cases over plain maps, with real transaction semantics: a unit of
+ * work sees a copy of the state, and only a unit of work that resolves replaces the state.
+ */
+export class InMemoryStore implements UnitOfWork, OrderQueries {
+  state: State = { levels: new Map(), orders: [], jobs: [], keys: new Map(), ledger: [] }
+  readonly stores = new Set<number>()
+  readonly titles = new Map<number, string>()
+  /** Keys another (simulated) transaction holds right now. */
+  readonly keysInFlight = new Set<string>()
+
+  stock(storeId: number, levels: Record<number, number>): void {
+    this.stores.add(storeId)
+    for (const [productId, quantity] of Object.entries(levels)) {
+      this.titles.set(Number(productId), `Product ${productId}`)
+      this.state.levels.set(levelKey(storeId, Number(productId)), quantity)
+    }
+  }
+
+  level(storeId: number, productId: number): number | undefined {
+    return this.state.levels.get(levelKey(storeId, productId))
+  }
+
+  async run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T> {
+    const draft: State = structuredClone(this.state)
+    const result = await work(this.scope(draft))
+    this.state = draft
+    return result
+  }
+
+  async findById(id: OrderId): Promise<OrderRecord | null> {
+    return this.state.orders.find((order) => order.id === id) ?? null
+  }
+
+  async listByStore(storeId: StoreId): Promise<Page<OrderSummary> | null> {
+    const orders = this.state.orders.filter((order) => order.storeId === storeId)
+    return this.stores.has(storeId) ? { total: orders.length, items: orders } : null
+  }
+
+  private scope(state: State): TransactionScope {
+    return {
+      orders: {
+        references: async (storeId, productIds) => ({
+          storeExists: this.stores.has(storeId),
+          titles: new Map(productIds.filter((id) => this.titles.has(id)).map((id) => [id, this.titles.get(id) as string])),
+        }),
+        insert: async (decision: OrderDecision) => {
+          const id = (state.orders.length + 1) as OrderId
+          const createdAt = new Date('2026-11-21T10:00:00.000Z')
+          state.orders.push({
+            id,
+            storeId: decision.storeId,
+            status: decision.status,
+            createdAt,
+            totalItems: totalItems(decision.lines),
+            items: decision.lines.map((l) => ({ productId: l.productId, title: this.titles.get(l.productId) ?? '', quantity: l.quantity })),
+            shortages: decision.shortages,
+            confirmationSentAt: null,
+          })
+          return { id, createdAt }
+        },
+      },
+      inventory: {
+        lockForUpdate: async (storeId, productIds) =>
+          new StoreInventory(
+            storeId,
+            productIds.flatMap((productId) => {
+              const quantity = state.levels.get(levelKey(storeId, productId))
+              return quantity === undefined ? [] : [{ productId: productId as ProductId, quantity }]
+            }),
+          ),
+        save: async (inventory, reference) => {
+          for (const change of inventory.changes()) {
+            state.levels.set(levelKey(inventory.storeId, change.productId), change.quantity)
+            state.ledger.push({ storeId: inventory.storeId, productId: change.productId, delta: change.delta, reference })
+          }
+        },
+      },
+      jobs: {
+        enqueue: async (name, payload) => {
+          state.jobs.push({ name, payload })
+        },
+      },
+      idempotency: {
+        claim: async (key, fingerprint): Promise<IdempotencyClaim> => {
+          const seen = state.keys.get(key)
+          if (seen) return { kind: 'seen', orderId: seen.orderId, sameRequest: seen.fingerprint === fingerprint }
+          return this.keysInFlight.has(key) ? { kind: 'in-flight' } : { kind: 'new' }
+        },
+        remember: async (key, fingerprint, orderId) => {
+          state.keys.set(key, { fingerprint, orderId })
+        },
+        purgeOlderThan: async () => 0,
+      },
+    }
+  }
+}

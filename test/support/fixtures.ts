@@ -1,0 +1,76 @@
+import type pg from 'pg'
+
+export interface ProductSpec {
+  title: string
+  price?: string
+  description?: string | null
+  category?: string
+}
+
+/** Inserts categories (by name, on demand) and products; returns product ids in the given order. */
+export async function addProducts(pool: pg.Pool, products: ProductSpec[]): Promise<number[]> {
+  const { rows } = await pool.query<{ id: number }>(
+    `WITH wanted AS (SELECT DISTINCT category FROM unnest($4::text[]) AS w(category)),
+          added AS (INSERT INTO categories (name) SELECT category FROM wanted
+                     WHERE NOT EXISTS (SELECT 1 FROM categories c WHERE lower(c.name) = lower(wanted.category))
+                    RETURNING id, name),
+          known AS (SELECT id, name FROM added UNION ALL SELECT id, name FROM categories)
+     INSERT INTO products (title, price, description, category_id)
+     SELECT p.title, p.price, p.description, (SELECT id FROM known WHERE lower(known.name) = lower(p.category) LIMIT 1)
+       FROM unnest($1::text[], $2::numeric[], $3::text[], $4::text[]) WITH ORDINALITY AS p(title, price, description, category, n)
+      ORDER BY n
+     RETURNING id`,
+    [
+      products.map((p) => p.title),
+      products.map((p) => p.price ?? '10.00'),
+      products.map((p) => p.description ?? null),
+      products.map((p) => p.category ?? 'General'),
+    ],
+  )
+  return rows.map((row) => row.id).sort((a, b) => a - b)
+}
+
+export async function addStore(pool: pg.Pool, name = 'Main Street'): Promise<number> {
+  const { rows } = await pool.query<{ id: number }>(`INSERT INTO stores (name, location) VALUES ($1, 'Lisbon') RETURNING id`, [name])
+  return rows[0]!.id
+}
+
+/** Puts first stock on the shelves, recording it in the ledger so the audit holds. */
+export async function stock(pool: pg.Pool, storeId: number, levels: Record<number, number>): Promise<void> {
+  const productIds = Object.keys(levels).map(Number)
+  const quantities = productIds.map((id) => levels[id] as number)
+  await pool.query(
+    `INSERT INTO inventory (store_id, product_id, quantity)
+     SELECT $1, product_id, quantity FROM unnest($2::bigint[], $3::int[]) AS l(product_id, quantity)`,
+    [storeId, productIds, quantities],
+  )
+  await pool.query(
+    `INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
+     SELECT $1, l.product_id, l.quantity, 'seed', 'fixture' FROM unnest($2::bigint[], $3::int[]) AS l(product_id, quantity) WHERE l.quantity > 0`,
+    [storeId, productIds, quantities],
+  )
+}
+
+export async function levelsOf(pool: pg.Pool, storeId: number): Promise<Record<number, number>> {
+  const { rows } = await pool.query<{ product_id: number; quantity: number }>(
+    'SELECT product_id, quantity FROM inventory WHERE store_id = $1 ORDER BY product_id',
+    [storeId],
+  )
+  return Object.fromEntries(rows.map((row) => [row.product_id, row.quantity]))
+}
+
+export async function ledgerOf(pool: pg.Pool, storeId: number): Promise<{ product_id: number; delta: number; reason: string; reference: string }[]> {
+  const { rows } = await pool.query(
+    "SELECT product_id, delta, reason, reference FROM stock_movements WHERE store_id = $1 AND reason <> 'seed' ORDER BY id",
+    [storeId],
+  )
+  return rows
+}
+
+export async function confirmationJobsFor(pool: pg.Pool, orderId: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    "SELECT count(*) AS n FROM pgboss.job WHERE name = 'order-confirmation' AND (data->>'orderId')::bigint = $1",
+    [orderId],
+  )
+  return rows[0]!.n
+}
