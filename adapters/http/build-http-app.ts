@@ -75,6 +75,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  // While draining, answers to requests already running close their connection: otherwise a
+  // keep-alive socket that turns idle after close() began holds the server open until it times out.
+  let draining = false
+  app.addHook('preClose', async () => {
+    draining = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close')
+  })
   app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure }))
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0] ?? '/')),
