@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { PgBossJobQueue } from '../adapters/jobs/pg-boss.js'
-import { jobsStatus, type JobsStatus } from '../adapters/jobs/queue-status.js'
+import { jobsStatus, redriveDeadLetters, type JobsStatus } from '../adapters/jobs/queue-admin.js'
 import { InvalidCalendarDateError, parseCalendarDate } from '../domain/shared/calendar-date.js'
 import { openDatabase } from './database.js'
 import { startPgBoss } from './jobs-runtime.js'
@@ -11,11 +11,12 @@ const USAGE = `Usage: npm run jobs -- <command>
             enqueue the daily inventory summary now (default date: today in UTC); a worker runs it
   status    jobs ready, deferred (retry backoff), running and failed per queue, and every job
             waiting in a dead-letter queue with its last error
+  redrive   move every dead-lettered job back to its queue to run again (once the cause is fixed)
   --help    show this text`
 
 const DEAD_LETTERS_SHOWN = 20
 
-type Command = { name: 'trigger'; date?: string } | { name: 'status' } | { name: 'help' }
+type Command = { name: 'trigger'; date?: string } | { name: 'status' } | { name: 'redrive' } | { name: 'help' }
 
 class UsageError extends Error {}
 
@@ -34,7 +35,7 @@ function parseCommand(argv: string[]): Command {
     }
     return values.date === undefined ? { name: 'trigger' } : { name: 'trigger', date: parseCalendarDate(values.date) }
   }
-  if (command === 'status' && job === undefined && values.date === undefined) return { name: 'status' }
+  if ((command === 'status' || command === 'redrive') && job === undefined && values.date === undefined) return { name: command }
   throw new UsageError(command === undefined ? 'a command is required' : `unknown command: ${positionals.join(' ')}`)
 }
 
@@ -74,6 +75,11 @@ await runProgram('aforro-jobs', async ({ config, logger, lifecycle }) => {
 
   if (command.name === 'status') {
     printStatus(await jobsStatus(boss))
+    return 0
+  }
+  if (command.name === 'redrive') {
+    const moved = await redriveDeadLetters(boss)
+    for (const [queue, count] of Object.entries(moved)) process.stdout.write(`${queue}: ${count} dead-lettered job(s) moved back\n`)
     return 0
   }
   await new PgBossJobQueue(boss).enqueue('daily-inventory-summary', command.date === undefined ? {} : { date: command.date })

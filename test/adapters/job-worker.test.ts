@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { deadLetterQueueOf, ensureQueue, PgBossJobQueue } from '../../adapters/jobs/pg-boss.js'
+import { redriveDeadLetters } from '../../adapters/jobs/queue-admin.js'
 import { work } from '../../adapters/jobs/workers.js'
 import { PgOrderConfirmations } from '../../adapters/postgres/pg-order-confirmations.js'
 import { JOB_NAMES } from '../../application/ports/job-queue.js'
@@ -88,7 +89,7 @@ describe('order confirmation job', () => {
     assert.deepEqual(await confirmationOf(orderId), { confirmation_sent_at: null, notifications: [] })
   })
 
-  test('the same job delivered twice at once leaves exactly one outbox row', async () => {
+  test('the same job delivered twice leaves exactly one outbox row', async () => {
     const orderId = await confirmedOrder()
     const queue = new PgBossJobQueue(worker.boss)
 
@@ -98,6 +99,16 @@ describe('order confirmation job', () => {
     const { confirmation_sent_at, notifications } = await confirmationOf(orderId)
     assert.equal(notifications.length, 1)
     assert.equal(confirmation_sent_at?.toISOString(), new Date(notifications[0]!.sent_at).toISOString())
+  })
+
+  test('five runs racing for one order send one message: the unique order id decides, not timing', async () => {
+    const orderId = await confirmedOrder()
+    const useCase = resolve(worker.container, TOKENS.sendOrderConfirmation)
+
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => useCase.execute(orderId)))
+
+    assert.deepEqual(outcomes.filter((outcome) => outcome === 'sent'), ['sent'])
+    assert.equal((await confirmationOf(orderId)).notifications.length, 1)
   })
 
   test('a retry after the worker died between sending and recording sends nothing new', async () => {
@@ -153,6 +164,27 @@ describe('retries and dead letters', () => {
     assert.equal(dead?.sourceId, id)
     const [original] = await worker.boss.findJobs(name, { id: id! })
     assert.equal(original?.state, 'failed')
+  })
+
+  test('a redriven dead letter runs again with fresh retries', async () => {
+    const name = 'test-fails-until-fixed'
+    await ensureQueue(worker.boss, name, { retryLimit: 0 })
+    let healthy = false
+    const handled: boolean[] = []
+    await work(worker.boss, name, async () => {
+      handled.push(healthy)
+      if (!healthy) throw new Error('dependency down')
+    }, silent, FAST_POLLING)
+    await worker.boss.send(name, { orderId: 7 })
+    await eventually('the dead letter', async () => ((await worker.boss.findJobs(deadLetterQueueOf(name))).length > 0 ? true : undefined))
+    healthy = true
+
+    const moved = await redriveDeadLetters(worker.boss, [name])
+
+    assert.deepEqual(moved, { [name]: 1 })
+    await eventually('the redriven job to succeed', async () => (handled.at(-1) === true ? true : undefined))
+    assert.deepEqual(handled, [false, true])
+    assert.deepEqual(await worker.boss.findJobs(deadLetterQueueOf(name)), [])
   })
 })
 

@@ -5,6 +5,8 @@ import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
 import { buildTestApp } from '../support/http-app.js'
 import { startTestWorker, type TestWorker } from '../support/job-worker.js'
+import { startProgram } from '../support/programs.js'
+import { freePort } from '../support/services.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
@@ -48,5 +50,34 @@ describe('an order placed over HTTP, with a worker running', () => {
     assert.equal(rejectedView.confirmation_sent_at, null)
     assert.deepEqual(await outboxRows(rejected.json().id), [])
     assert.equal((await db.pool.query("SELECT count(*) AS n FROM pgboss.job WHERE name = 'order-confirmation'")).rows[0].n, 1, 'only the confirmed order enqueued a job')
+  })
+})
+
+describe('the API process with RUN_WORKER=true', () => {
+  test('confirms the orders it takes without a separate worker', async () => {
+    const storeId = await addStore(db.pool, 'In-process')
+    const [lamp] = (await addProducts(db.pool, [{ title: 'Brass Lamp' }])) as [number]
+    await stock(db.pool, storeId, { [lamp]: 3 })
+    const port = await freePort()
+    const server = startProgram('bootstrap/server.js', [], { DATABASE_URL: db.url, PORT: String(port), RUN_WORKER: 'true', LOG_LEVEL: 'info' })
+    await server.waitFor('job worker started')
+    await server.waitFor('Server listening')
+
+    const placed = await fetch(`http://127.0.0.1:${port}/orders/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] }),
+    })
+    const orderId = ((await placed.json()) as { id: number }).id
+    const sentAt = await eventually('the in-process worker to confirm the order', async () => {
+      const order = (await (await fetch(`http://127.0.0.1:${port}/orders/${orderId}/`)).json()) as { confirmation_sent_at: string | null }
+      return order.confirmation_sent_at ?? undefined
+    })
+    server.child.kill('SIGTERM')
+
+    assert.equal(placed.status, 201)
+    assert.match(sentAt, /^\d{4}-\d{2}-\d{2}T/)
+    assert.equal((await outboxRows(orderId)).length, 1)
+    assert.equal(await server.exited, 0, server.output())
   })
 })

@@ -15,6 +15,8 @@ import type { OrderDecision } from '../../domain/order/order.js'
 import type { ProductId, StoreId } from '../../domain/shared/ids.js'
 import type { TestDatabase } from './test-database.js'
 
+type Database = Pick<TestDatabase, 'url' | 'pool'>
+
 /** Retries come off their backoff without a NOTIFY; tests poll often so they need not wait. */
 export const FAST_POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 }
 
@@ -25,7 +27,7 @@ export interface TestWorker {
 }
 
 /** The worker as bootstrap/worker.ts starts it, in this process, over a test database. */
-export async function startTestWorker(db: TestDatabase, env: Record<string, string> = {}): Promise<TestWorker> {
+export async function startTestWorker(db: Database, env: Record<string, string> = {}): Promise<TestWorker> {
   const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'test-worker')
   const lifecycle = new Lifecycle(logger)
@@ -36,7 +38,7 @@ export async function startTestWorker(db: TestDatabase, env: Record<string, stri
 }
 
 /** A pg-boss client that neither works nor schedules, as the API and the jobs CLI use it. */
-export async function startJobClient(db: TestDatabase): Promise<PgBoss> {
+export async function startJobClient(db: Database): Promise<PgBoss> {
   const boss = createPgBoss({ connectionString: db.url, worker: false, max: 2 })
   boss.on('error', () => undefined)
   return boss.start()

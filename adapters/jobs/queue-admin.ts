@@ -55,6 +55,25 @@ export async function jobsStatus(boss: PgBoss): Promise<JobsStatus> {
   return { queues, deadLetters }
 }
 
+/**
+ * Moves every job waiting in the dead-letter queues of `queues` back to the queue it failed on,
+ * to run again with fresh retries (the handlers are idempotent); returns how many per queue.
+ */
+export async function redriveDeadLetters(boss: PgBoss, queues: readonly string[] = JOB_NAMES): Promise<Record<string, number>> {
+  const moved: Record<string, number> = {}
+  for (const name of queues) {
+    // pg-boss moves at most 1,000 jobs a call.
+    let total = 0
+    let batch: number
+    do {
+      batch = await boss.redrive(deadLetterQueueOf(name))
+      total += batch
+    } while (batch > 0)
+    moved[name] = total
+  }
+  return moved
+}
+
 // pg-boss stores a thrown error as its serialised fields (message, stack…), and its own failures,
 // such as an expired job, as { value: { message } }.
 function errorMessage(output: object | null | undefined): string | undefined {
