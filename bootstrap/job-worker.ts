@@ -1,5 +1,4 @@
 import type { DependencyContainer } from 'tsyringe'
-import { createQueues } from '../adapters/jobs/pg-boss.js'
 import { registerSchedules } from '../adapters/jobs/schedules.js'
 import { startWorkers, type WorkerTuning } from '../adapters/jobs/workers.js'
 import { JOB_NAMES } from '../application/ports/job-queue.js'
@@ -7,16 +6,15 @@ import { jobHandlers, resolve } from './container.js'
 import { TOKENS } from './tokens.js'
 
 /**
- * Makes the container's pg-boss (started as a worker) work every queue and run the schedules:
- * queues ensured, one worker per queue, schedules registered. Stopping that pg-boss gracefully
- * (the lifecycle does) stops fetching, lets running jobs finish, and fails any still running
- * after the timeout so that they are retried.
+ * Makes the container's pg-boss (started as a worker) work every queue and run the schedules.
+ * The queues themselves were created or updated with the schema (openDatabase). Stopping that
+ * pg-boss gracefully (the lifecycle does) stops fetching, lets running jobs finish, and fails any
+ * still running after the timeout so that they are retried.
  */
 export async function startJobWorker(container: DependencyContainer, tuning: WorkerTuning = {}): Promise<void> {
   const config = resolve(container, TOKENS.config)
   const logger = resolve(container, TOKENS.logger)
   const boss = resolve(container, TOKENS.boss)
-  await createQueues(boss)
   await startWorkers(boss, jobHandlers(container), logger, tuning)
   await registerSchedules(boss, config)
   logger.info({ queues: JOB_NAMES, dailySummaryCron: config.dailySummaryCron }, 'job worker started')

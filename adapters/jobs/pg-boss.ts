@@ -11,14 +11,17 @@ export const deadLetterQueueOf = (name: string): string => `${name}.dead`
  * that exhausts its retries moves to `<name>.dead`. `notify` wakes workers the moment a job
  * commits instead of at their next poll.
  */
-export const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
+const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
   'order-confirmation': { retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
   'daily-inventory-summary': { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 },
 }
 
 export interface PgBossOptions {
   connectionString: string
-  /** Workers supervise (maintenance), run the cron clock and listen for new jobs; an API-only process does none of it. */
+  /**
+   * Workers supervise (maintenance), run the cron clock and listen for new jobs; an API-only
+   * process does none of these.
+   */
   worker: boolean
   max?: number
 }
@@ -49,7 +52,7 @@ export async function ensureQueue(boss: PgBoss, name: string, options: QueueOpti
 }
 
 /** pg-boss 12 needs every queue, and each dead-letter queue, to exist before send or work. */
-export async function createQueues(boss: PgBoss): Promise<void> {
+async function createQueues(boss: PgBoss): Promise<void> {
   for (const name of JOB_NAMES) await ensureQueue(boss, name, QUEUE_OPTIONS[name])
 }
 
