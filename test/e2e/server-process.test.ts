@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { startProgram } from '../support/programs.js'
 import { freePort } from '../support/services.js'
-import { REPO_ROOT } from '../support/source-files.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
-
-const SERVER = join(REPO_ROOT, 'dist/bootstrap/server.js')
 
 let db: TestDatabase
 before(async () => {
@@ -17,12 +12,7 @@ before(async () => {
 })
 after(() => db.close())
 
-function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  return { child, stderr: () => stderr }
-}
+const startServer = (env: Record<string, string>) => startProgram('bootstrap/server.js', [], { LOG_LEVEL: 'silent', ...env })
 
 async function waitUntilReady(port: number): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -42,7 +32,7 @@ describe('the server process', () => {
     const [productId] = (await addProducts(db.pool, [{ title: 'Held' }])) as [number]
     await stock(db.pool, storeId, { [productId]: 3 })
     const port = await freePort()
-    const { child } = startServer({ DATABASE_URL: db.url, PORT: String(port) })
+    const server = startServer({ DATABASE_URL: db.url, PORT: String(port) })
     await waitUntilReady(port)
     // Hold the row lock so the order below is provably still running when the signal arrives.
     const holder = await db.pool.connect()
@@ -55,11 +45,11 @@ describe('the server process', () => {
       body: JSON.stringify({ store_id: storeId, items: [{ product_id: productId, quantity_requested: 1 }] }),
     })
     await sleep(300)
-    child.kill('SIGTERM')
+    server.child.kill('SIGTERM')
     await sleep(200)
     await holder.query('COMMIT')
     holder.release()
-    const [code] = await once(child, 'exit')
+    const code = await server.exited
 
     assert.equal((await inFlight).status, 201, 'the request that was running got its answer')
     assert.equal(code, 0)
@@ -67,12 +57,12 @@ describe('the server process', () => {
   })
 
   test('an invalid setting stops it with one line naming the variable', async () => {
-    const { child, stderr } = startServer({ DATABASE_URL: db.url, PORT: 'eighty' })
+    const server = startServer({ DATABASE_URL: db.url, PORT: 'eighty' })
 
-    const [code] = await once(child, 'exit')
+    const code = await server.exited
 
     assert.notEqual(code, 0)
-    assert.equal(stderr().trim().split('\n').length, 1)
-    assert.match(stderr(), /PORT/)
+    assert.equal(server.output().trim().split('\n').length, 1)
+    assert.match(server.output(), /PORT/)
   })
 })
