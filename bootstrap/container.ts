@@ -10,6 +10,7 @@ import { CachedProductSearch } from '../adapters/cache/cached-product-search.js'
 import { ReadThroughCache } from '../adapters/cache/read-through-cache.js'
 import type { HttpAppDeps } from '../adapters/http/build-http-app.js'
 import { rateLimitHook } from '../adapters/http/rate-limit.js'
+import type { JobHandlers } from '../adapters/jobs/workers.js'
 import { MemoryCacheStore } from '../adapters/memory/memory-cache-store.js'
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter.js'
 import { Counters } from '../adapters/metrics/counters.js'
@@ -18,21 +19,29 @@ import { isTransientDatabaseFailure } from '../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../adapters/postgres/pg-health-probe.js'
 import { PgIdempotencyKeys } from '../adapters/postgres/pg-idempotency-keys.js'
 import { PgInventoryQueries } from '../adapters/postgres/pg-inventory-queries.js'
+import { PgInventorySummaries } from '../adapters/postgres/pg-inventory-summaries.js'
+import { PgOrderConfirmations } from '../adapters/postgres/pg-order-confirmations.js'
 import { PgOrderQueries } from '../adapters/postgres/pg-order-queries.js'
+import { PgOutboxNotifier } from '../adapters/postgres/pg-outbox-notifier.js'
 import { PgProductSearch } from '../adapters/postgres/pg-product-search.js'
+import { PgStockLedgerAudit } from '../adapters/postgres/pg-stock-ledger-audit.js'
 import { PgStockLevels } from '../adapters/postgres/pg-stock-levels.js'
 import { PgUnitOfWork } from '../adapters/postgres/pg-unit-of-work.js'
 import { RedisCacheStore } from '../adapters/redis/redis-cache-store.js'
 import type { RedisConnection } from '../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../adapters/redis/redis-health-probe.js'
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js'
+import { AuditStockLedger } from '../application/use-cases/audit-stock-ledger.js'
+import { BuildDailyInventorySummary } from '../application/use-cases/build-daily-inventory-summary.js'
 import { CheckReadiness } from '../application/use-cases/check-readiness.js'
+import { GetInventorySummary } from '../application/use-cases/get-inventory-summary.js'
 import { GetOrder } from '../application/use-cases/get-order.js'
 import { ListStoreInventory } from '../application/use-cases/list-store-inventory.js'
 import { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
 import { PlaceOrder } from '../application/use-cases/place-order.js'
 import { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
 import { SearchProducts } from '../application/use-cases/search-products.js'
+import { SendOrderConfirmation } from '../application/use-cases/send-order-confirmation.js'
 import { SetStockLevel } from '../application/use-cases/set-stock-level.js'
 import { SuggestProducts } from '../application/use-cases/suggest-products.js'
 import type { Config } from './config.js'
@@ -43,7 +52,7 @@ export interface Infrastructure {
   config: Config
   logger: Logger
   pool: pg.Pool
-  /** Started pg-boss; an API process only sends jobs with it. */
+  /** Started pg-boss; an API process only sends jobs with it, a worker also works the queues. */
   boss: PgBoss
   /** Present when REDIS_URL is set (bootstrap/redis.ts): cache and rate limits then live in Redis. */
   redis?: RedisConnection | undefined
@@ -94,6 +103,21 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   singleton(c, TOKENS.setStockLevel, (resolve) => new SetStockLevel(resolve(TOKENS.stockLevels), resolve(TOKENS.stockChanged)))
   singleton(c, TOKENS.searchProducts, (resolve) => new SearchProducts(resolve(TOKENS.productSearch)))
   singleton(c, TOKENS.suggestProducts, (resolve) => new SuggestProducts(resolve(TOKENS.productSearch)))
+
+  singleton(c, TOKENS.notifier, (resolve) => new PgOutboxNotifier(resolve(TOKENS.pool), resolve(TOKENS.logger)))
+  singleton(c, TOKENS.orderConfirmations, (resolve) => new PgOrderConfirmations(resolve(TOKENS.pool)))
+  singleton(
+    c,
+    TOKENS.sendOrderConfirmation,
+    (resolve) => new SendOrderConfirmation(resolve(TOKENS.orderQueries), resolve(TOKENS.orderConfirmations), resolve(TOKENS.notifier)),
+  )
+  singleton(c, TOKENS.inventorySummaries, (resolve) => new PgInventorySummaries(resolve(TOKENS.pool)))
+  singleton(
+    c,
+    TOKENS.buildDailyInventorySummary,
+    (resolve) => new BuildDailyInventorySummary(resolve(TOKENS.inventorySummaries), resolve(TOKENS.clock), resolve(TOKENS.config).lowStockThreshold),
+  )
+  singleton(c, TOKENS.getInventorySummary, (resolve) => new GetInventorySummary(resolve(TOKENS.inventorySummaries)))
   return c
 }
 
@@ -139,5 +163,19 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     setStockLevel: resolve(c, TOKENS.setStockLevel),
     searchProducts: resolve(c, TOKENS.searchProducts),
     suggestProducts: resolve(c, TOKENS.suggestProducts),
+    getInventorySummary: resolve(c, TOKENS.getInventorySummary),
+  }
+}
+
+/** The ledger audit reads only the database, so the audit CLI composes it without pg-boss. */
+export function buildLedgerAudit(pool: pg.Pool): AuditStockLedger {
+  return new AuditStockLedger(new PgStockLedgerAudit(pool))
+}
+
+/** What each queue's worker runs: one use case per job. */
+export function jobHandlers(c: DependencyContainer): JobHandlers {
+  return {
+    'order-confirmation': async ({ orderId }) => ({ outcome: await resolve(c, TOKENS.sendOrderConfirmation).execute(orderId) }),
+    'daily-inventory-summary': (payload) => resolve(c, TOKENS.buildDailyInventorySummary).execute(payload),
   }
 }

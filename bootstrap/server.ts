@@ -2,6 +2,7 @@ import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
 import { buildContainer, httpDeps, resolve } from './container.js'
 import { openDatabase } from './database.js'
+import { startJobWorker } from './job-worker.js'
 import { startPgBoss } from './jobs-runtime.js'
 import { runProgram } from './main.js'
 import { openRedis } from './redis.js'
@@ -17,11 +18,15 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
     logger.info('first start of the embedded database: seeding the default data set')
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 })
   }
-  const boss = await startPgBoss(url, false, logger, lifecycle)
+  // With RUN_WORKER the API's own pg-boss also works the queues and runs the schedules. It closes
+  // after the HTTP server (registered later), so running jobs finish once requests have stopped.
+  const boss = await startPgBoss(url, config.runWorker, logger, lifecycle)
 
   const redis = await openRedis(config, logger)
   if (redis) lifecycle.add('redis', () => redis.close())
   const container = buildContainer({ config, logger, pool, boss, redis })
+  if (config.runWorker) await startJobWorker(container)
+
   const purge = resolve(container, TOKENS.purgeIdempotencyKeys)
   const purgeTimer = setInterval(() => {
     purge.execute().then(

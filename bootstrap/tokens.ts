@@ -9,19 +9,25 @@ import type { Clock } from '../application/ports/clock.js'
 import type { HealthProbe } from '../application/ports/health-probe.js'
 import type { IdempotencyKeys } from '../application/ports/idempotency-keys.js'
 import type { InventoryQueries } from '../application/ports/inventory-queries.js'
+import type { InventorySummaries } from '../application/ports/inventory-summaries.js'
+import type { Notifier } from '../application/ports/notifier.js'
+import type { OrderConfirmations } from '../application/ports/order-confirmations.js'
 import type { OrderQueries } from '../application/ports/order-repository.js'
 import type { ProductSearch } from '../application/ports/product-search.js'
 import type { RateLimiter } from '../application/ports/rate-limiter.js'
 import type { StockChanged } from '../application/ports/stock-changed.js'
 import type { StockLevels } from '../application/ports/stock-levels.js'
 import type { UnitOfWork } from '../application/ports/unit-of-work.js'
+import type { BuildDailyInventorySummary } from '../application/use-cases/build-daily-inventory-summary.js'
 import type { CheckReadiness } from '../application/use-cases/check-readiness.js'
+import type { GetInventorySummary } from '../application/use-cases/get-inventory-summary.js'
 import type { GetOrder } from '../application/use-cases/get-order.js'
 import type { ListStoreInventory } from '../application/use-cases/list-store-inventory.js'
 import type { ListStoreOrders } from '../application/use-cases/list-store-orders.js'
 import type { PlaceOrder } from '../application/use-cases/place-order.js'
 import type { PurgeIdempotencyKeys } from '../application/use-cases/purge-idempotency-keys.js'
 import type { SearchProducts } from '../application/use-cases/search-products.js'
+import type { SendOrderConfirmation } from '../application/use-cases/send-order-confirmation.js'
 import type { SetStockLevel } from '../application/use-cases/set-stock-level.js'
 import type { SuggestProducts } from '../application/use-cases/suggest-products.js'
 import type { Config } from './config.js'
@@ -61,4 +67,10 @@ export const TOKENS = {
   setStockLevel: token<SetStockLevel>('setStockLevel'),
   searchProducts: token<SearchProducts>('searchProducts'),
   suggestProducts: token<SuggestProducts>('suggestProducts'),
+  notifier: token<Notifier>('notifier'),
+  orderConfirmations: token<OrderConfirmations>('orderConfirmations'),
+  sendOrderConfirmation: token<SendOrderConfirmation>('sendOrderConfirmation'),
+  inventorySummaries: token<InventorySummaries>('inventorySummaries'),
+  buildDailyInventorySummary: token<BuildDailyInventorySummary>('buildDailyInventorySummary'),
+  getInventorySummary: token<GetInventorySummary>('getInventorySummary'),
 }

@@ -6,6 +6,7 @@ import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
+import type { GetInventorySummary } from '../../application/use-cases/get-inventory-summary.js'
 import type { GetOrder } from '../../application/use-cases/get-order.js'
 import type { ListStoreInventory } from '../../application/use-cases/list-store-inventory.js'
 import type { ListStoreOrders } from '../../application/use-cases/list-store-orders.js'
@@ -15,6 +16,7 @@ import type { SetStockLevel } from '../../application/use-cases/set-stock-level.
 import type { SuggestProducts } from '../../application/use-cases/suggest-products.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
+import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
 import { inventoryRoutes } from './routes/inventory.routes.js'
 import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
 import { orderRoutes } from './routes/orders.routes.js'
@@ -29,6 +31,7 @@ export interface HttpAppDeps {
   checkReadiness: CheckReadiness
   /** Cache and rate-limit counters, served by GET /metrics. */
   metrics: () => MetricsSnapshot
+  getInventorySummary: GetInventorySummary
   placeOrder: PlaceOrder
   getOrder: GetOrder
   listStoreOrders: ListStoreOrders
@@ -87,6 +90,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  // While draining, answers to requests already running close their connection: otherwise a
+  // keep-alive socket that turns idle after close() began holds the server open until it times out.
+  let draining = false
+  app.addHook('preClose', async () => {
+    draining = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close')
+  })
   app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure }))
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0] ?? '/')),
@@ -107,6 +119,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
   await app.register(metricsRoutes, { metrics: deps.metrics })
+  await app.register(inventorySummaryRoutes, { getInventorySummary: deps.getInventorySummary })
   await app.register(orderRoutes, { placeOrder: deps.placeOrder, getOrder: deps.getOrder, listStoreOrders: deps.listStoreOrders })
   await app.register(inventoryRoutes, { listStoreInventory: deps.listStoreInventory, setStockLevel: deps.setStockLevel })
   await app.register(searchRoutes, {

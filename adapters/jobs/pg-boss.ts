@@ -1,12 +1,16 @@
-import { PgBoss, type QueueOptions } from 'pg-boss'
+import { PgBoss, type Queue, type QueueOptions } from 'pg-boss'
 import type pg from 'pg'
 import { JOB_NAMES, type JobName, type JobPayloads, type JobQueue } from '../../application/ports/job-queue.js'
 
 export const PGBOSS_SCHEMA = 'pgboss'
 
-export const deadLetterQueueOf = (name: JobName): string => `${name}.dead`
+export const deadLetterQueueOf = (name: string): string => `${name}.dead`
 
-/** Delivery is at least once: handlers are idempotent, and retries back off exponentially. */
+/**
+ * Delivery is at least once: handlers are idempotent, and retries back off exponentially. A job
+ * that exhausts its retries moves to `<name>.dead`. `notify` wakes workers the moment a job
+ * commits instead of at their next poll.
+ */
 const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
   'order-confirmation': { retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
   'daily-inventory-summary': { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 },
@@ -14,7 +18,10 @@ const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
 
 export interface PgBossOptions {
   connectionString: string
-  /** Workers supervise (maintenance) and run the cron clock; an API-only process does neither. */
+  /**
+   * Workers supervise (maintenance), run the cron clock and listen for new jobs; an API-only
+   * process does none of these.
+   */
   worker: boolean
   max?: number
 }
@@ -27,17 +34,26 @@ export function createPgBoss({ connectionString, worker, max }: PgBossOptions): 
     max: max ?? 4,
     supervise: worker,
     schedule: worker,
+    useListenNotify: worker,
     migrate: true,
   })
 }
 
+/**
+ * Creates the queue and its dead-letter queue if missing, then applies `options`, so settings
+ * changed here reach databases whose queues already exist. Safe to run from several processes.
+ */
+export async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions): Promise<void> {
+  const deadLetter = deadLetterQueueOf(name)
+  const settings: Omit<Queue, 'name'> = { ...options, deadLetter, notify: true }
+  await boss.createQueue(deadLetter)
+  await boss.createQueue(name, settings)
+  await boss.updateQueue(name, settings)
+}
+
 /** pg-boss 12 needs every queue, and each dead-letter queue, to exist before send or work. */
-export async function createQueues(boss: PgBoss): Promise<void> {
-  for (const name of JOB_NAMES) {
-    const deadLetter = deadLetterQueueOf(name)
-    if (!(await boss.getQueue(deadLetter))) await boss.createQueue(deadLetter)
-    if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...QUEUE_OPTIONS[name], deadLetter })
-  }
+async function createQueues(boss: PgBoss): Promise<void> {
+  for (const name of JOB_NAMES) await ensureQueue(boss, name, QUEUE_OPTIONS[name])
 }
 
 /** Installs or upgrades pg-boss's schema and queues, then lets go of the connection. */

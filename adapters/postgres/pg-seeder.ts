@@ -36,6 +36,10 @@ const INVENTORY_CHUNK = 50_000
 const RESET = `TRUNCATE categories, products, stores, inventory, stock_movements, orders, order_items, seed_runs
                RESTART IDENTITY CASCADE`
 
+// Order ids are never reused after a reset: queued confirmation jobs and sent messages name them.
+const LAST_ORDER_ID = `SELECT last_value, is_called FROM orders_id_seq`
+const CONTINUE_ORDER_IDS = `SELECT setval('orders_id_seq', $1, $2)`
+
 const COUNT_EXISTING = `SELECT (SELECT count(*) FROM categories) AS categories, (SELECT count(*) FROM products) AS products,
                                (SELECT count(*) FROM stores) AS stores, (SELECT count(*) FROM orders) AS orders`
 
@@ -80,7 +84,9 @@ const RECORD_SEED_MOVEMENTS = `INSERT INTO stock_movements (store_id, product_id
 export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerSeedSource, progress: SeedProgress): Promise<SeedCounts> {
   const counts = await inTransaction(pool, async (client) => {
     if (plan.reset) {
+      const { rows } = await client.query<{ last_value: number; is_called: boolean }>(LAST_ORDER_ID)
       await client.query(RESET)
+      await client.query(CONTINUE_ORDER_IDS, [rows[0]?.last_value ?? 1, rows[0]?.is_called ?? false])
     } else {
       const existing = (await client.query<Record<string, number>>(COUNT_EXISTING)).rows[0] ?? {}
       const nonEmpty = Object.fromEntries(Object.entries(existing).filter(([, count]) => count > 0))

@@ -58,7 +58,7 @@ describe('Redis stopped mid-run', () => {
   test('a restarted Redis is picked up by itself and caching resumes', async () => {
     server = await startRedisServer(port)
 
-    await eventually(async () => (await probe.check()) === 'ok', 'readiness sees Redis again')
+    await eventually('readiness to see Redis again', async () => ((await probe.check()) === 'ok' ? true : undefined))
     await cache.getOrLoad(titles('lap'), async () => 'Laptop')
     const second = await cache.getOrLoad(titles('lap'), async () => 'not from the cache')
 
@@ -79,7 +79,7 @@ describe('Redis hung (stopped with SIGSTOP: connected, never answering)', () => 
     const duringOutage = await cache.getOrLoad(titles('desk'), async () => 'new title')
     const statusDuring = await probe.check()
     server.process.kill('SIGCONT')
-    await eventually(async () => (await probe.check()) === 'ok', 'Redis answers again')
+    await eventually('Redis to answer again', async () => ((await probe.check()) === 'ok' ? true : undefined))
     const afterOutage = await cache.getOrLoad(titles('desk'), async () => 'new title')
 
     assert.equal(firstDuringOutage, 'old title')

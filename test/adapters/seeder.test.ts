@@ -56,6 +56,17 @@ describe('seed', () => {
     assert.equal((await db.pool.query('SELECT count(*) AS n FROM products')).rows[0].n, before)
   })
 
+  test('a reset never hands out an order id again', async () => {
+    await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 5 }, quiet())
+    const insertOrder = "INSERT INTO orders (store_id, status, total_items) VALUES (1, 'CONFIRMED', 1) RETURNING id"
+    const before = (await db.pool.query(insertOrder)).rows[0].id
+
+    await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 5 }, quiet())
+
+    assert.equal((await db.pool.query('SELECT count(*) AS n FROM orders')).rows[0].n, 0)
+    assert.ok((await db.pool.query(insertOrder)).rows[0].id > before)
+  })
+
   test('a catalog smaller than the per-store minimum is carried whole by every store', async () => {
     const report = await runSeed(db.pool, { categories: 2, products: 50, stores: 3, inventoryPerStore: 300, reset: true, seed: 3 }, quiet())
 

@@ -136,10 +136,10 @@ describe('invalidation', () => {
 
     await db.pool.query(`UPDATE products SET title = 'Linen Lamp Shade' WHERE id = $1`, [shade])
 
-    await eventually(async () => {
+    await eventually('autocomplete to show the new title', async () => {
       const suggestions = (await get('/api/search/suggest/?q=shade')).json().suggestions as string[]
-      return suggestions.includes('Linen Lamp Shade')
-    }, 'autocomplete shows the new title')
+      return suggestions.includes('Linen Lamp Shade') ? true : undefined
+    })
   })
 })
 

@@ -267,7 +267,7 @@ describe('the search document follows the catalog', () => {
   // Results are cached; the cache hears of catalog writes through NOTIFY just after their commit,
   // so the first check of each test waits for that on a query cached before the write.
   const settles = (query: string, holds: (titles: string[]) => boolean) =>
-    eventually(async () => holds(await titles(query)), `q=${query} follows the catalog`)
+    eventually(`q=${query} to follow the catalog`, async () => (holds(await titles(query)) ? true : undefined))
 
   test('a renamed product is found by its new title only', async () => {
     await titles('q=steel')

@@ -1,0 +1,34 @@
+import type { LedgerAuditReport } from '../application/use-cases/audit-stock-ledger.js'
+import { buildLedgerAudit } from './container.js'
+import { openDatabase } from './database.js'
+import { runProgram } from './main.js'
+
+const FINDINGS_SHOWN = 100
+
+function describe(report: LedgerAuditReport): string {
+  const count = (n: number) => n.toLocaleString('en')
+  const lines = [
+    `Checked ${count(report.levelsChecked)} inventory levels against ${count(report.movementsChecked)} stock movements ` +
+      '(seed, restock, order): each level must equal the sum of its movements, and no level or running balance may be negative.',
+  ]
+  for (const finding of report.findings.slice(0, FINDINGS_SHOWN)) {
+    lines.push(
+      `FAIL store ${finding.storeId} product ${finding.productId}: level ${finding.level}, ledger sum ${finding.ledgerSum}, ` +
+        `lowest running balance ${finding.lowestBalance} (${finding.problems.join(', ')})`,
+    )
+  }
+  if (report.findings.length > FINDINGS_SHOWN) lines.push(`… and ${count(report.findings.length - FINDINGS_SHOWN)} more`)
+  lines.push(
+    report.passed
+      ? 'Audit passed: every level matches its ledger and none is negative.'
+      : `Audit FAILED: ${count(report.findings.length)} of ${count(report.levelsChecked)} levels disagree with the ledger.`,
+  )
+  return `${lines.join('\n')}\n`
+}
+
+await runProgram('aforro-audit', async ({ config, logger, lifecycle }) => {
+  const { pool } = await openDatabase(config, logger, lifecycle, 'aforro-audit', 1)
+  const report = await buildLedgerAudit(pool).execute()
+  process.stdout.write(describe(report))
+  return report.passed ? 0 : 1
+})

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { eventually } from './eventually.js'
+
+/** dist/, where the compiled entry points sit beside the compiled tests. */
+const DIST = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface RunningProgram {
+  child: ChildProcess
+  /** Everything written to stdout and stderr so far. */
+  output(): string
+  /** Resolves once a line of output contains `text`. */
+  waitFor(text: string): Promise<void>
+  /** The exit code, or the signal's name when a signal ended it. */
+  exited: Promise<number | string>
+}
+
+/**
+ * Starts a compiled entry point (`bootstrap/worker.js`…) as `npm run …` would, on the Node that
+ * runs the tests, with only the environment given (plus PATH).
+ */
+export function startProgram(entry: string, args: string[], env: Record<string, string>): RunningProgram {
+  const child = spawn(process.execPath, [`${DIST}${entry}`, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string)
+  return {
+    child,
+    output: () => output,
+    waitFor: async (text) => {
+      await eventually(`"${text}" from ${entry}`, async () => (output.includes(text) ? true : undefined))
+    },
+    exited,
+  }
+}
+
+/** Runs an entry point to completion. */
+export async function runProgram(entry: string, args: string[], env: Record<string, string>): Promise<{ code: number | string; output: string }> {
+  const program = startProgram(entry, args, env)
+  const code = await program.exited
+  return { code, output: program.output() }
+}
