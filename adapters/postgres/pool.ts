@@ -34,18 +34,37 @@ export function createPool(options: PoolOptions): pg.Pool {
   return pool
 }
 
-/** Runs `work` inside one transaction on one client, committing on success and rolling back on any error. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on one checked-out client. pg-pool takes its idle 'error' listener off a client while
+ * it is checked out, so one that lost its connection would emit 'error' to nobody and end the
+ * process: this listens meanwhile and hands a broken client back to be discarded, not reused.
+ */
+export async function withPoolClient<T>(pool: pg.Pool, work: (client: pg.PoolClient, lost: () => boolean) => Promise<T>): Promise<T> {
   const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    const result = await work(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
+  let lost: Error | undefined
+  const onError = (error: Error) => {
+    lost ??= error
   }
+  client.on('error', onError)
+  try {
+    return await work(client, () => lost !== undefined)
+  } finally {
+    client.removeListener('error', onError)
+    client.release(lost)
+  }
+}
+
+/** Runs `work` inside one transaction on one client, committing on success and rolling back on any error. */
+export function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withPoolClient(pool, async (client, lost) => {
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      if (!lost()) await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+  })
 }
