@@ -51,6 +51,8 @@ const ORDER_BY: Record<ProductSort, (table: string) => string> = {
   '-price': (t) => `${t}.price DESC, ${t}.product_id DESC`,
 }
 
+const SORT_KEYS: Record<ProductSort, string[]> = { relevance: [], newest: ['s.created_at'], price: ['s.price'], '-price': ['s.price'] }
+
 const STOCKED_SOMEWHERE = `EXISTS (SELECT 1 FROM inventory stocked WHERE stocked.product_id = s.product_id AND stocked.quantity > 0)`
 
 /** Appends a value to the statement's parameters and returns its placeholder. */
@@ -87,8 +89,9 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const param: Param = (value) => `$${values.push(value)}`
   const store = criteria.storeId === undefined ? undefined : param(criteria.storeId)
   const conditions = filterConditions(criteria, param)
-  const keys = ['s.product_id', 's.price', 's.created_at', store ? 'i.quantity' : 'NULL::integer AS quantity']
   const sort = text === undefined && criteria.sort === 'relevance' ? 'newest' : criteria.sort
+  // Only what the page needs: every match is kept until the page is chosen.
+  const keys = ['s.product_id', store ? 'i.quantity' : 'NULL::integer AS quantity', ...SORT_KEYS[sort]]
   if (text !== undefined) {
     const anywhere = param(text.anywhere)
     conditions.push(`s.document @@ product_search_query(${anywhere})`)
