@@ -78,8 +78,10 @@ const NOTHING = `SELECT 0::bigint AS total, EXISTS (SELECT 1 FROM stores WHERE i
 /*
  * With words, every match is visited once: the exact count needs that anyway, so the matches are
  * materialised with their sort keys and both the count and the page read them, rather than
- * ranking and counting in two passes. Without words, the count and the page are planned apart:
- * the count from an index, the page by walking the index of its order and stopping after it.
+ * ranking and counting in two passes. A store's products (hundreds) are materialised too: for a
+ * small page the planner would rather walk the whole newest index, probing inventory row by row.
+ * Otherwise the count and the page are planned apart: the count from an index, the page by
+ * walking the index of its order and stopping after it.
  */
 export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const text = criteria.q === undefined ? undefined : textQueries(criteria.q)
