@@ -51,6 +51,8 @@ const ORDER_BY: Record<ProductSort, (table: string) => string> = {
   '-price': (t) => `${t}.price DESC, ${t}.product_id DESC`,
 }
 
+const SORT_KEYS: Record<ProductSort, string[]> = { relevance: [], newest: ['s.created_at'], price: ['s.price'], '-price': ['s.price'] }
+
 const STOCKED_SOMEWHERE = `EXISTS (SELECT 1 FROM inventory stocked WHERE stocked.product_id = s.product_id AND stocked.quantity > 0)`
 
 /** Appends a value to the statement's parameters and returns its placeholder. */
@@ -76,8 +78,10 @@ const NOTHING = `SELECT 0::bigint AS total, EXISTS (SELECT 1 FROM stores WHERE i
 /*
  * With words, every match is visited once: the exact count needs that anyway, so the matches are
  * materialised with their sort keys and both the count and the page read them, rather than
- * ranking and counting in two passes. Without words, the count and the page are planned apart:
- * the count from an index, the page by walking the index of its order and stopping after it.
+ * ranking and counting in two passes. A store's products (hundreds) are materialised too: for a
+ * small page the planner would rather walk the whole newest index, probing inventory row by row.
+ * Otherwise the count and the page are planned apart: the count from an index, the page by
+ * walking the index of its order and stopping after it.
  */
 export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const text = criteria.q === undefined ? undefined : textQueries(criteria.q)
@@ -87,8 +91,9 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const param: Param = (value) => `$${values.push(value)}`
   const store = criteria.storeId === undefined ? undefined : param(criteria.storeId)
   const conditions = filterConditions(criteria, param)
-  const keys = ['s.product_id', 's.price', 's.created_at', store ? 'i.quantity' : 'NULL::integer AS quantity']
   const sort = text === undefined && criteria.sort === 'relevance' ? 'newest' : criteria.sort
+  // Only what the page needs: every match is kept until the page is chosen.
+  const keys = ['s.product_id', store ? 'i.quantity' : 'NULL::integer AS quantity', ...SORT_KEYS[sort]]
   if (text !== undefined) {
     const anywhere = param(text.anywhere)
     conditions.push(`s.document @@ product_search_query(${anywhere})`)
