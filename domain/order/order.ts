@@ -1,5 +1,6 @@
 import type { StoreInventory } from '../inventory/store-inventory.js'
 import { DomainError } from '../shared/domain-error.js'
+import { ValidationError } from '../shared/validation-error.js'
 import { isPositiveId, type ProductId, type StoreId } from '../shared/ids.js'
 
 export const MAX_ORDER_LINES = 100
@@ -28,24 +29,22 @@ export type OrderDecision =
   | { status: 'CONFIRMED'; storeId: StoreId; lines: OrderLine[]; shortages: null }
   | { status: 'REJECTED'; storeId: StoreId; lines: OrderLine[]; shortages: Shortage[] }
 
-export class InvalidOrderError extends DomainError {
-  readonly code = 'validation-error'
-}
+export class InvalidOrderError extends ValidationError {}
 
 /**
  * Validates a request and merges repeated products into one line (their quantities add up):
  * deciding per product is what keeps two lines for one product from each seeing the full level.
  */
 export function draftOrder(storeId: number, requested: readonly { productId: number; quantity: number }[]): OrderDraft {
-  if (!isPositiveId(storeId)) throw new InvalidOrderError(`store id ${storeId} is not a positive integer`)
+  if (!isPositiveId(storeId)) throw new InvalidOrderError('store_id', `${storeId} is not a positive integer`)
   if (requested.length === 0 || requested.length > MAX_ORDER_LINES) {
-    throw new InvalidOrderError(`an order has 1 to ${MAX_ORDER_LINES} lines, got ${requested.length}`)
+    throw new InvalidOrderError('items', `must have 1 to ${MAX_ORDER_LINES} lines, got ${requested.length}`)
   }
   const merged = new Map<ProductId, number>()
   for (const { productId, quantity } of requested) {
-    if (!isPositiveId(productId)) throw new InvalidOrderError(`product id ${productId} is not a positive integer`)
+    if (!isPositiveId(productId)) throw new InvalidOrderError('items', `product id ${productId} is not a positive integer`)
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
-      throw new InvalidOrderError(`quantity ${quantity} of product ${productId} is not an integer from 1 to ${MAX_LINE_QUANTITY}`)
+      throw new InvalidOrderError('items', `quantity ${quantity} of product ${productId} is not an integer from 1 to ${MAX_LINE_QUANTITY}`)
     }
     merged.set(productId as ProductId, (merged.get(productId as ProductId) ?? 0) + quantity)
   }
@@ -58,7 +57,7 @@ export function draftOrder(storeId: number, requested: readonly { productId: num
  * to store and answer, not an error.
  */
 export function placeOrder(draft: OrderDraft, inventory: StoreInventory): OrderDecision {
-  if (inventory.storeId !== draft.storeId) throw new InvalidOrderError('stock of another store')
+  if (inventory.storeId !== draft.storeId) throw new InvalidOrderError('store_id', 'does not match the stock decided on')
   const shortages = draft.lines
     .filter((line) => line.quantity > inventory.available(line.productId))
     .map((line) => ({ productId: line.productId, requested: line.quantity, available: inventory.available(line.productId) }))

@@ -1,15 +1,13 @@
-import { DomainError } from './domain-error.js'
+import { ValidationError } from './validation-error.js'
 
 declare const calendarDateBrand: unique symbol
 
 /** A day of the calendar as `YYYY-MM-DD`, with no time of day and no zone of its own. */
 export type CalendarDate = string & { readonly [calendarDateBrand]: true }
 
-export class InvalidCalendarDateError extends DomainError {
-  readonly code = 'validation-error'
-
+export class InvalidCalendarDateError extends ValidationError {
   constructor(text: string) {
-    super(`"${text}" is not a calendar date (YYYY-MM-DD)`)
+    super('date', `"${text}" is not a calendar date (YYYY-MM-DD)`)
   }
 }
 
