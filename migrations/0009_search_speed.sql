@@ -1,6 +1,35 @@
 -- Broad words without visiting every match: the exact count of a one-word query from a per-word
 -- product count, and the first pages of relevance (the title tier) from the distinct titles.
 
+-- The title is a sort key now (the title tier is ordered by title), so the projection carries
+-- it: ranking a broad word's matches under a filter would otherwise read every match's product.
+ALTER TABLE product_search ADD COLUMN title text;
+UPDATE product_search s SET title = p.title FROM products p WHERE p.id = s.product_id;
+ALTER TABLE product_search ALTER COLUMN title SET NOT NULL;
+
+CREATE OR REPLACE FUNCTION products_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO product_search (product_id, category_id, price, created_at, title, document)
+  SELECT p.id, p.category_id, p.price, p.created_at, p.title, product_search_document(p.title, c.name, p.description)
+    FROM new_products p JOIN categories c ON c.id = p.category_id;
+  PERFORM product_titles_add(ARRAY(SELECT title FROM new_products));
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION products_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE product_search s
+     SET category_id = p.category_id, price = p.price, created_at = p.created_at, title = p.title,
+         document = product_search_document(p.title, c.name, p.description)
+    FROM new_products p JOIN categories c ON c.id = p.category_id
+   WHERE s.product_id = p.id;
+  PERFORM product_titles_add(ARRAY(
+    SELECT n.title FROM new_products n JOIN old_products o ON o.id = n.id WHERE n.title <> o.title));
+  PERFORM product_titles_remove(ARRAY(
+    SELECT o.title FROM new_products n JOIN old_products o ON o.id = n.id WHERE n.title <> o.title));
+  RETURN NULL;
+END $$;
+
 -- How many products' documents hold each word (lexeme). A query of one word (or a prefix) is
 -- counted from here instead of from its matches: a GIN index cannot answer count(*) without
 -- checking every matching row in the heap, which for a word in 8% of a million products is

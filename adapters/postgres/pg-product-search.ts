@@ -113,6 +113,8 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
               WHEN s.document @@ product_search_query(${param(text.inTitleOrCategory)}) THEN 1
               ELSE 2 END AS tier`,
         `CASE WHEN ${inTitle} THEN NULL ELSE ts_rank(s.document, ${anywhere}) END AS rank`,
+        `CASE WHEN ${inTitle} THEN char_length(s.title) END AS title_length`,
+        `CASE WHEN ${inTitle} THEN s.title END AS title`,
       )
     }
   }
@@ -127,14 +129,8 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
       FROM ${source}
      WHERE ${conditions.length > 0 ? conditions.join('\n       AND ') : 'true'}
   )`
-  // The title tier's sort keys come from the product's title, read only for the page's candidates in that tier.
-  const ranked =
-    sort === 'relevance'
-      ? `SELECT hits.*, char_length(t.title) AS title_length, t.title
-           FROM hits LEFT JOIN LATERAL (SELECT title FROM products WHERE id = hits.product_id AND hits.tier = 0) t ON true`
-      : 'SELECT * FROM hits'
   const fullPass = `
-    SELECT * FROM (${ranked}) hits
+    SELECT * FROM hits
      -- A page past the end reads nothing, however deep.
      WHERE ${offset} < (SELECT count FROM total)
      ORDER BY ${order('hits')}
@@ -157,7 +153,7 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
        AND t.before + p.n > ${offset} AND t.before + p.n <= ${pageEnd}
     UNION ALL
     -- Only a page that reaches past the title tier ranks the other matches.
-    (SELECT * FROM (SELECT *, NULL::integer AS title_length, NULL::text AS title FROM hits) hits
+    (SELECT * FROM hits
       WHERE hits.tier > 0 AND ${pageEnd} > (SELECT count FROM in_titles) AND ${offset} < (SELECT count FROM total)
       ORDER BY ${order('hits')}
       LIMIT least(${limit}::integer, greatest(${pageEnd} - (SELECT count FROM in_titles), 0))
