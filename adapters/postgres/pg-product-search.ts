@@ -44,8 +44,11 @@ export function textQueries(q: string): TextQueries | 'no-words' {
 /** Each order ends in the product id, so that equal keys never make pages overlap. */
 const ORDER_BY: Record<ProductSort, (table: string) => string> = {
   // Every word in the title first, then every word in the title or category name, then the rest
-  // (some word only in the description); ts_rank orders within a tier.
-  relevance: (t) => `${t}.tier, ${t}.rank DESC, ${t}.product_id`,
+  // (some word only in the description). Within the title tier shorter titles first (the words
+  // are more of the title), then the title, so that the tier can be read title by title from
+  // the distinct titles; within the others ts_rank. title_length, title and rank are NULL where
+  // they do not apply.
+  relevance: (t) => `${t}.tier, ${t}.title_length, ${t}.title, ${t}.rank DESC, ${t}.product_id`,
   newest: (t) => `${t}.created_at DESC, ${t}.product_id DESC`,
   price: (t) => `${t}.price, ${t}.product_id`,
   '-price': (t) => `${t}.price DESC, ${t}.product_id DESC`,
@@ -82,6 +85,11 @@ const NOTHING = `SELECT 0::bigint AS total, EXISTS (SELECT 1 FROM stores WHERE i
  * small page the planner would rather walk the whole newest index, probing inventory row by row.
  * Otherwise the count and the page are planned apart: the count from an index, the page by
  * walking the index of its order and stopping after it.
+ *
+ * Words alone (relevance, no filter) visit no match when they need not: the count of one word
+ * comes from search_lexemes (product_search_count), and a page within the title tier is read
+ * from the distinct titles holding every word (product_titles) and their products, in order.
+ * Only a page past the title tier ranks every match; only a query of several words counts them.
  */
 export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const text = criteria.q === undefined ? undefined : textQueries(criteria.q)
@@ -91,18 +99,22 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const param: Param = (value) => `$${values.push(value)}`
   const store = criteria.storeId === undefined ? undefined : param(criteria.storeId)
   const conditions = filterConditions(criteria, param)
+  const wordsAlone = text !== undefined && store === undefined && conditions.length === 0 && criteria.sort === 'relevance'
   const sort = text === undefined && criteria.sort === 'relevance' ? 'newest' : criteria.sort
   // Only what the page needs: every match is kept until the page is chosen.
   const keys = ['s.product_id', store ? 'i.quantity' : 'NULL::integer AS quantity', ...SORT_KEYS[sort]]
-  if (text !== undefined) {
-    const anywhere = param(text.anywhere)
-    conditions.push(`s.document @@ product_search_query(${anywhere})`)
+  const anywhere = text === undefined ? undefined : `product_search_query(${param(text.anywhere)})`
+  if (text !== undefined && anywhere !== undefined) {
+    conditions.push(`s.document @@ ${anywhere}`)
     if (sort === 'relevance') {
+      const inTitle = `s.document @@ product_search_query(${param(text.inTitle)})`
       keys.push(
-        `CASE WHEN s.document @@ product_search_query(${param(text.inTitle)}) THEN 0
+        `CASE WHEN ${inTitle} THEN 0
               WHEN s.document @@ product_search_query(${param(text.inTitleOrCategory)}) THEN 1
               ELSE 2 END AS tier`,
-        `ts_rank(s.document, product_search_query(${anywhere})) AS rank`,
+        `CASE WHEN ${inTitle} THEN NULL ELSE ts_rank(s.document, ${anywhere}) END AS rank`,
+        `CASE WHEN ${inTitle} THEN char_length(s.title) END AS title_length`,
+        `CASE WHEN ${inTitle} THEN s.title END AS title`,
       )
     }
   }
@@ -110,22 +122,51 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const limit = param(criteria.page.pageSize)
   const offset = param(offsetOf(criteria.page))
   const order = ORDER_BY[sort]
-  return {
-    values,
-    text: `
-  WITH hits AS ${text || store ? '' : 'NOT '}MATERIALIZED (
+  const pageEnd = `${offset}::integer + ${limit}::integer`
+  const hits = `
+  hits AS ${text || store ? '' : 'NOT '}MATERIALIZED (
     SELECT ${keys.join(', ')}
       FROM ${source}
      WHERE ${conditions.length > 0 ? conditions.join('\n       AND ') : 'true'}
-  ),
-  total AS (SELECT count(*) AS count FROM hits),
-  page AS (
+  )`
+  const fullPass = `
     SELECT * FROM hits
      -- A page past the end reads nothing, however deep.
      WHERE ${offset} < (SELECT count FROM total)
      ORDER BY ${order('hits')}
-     LIMIT ${limit} OFFSET ${offset}
-  )
+     LIMIT ${limit} OFFSET ${offset}`
+  // Positions in the title tier are known before any product is read: each title's products
+  // follow the products of the titles before it, so only the titles the page overlaps are walked.
+  const ctes =
+    wordsAlone && anywhere !== undefined
+      ? `${hits},
+  titles AS MATERIALIZED (
+    SELECT title, products, sum(products) OVER (ORDER BY char_length(title), title ROWS UNBOUNDED PRECEDING) - products AS before
+      FROM product_titles WHERE title_document(title) @@ ${anywhere}
+  ),
+  in_titles AS (SELECT coalesce(sum(products), 0) AS count FROM titles),
+  total AS (SELECT product_search_count(${anywhere}) AS count),
+  page AS (
+    SELECT p.id AS product_id, NULL::integer AS quantity, 0 AS tier, NULL::real AS rank, char_length(t.title) AS title_length, t.title
+      FROM titles t, LATERAL (SELECT id, row_number() OVER (ORDER BY id) AS n FROM products WHERE title = t.title) p
+     WHERE t.before < ${pageEnd} AND t.before + t.products > ${offset}
+       AND t.before + p.n > ${offset} AND t.before + p.n <= ${pageEnd}
+    UNION ALL
+    -- Only a page that reaches past the title tier ranks the other matches.
+    (SELECT * FROM hits
+      WHERE hits.tier > 0 AND ${pageEnd} > (SELECT count FROM in_titles) AND ${offset} < (SELECT count FROM total)
+      ORDER BY ${order('hits')}
+      LIMIT least(${limit}::integer, greatest(${pageEnd} - (SELECT count FROM in_titles), 0))
+      OFFSET greatest(${offset} - (SELECT count FROM in_titles), 0))
+  )`
+      : `${hits},
+  total AS (SELECT count(*) AS count FROM hits),
+  page AS (${fullPass}
+  )`
+  return {
+    values,
+    text: `
+  WITH ${ctes}
   SELECT total.count AS total, ${store ? `EXISTS (SELECT 1 FROM stores WHERE id = ${store})` : 'NULL::boolean'} AS store_found,
          p.id, p.title, p.description, p.price, p.created_at, c.id AS category_id, c.name AS category_name, page.quantity
     FROM total

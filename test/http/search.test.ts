@@ -208,10 +208,12 @@ describe('sorting and pages', () => {
     })
   }
 
-  test('relevance pages hold every match once, in the order of a single page', async () => {
-    const walked = await walk('q=lamp', 1)
+  test('relevance pages hold every match once, in the order of a single page, across the title tier', async () => {
+    for (const [q, pageSize] of [['lamp', 1], ['lamp', 3], ['light', 1], ['light', 2]] as const) {
+      const walked = await walk(`q=${q}`, pageSize)
 
-    assert.deepEqual(walked.map((hit) => hit.title), await titles('q=lamp'))
+      assert.deepEqual(walked.map((hit) => hit.title), await titles(`q=${q}`), `q=${q}, pages of ${pageSize}`)
+    }
   })
 
   test('the envelope links keep every other parameter, and a page past the end is empty with the count', async () => {
@@ -275,6 +277,8 @@ describe('the search document follows the catalog', () => {
 
     await settles('q=steel', (found) => isDeepStrictEqual(found, ['Oak Desk']))
     assert.deepEqual(await titles('q=brass'), ['Brass Lamp'])
+    assert.equal((await search('q=steel')).count, 1)
+    assert.equal((await search('q=brass')).count, 1)
   })
 
   test('a renamed category changes what its products match', async () => {
@@ -283,6 +287,8 @@ describe('the search document follows the catalog', () => {
 
     await settles('q=lamp', (found) => !found.includes('Reading Light'))
     assert.deepEqual(await titles('q=lighting&sort=price'), ['Brass Lamp', 'Lamp Shade', 'Reading Light'])
+    assert.equal((await search('q=lighting')).count, 3)
+    assert.equal((await search('q=lamps')).count, 0)
   })
 
   test('a deleted product is gone from search', async () => {
@@ -290,6 +296,7 @@ describe('the search document follows the catalog', () => {
     await db.pool.query('DELETE FROM products WHERE id = $1', [id['Desk Organizer']])
 
     await settles('q=organizer', (found) => found.length === 0)
+    assert.equal((await search('q=organizer')).count, 0)
     assert.equal((await search('')).count, CATALOG.length - 1)
   })
 })
