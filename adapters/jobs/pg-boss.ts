@@ -9,11 +9,13 @@ export const deadLetterQueueOf = (name: string): string => `${name}.dead`
 /**
  * Delivery is at least once: handlers are idempotent, and retries back off exponentially. A job
  * that exhausts its retries moves to `<name>.dead`. `notify` wakes workers the moment a job
- * commits instead of at their next poll.
+ * commits instead of at their next poll; confirmations go without it, because a NOTIFY inside the
+ * order's transaction makes every order's commit queue for Postgres's one notification lock
+ * (measured: ~520 instead of ~475 orders/s), and a confirmation a poll (2 s) later is soon enough.
  */
-const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
-  'order-confirmation': { retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
-  'daily-inventory-summary': { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 },
+const QUEUE_OPTIONS: Record<JobName, QueueOptions & { notify: boolean }> = {
+  'order-confirmation': { retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60, notify: false },
+  'daily-inventory-summary': { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 600, notify: true },
 }
 
 export interface PgBossOptions {
@@ -43,9 +45,9 @@ export function createPgBoss({ connectionString, worker, max }: PgBossOptions): 
  * Creates the queue and its dead-letter queue if missing, then applies `options`, so settings
  * changed here reach databases whose queues already exist. Safe to run from several processes.
  */
-export async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions): Promise<void> {
+export async function ensureQueue(boss: PgBoss, name: string, options: QueueOptions & { notify?: boolean }): Promise<void> {
   const deadLetter = deadLetterQueueOf(name)
-  const settings: Omit<Queue, 'name'> = { ...options, deadLetter, notify: true }
+  const settings: Omit<Queue, 'name'> = { notify: true, ...options, deadLetter }
   await boss.createQueue(deadLetter)
   await boss.createQueue(name, settings)
   await boss.updateQueue(name, settings)

@@ -7,8 +7,8 @@ export type JobHandler<Payload> = (payload: Payload) => Promise<unknown>
 
 export type JobHandlers = { [Name in JobName]: JobHandler<JobPayloads[Name]> }
 
-// A new job wakes a worker through LISTEN/NOTIFY; a retry coming off its backoff does not, so
-// polling stays frequent enough that retries are not held back much beyond their delay.
+// A new job on a notifying queue wakes a worker through LISTEN/NOTIFY; confirmations (no notify)
+// and retries coming off their backoff are found by polling, frequent enough that neither waits long.
 const POLLING: WorkOptions = { pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 }
 
 const WORK_OPTIONS: Record<JobName, WorkOptions> = {
