@@ -7,8 +7,7 @@ export interface LatencySummary {
 
 export function summarize(samples: number[]): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b)
-  const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0
-  return { count: sorted.length, median: round(at(0.5)), p99: round(at(0.99)) }
+  return { count: sorted.length, median: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) }
 }
 
 export function round(value: number, digits = 2): number {
