@@ -1,9 +1,4 @@
-import { slidingWindowDecision, type RateLimitDecision, type RateLimiter } from '../../application/ports/rate-limiter.js'
-
-export interface SlidingWindow {
-  limit: number
-  windowMs: number
-}
+import { slidingWindowDecision, type RateLimitDecision, type RateLimiter, type SlidingWindow } from '../../application/ports/rate-limiter.js'
 
 /**
  * The in-process rate limiter used without REDIS_URL: per client, the times of the requests it

@@ -9,7 +9,7 @@ import { withPoolClient } from './pool.js'
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
 
 // Any constant works; it only has to be the same for every instance that migrates this database.
-const MIGRATION_LOCK_KEY = 4_205_170_001
+export const MIGRATION_LOCK_KEY = 4_205_170_001
 
 interface MigrationFile {
   version: string
@@ -26,6 +26,9 @@ export async function migrate(pool: pg.Pool, dir: string = MIGRATIONS_DIR): Prom
   const files = await readMigrations(dir)
   return withPoolClient(pool, async (client) => {
     try {
+      // The pool's timeouts guard requests; here another instance may hold the lock for as long as
+      // a large migration runs, and a migration may rewrite a big table: neither should time out.
+      await client.query('SET lock_timeout = 0; SET statement_timeout = 0')
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version    text PRIMARY KEY,
@@ -59,6 +62,7 @@ export async function migrate(pool: pg.Pool, dir: string = MIGRATIONS_DIR): Prom
       return newlyApplied
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined)
+      await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined)
     }
   })
 }

@@ -23,19 +23,22 @@ interface TextQueries {
 }
 
 /**
- * Builds to_tsquery input from free text. Only letters, marks and digits survive, so nothing a
- * client types can reach tsquery syntax; normalisation (case, accents, stop words) is left to the
- * database, which applies the same to documents.
+ * Builds to_tsquery input from free text. Only letters, marks and digits survive as words;
+ * normalisation (case, accents, stop words) is left to the database, which applies the same to
+ * documents. Each word is quoted with every character backslash-escaped: unaccent runs over the
+ * whole query text and turns some letters into syntax (ʼ into an apostrophe, ⑴ into "(1)"), and an
+ * escaped character stays text whatever it becomes.
  */
 export function textQueries(q: string): TextQueries | 'no-words' {
   const words = q.normalize('NFC').match(WORD) ?? []
   if (words.length === 0) return 'no-words'
   const last = words.length - 1
+  const quoted = (word: string) => `'${[...word].map((character) => `\\${character}`).join('')}'`
   const query = (weights: string) =>
     words
       .map((word, index) => {
         const label = (index === last && [...word].length >= MIN_PREFIX_LENGTH ? '*' : '') + weights
-        return label === '' ? word : `${word}:${label}`
+        return label === '' ? quoted(word) : `${quoted(word)}:${label}`
       })
       .join(' & ')
   return { anywhere: query(''), inTitle: query('A'), inTitleOrCategory: query('AB') }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../application/ports/logger.js'
-import { slidingWindowDecision, type RateLimitDecision, type RateLimiter } from '../../application/ports/rate-limiter.js'
-import type { SlidingWindow } from '../memory/memory-rate-limiter.js'
+import { slidingWindowDecision, type RateLimitDecision, type RateLimiter, type SlidingWindow } from '../../application/ports/rate-limiter.js'
 import type { Counters } from '../metrics/counters.js'
 import { LuaScript, type RedisConnection } from './redis-connection.js'
 

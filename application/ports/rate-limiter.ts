@@ -13,6 +13,12 @@ export interface RateLimitDecision {
  * Counts requests per client over a sliding window: never more than `limit` allowed in any window.
  * Never throws: when its backend is unreachable it allows the request (fails open).
  */
+/** At most `limit` requests in any span of `windowMs`. */
+export interface SlidingWindow {
+  limit: number
+  windowMs: number
+}
+
 export interface RateLimiter {
   consume(client: string): Promise<RateLimitDecision>
 }

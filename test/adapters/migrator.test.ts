@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { migrate } from '../../adapters/postgres/migrator.js'
+import { migrate, MIGRATION_LOCK_KEY } from '../../adapters/postgres/migrator.js'
 import { createPool } from '../../adapters/postgres/pool.js'
 import { databaseUrl, withClient } from '../support/services.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -28,6 +28,26 @@ describe('migrator', () => {
     const again = await migrate(pools[0]!)
     assert.deepEqual(again, [])
     await Promise.all(pools.map((pool) => pool.end()))
+  })
+
+  test('an instance waits for another one\'s migration however long it takes, beyond the pool\'s lock timeout', async () => {
+    const db = await createTestDatabase()
+    const impatient = createPool({ connectionString: db.url, applicationName: 'test', lockTimeoutMs: 100, statementTimeoutMs: 200 })
+    const other = await db.pool.connect()
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+      const waiting = migrate(impatient)
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+
+      assert.deepEqual(await waiting, [])
+      const { rows } = await impatient.query('SHOW lock_timeout')
+      assert.equal(rows[0].lock_timeout, '100ms', 'the pooled connection got its own timeouts back')
+    } finally {
+      other.release()
+      await impatient.end()
+      await db.close()
+    }
   })
 
   test('refuses a migration edited after it was applied, and rolls back a failing one', async () => {

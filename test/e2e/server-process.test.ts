@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { addProducts, addStore, someoneWaitsForALock, stock } from '../support/fixtures.js'
 import { startProgram } from '../support/programs.js'
 import { freePort } from '../support/services.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -44,7 +44,7 @@ describe('the server process', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ store_id: storeId, items: [{ product_id: productId, quantity_requested: 1 }] }),
     })
-    await sleep(300)
+    await someoneWaitsForALock(db.pool)
     server.child.kill('SIGTERM')
     await sleep(200)
     await holder.query('COMMIT')

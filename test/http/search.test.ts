@@ -120,6 +120,22 @@ describe('keywords', () => {
     assert.deepEqual(await titles("q=lamp%20%26%20!(shade%3A*)%20'x"), [])
     assert.deepEqual(await titles('q=steel:*%7Clamp'), ['Steel Lamp', 'Oak Desk'])
   })
+
+  test('letters that unaccent turns into tsquery syntax stay text', async () => {
+    // ⑴ becomes "(1)", ʼ and ŉ an apostrophe, ∖ a backslash once accents are stripped.
+    for (const q of ['⑴', 'ʼ', 'lamp ŉ', 'steel ∖', '⑽lamp']) {
+      const response = await app.inject({ method: 'GET', url: `/api/search/products/?q=${encodeURIComponent(q)}` })
+      assert.equal(response.statusCode, 200, `${q}: ${response.body}`)
+    }
+  })
+
+  test('control characters in q or category are a 400, not a database error', async () => {
+    for (const query of ['q=lamp%00', 'category=%00x', 'q=%07', 'category=Lamps%0A']) {
+      const response = await app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
+      assert.equal(response.statusCode, 400, query)
+      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', query)
+    }
+  })
 })
 
 describe('filters', () => {

@@ -89,8 +89,9 @@ describe('GET /api/search/suggest/', () => {
     assert.deepEqual(await suggest('%%%'), [])
   })
 
-  test('q shorter than 3 characters once trimmed, longer than 200, or missing is a 400 problem', async () => {
-    for (const url of ['/api/search/suggest?q=ab', '/api/search/suggest?q=%20ab%20%20', '/api/search/suggest', `/api/search/suggest?q=${'a'.repeat(201)}`]) {
+  test('q shorter than 3 characters once trimmed, longer than 200, with a control character, or missing is a 400 problem', async () => {
+    const urls = ['/api/search/suggest?q=ab', '/api/search/suggest?q=%20ab%20%20', '/api/search/suggest', `/api/search/suggest?q=${'a'.repeat(201)}`, '/api/search/suggest?q=abc%00']
+    for (const url of urls) {
       const response = await app.inject({ method: 'GET', url })
       assert.equal(response.statusCode, 400, url)
       assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', url)

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { eventually } from './eventually.js'
 
 export interface ProductSpec {
   title: string
@@ -73,4 +74,14 @@ export async function confirmationJobsFor(pool: pg.Pool, orderId: number): Promi
     [orderId],
   )
   return rows[0]!.n
+}
+
+/** Resolves once some session of this database waits for a lock: the request under test is parked on it. */
+export async function someoneWaitsForALock(pool: pg.Pool): Promise<void> {
+  await eventually('a session waiting for a lock', async () => {
+    const { rows } = await pool.query<{ waiting: number }>(
+      "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    return rows[0]!.waiting > 0 ? true : undefined
+  })
 }

@@ -5,6 +5,9 @@ const MAX_ID = Number.MAX_SAFE_INTEGER
 
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
 
+/** Typed text (a query, a name): no control characters, which no query needs and Postgres refuses (NUL). */
+export const WITHOUT_CONTROL_CHARACTERS = '^[^\\u0000-\\u001F\\u007F]*$'
+
 export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-21T19:18:00.000Z'] })
 
 export const Money = Type.String({ pattern: '^\\d+\\.\\d{2}$', examples: ['55000.00'] })
@@ -15,8 +18,6 @@ export const PaginationQuery = {
   page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 }
-
-export type PaginationQueryValues = { page: number; page_size: number }
 
 export function PageOf<T extends TSchema>(item: T) {
   return Type.Object({
@@ -41,8 +42,6 @@ export const ProblemSchema = Type.Object(
   },
   { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
 )
-
-export type ProblemBody = Static<typeof ProblemSchema>
 
 /** Documents the problem responses a route can give, for the OpenAPI document. */
 export function problemResponses(...statuses: number[]): Record<number, typeof ProblemSchema> {

@@ -11,7 +11,11 @@ export const PlaceOrderBody = Type.Object(
         { product_id: Id, quantity_requested: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
         { additionalProperties: false },
       ),
-      { minItems: 1, maxItems: 100 },
+      {
+        minItems: 1,
+        maxItems: 100,
+        description: 'Lines naming the same product are added up and decided, stored and answered as one line, in the order each product was first named',
+      },
     ),
   },
   { additionalProperties: false },
@@ -52,7 +56,7 @@ export type OrderView = Static<typeof OrderView>
 
 export const OrderParams = Type.Object({ order_id: Id }, { additionalProperties: false })
 
-export const StoreOrdersQuery = Type.Object({ status: Type.Optional(OrderStatus), ...PaginationQuery })
+export const StoreOrdersQuery = Type.Object({ status: Type.Optional(OrderStatus), ...PaginationQuery }, { additionalProperties: false })
 
 export const StoreOrderSummaryView = Type.Object({
   id: Id,

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { ProductHit } from '../../../application/ports/product-search.js'
-import { Flag, Id, Money, PageOf, PaginationQuery, Timestamp } from './common.schemas.js'
+import { Flag, Id, Money, PageOf, PaginationQuery, Timestamp, WITHOUT_CONTROL_CHARACTERS } from './common.schemas.js'
 
 export const MAX_QUERY_LENGTH = 200
 
@@ -12,13 +12,14 @@ export const SearchQuery = Type.Object(
     q: Type.Optional(
       Type.String({
         maxLength: MAX_QUERY_LENGTH,
+        pattern: WITHOUT_CONTROL_CHARACTERS,
         description:
           'Words matched in title, category name and description, all required; case, accents and English stop words ignored. ' +
           'The last word also matches as a prefix once it has 3 characters.',
       }),
     ),
     category: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'A category id (digits only) or an exact category name, case ignored' }),
+      Type.String({ minLength: 1, maxLength: 200, pattern: WITHOUT_CONTROL_CHARACTERS, description: 'A category id (digits only) or an exact category name, case ignored' }),
     ),
     min_price: Type.Optional(Price),
     max_price: Type.Optional(Price),
@@ -30,8 +31,8 @@ export const SearchQuery = Type.Object(
     sort: Type.Optional(
       Type.Union([Type.Literal('relevance'), Type.Literal('newest'), Type.Literal('price'), Type.Literal('-price')], {
         description:
-          'Default: relevance with q, newest without. relevance = every word in the title, then in title or category name, then the rest, ' +
-          'by ts_rank within each, then id; newest = created_at desc, id desc; price = price, id; -price = price desc, id desc.',
+          'Default: relevance with q, newest without. relevance = every word in the title (shorter titles first, then A to Z), ' +
+          'then every word in title or category name, then the rest (both by ts_rank), then id; newest = created_at desc, id desc; price = price, id; -price = price desc, id desc.',
       }),
     ),
     ...PaginationQuery,
@@ -60,6 +61,7 @@ export const SuggestQuery = Type.Object(
     q: Type.String({
       minLength: 3,
       maxLength: MAX_QUERY_LENGTH,
+      pattern: WITHOUT_CONTROL_CHARACTERS,
       description: 'At least 3 characters besides surrounding spaces; case and accents ignored',
     }),
   },
