@@ -103,6 +103,8 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const store = criteria.storeId === undefined ? undefined : param(criteria.storeId)
   const conditions = filterConditions(criteria, param)
   const wordsAlone = text !== undefined && store === undefined && conditions.length === 0 && criteria.sort === 'relevance'
+  // The whole catalog: its size is kept in one row (migration 0010), so nothing is counted.
+  const browsingEverything = text === undefined && store === undefined && conditions.length === 0
   const sort = text === undefined && criteria.sort === 'relevance' ? 'newest' : criteria.sort
   // Only what the page needs: every match is kept until the page is chosen.
   const keys = ['s.product_id', store ? 'i.quantity' : 'NULL::integer AS quantity', ...SORT_KEYS[sort]]
@@ -163,7 +165,7 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
       OFFSET greatest(${offset} - (SELECT count FROM in_titles), 0))
   )`
       : `${hits},
-  total AS (SELECT count(*) AS count FROM hits),
+  total AS (${browsingEverything ? 'SELECT products AS count FROM catalog_size' : 'SELECT count(*) AS count FROM hits'}),
   page AS (${fullPass}
   )`
   return {

@@ -71,5 +71,7 @@ describe('seed', () => {
     const report = await runSeed(db.pool, { categories: 2, products: 50, stores: 3, inventoryPerStore: 300, reset: true, seed: 3 }, quiet())
 
     assert.equal(report.counts.inventory, 150)
+    const size = await db.pool.query('SELECT products FROM catalog_size')
+    assert.equal(size.rows[0].products, 50, 'the kept catalog size followed the reset and the load')
   })
 })
