@@ -59,6 +59,8 @@ const ORDER_BY: Record<ProductSort, (table: string) => string> = {
 
 const SORT_KEYS: Record<ProductSort, string[]> = { relevance: [], newest: ['s.created_at'], price: ['s.price'], '-price': ['s.price'] }
 
+const STOCKED_PRODUCTS = 'SELECT count(*) FROM (SELECT DISTINCT product_id FROM inventory WHERE quantity > 0) stocked'
+
 const STOCKED_SOMEWHERE = `EXISTS (SELECT 1 FROM inventory stocked WHERE stocked.product_id = s.product_id AND stocked.quantity > 0)`
 
 /** Appends a value to the statement's parameters and returns its placeholder. */
@@ -103,8 +105,18 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
   const store = criteria.storeId === undefined ? undefined : param(criteria.storeId)
   const conditions = filterConditions(criteria, param)
   const wordsAlone = text !== undefined && store === undefined && conditions.length === 0 && criteria.sort === 'relevance'
-  // The whole catalog: its size is kept in one row (migration 0010), so nothing is counted.
-  const browsingEverything = text === undefined && store === undefined && conditions.length === 0
+  const total = (() => {
+    if (text !== undefined || store !== undefined) return 'SELECT count(*) AS count FROM hits'
+    // The whole catalog: its size is kept in one row (migration 0010), so nothing is counted.
+    if (conditions.length === 0) return 'SELECT products AS count FROM catalog_size'
+    // Stocked somewhere (or nowhere) and nothing else: inventory rows only name existing
+    // products, so this counts the ~60,000 in-stock product ids of the partial index instead of
+    // probing a million products.
+    if (conditions.length === 1 && criteria.inStock !== undefined) {
+      return criteria.inStock ? `SELECT (${STOCKED_PRODUCTS}) AS count` : `SELECT (SELECT products FROM catalog_size) - (${STOCKED_PRODUCTS}) AS count`
+    }
+    return 'SELECT count(*) AS count FROM hits'
+  })()
   const sort = text === undefined && criteria.sort === 'relevance' ? 'newest' : criteria.sort
   // Only what the page needs: every match is kept until the page is chosen.
   const keys = ['s.product_id', store ? 'i.quantity' : 'NULL::integer AS quantity', ...SORT_KEYS[sort]]
@@ -165,7 +177,7 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
       OFFSET greatest(${offset} - (SELECT count FROM in_titles), 0))
   )`
       : `${hits},
-  total AS (${browsingEverything ? 'SELECT products AS count FROM catalog_size' : 'SELECT count(*) AS count FROM hits'}),
+  total AS (${total}),
   page AS (${fullPass}
   )`
   return {

@@ -177,6 +177,8 @@ describe('filters', () => {
     assert.deepEqual(stocked.results.map((hit) => hit.title), ['Steel Lamp', 'Oak Desk', 'Laptop'])
     assert.ok(stocked.results.every((hit) => !('quantity' in hit)))
     assert.deepEqual(nowhere, ['Café Crème Mug', 'Desk Organizer', 'Lamp Shade', 'Reading Light', 'Laptop Stand'])
+    assert.equal(stocked.count, 3)
+    assert.equal((await search('in_stock=false')).count, 5)
   })
 
   test('a restock shows in the quantities and stock filters at once', async () => {
