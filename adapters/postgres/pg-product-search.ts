@@ -29,7 +29,7 @@ interface TextQueries {
  * whole query text and turns some letters into syntax (ʼ into an apostrophe, ⑴ into "(1)"), and an
  * escaped character stays text whatever it becomes.
  */
-export function textQueries(q: string): TextQueries | 'no-words' {
+function textQueries(q: string): TextQueries | 'no-words' {
   const words = q.normalize('NFC').match(WORD) ?? []
   if (words.length === 0) return 'no-words'
   const last = words.length - 1

@@ -6,7 +6,6 @@ export type Id<Entity extends string> = number & { readonly [brand]: Entity }
 export type StoreId = Id<'store'>
 export type ProductId = Id<'product'>
 export type OrderId = Id<'order'>
-export type CategoryId = Id<'category'>
 
 export function isPositiveId(value: number): boolean {
   return Number.isSafeInteger(value) && value > 0

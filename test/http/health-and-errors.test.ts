@@ -17,7 +17,13 @@ after(async () => {
   await db.close()
 })
 
-function assertProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, slug: string) {
+interface ProblemResponse {
+  statusCode: number
+  headers: Record<string, unknown>
+  json(): { status: number; type: string; title: unknown; detail: unknown; instance: string }
+}
+
+function assertProblem(response: ProblemResponse, status: number, slug: string) {
   assert.equal(response.statusCode, status)
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
   const body = response.json()
