@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
+import { describe, test } from 'node:test'
 import type pg from 'pg'
 import { inTransaction } from '../../adapters/postgres/pool.js'
-import { buildTestApp } from '../support/http-app.js'
+import { appOverTestDatabase } from '../support/http-app.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
 import { runProgram } from '../support/programs.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
-let db: TestDatabase
-let app: FastifyInstance
+const subject = appOverTestDatabase(seedSmallDataSet)
 
-before(async () => {
-  db = await createTestDatabase()
-  await seedSmallDataSet(db.pool)
-  app = await buildTestApp(db)
-})
-after(async () => {
-  await app.close()
-  await db.close()
-})
-
-const audit = () => runProgram('bootstrap/audit.js', [], { DATABASE_URL: db.url, LOG_LEVEL: 'warn' })
+const audit = () => runProgram('bootstrap/audit.js', [], { DATABASE_URL: subject.db.url, LOG_LEVEL: 'warn' })
 
 /**
  * Sets a level the way a restock must: the new level and its 'restock' movement in one
@@ -41,13 +28,13 @@ async function restock(pool: pg.Pool, storeId: number, productId: number, quanti
 
 describe('npm run audit', () => {
   test('passes on seeded data, and after a burst of concurrent orders and restocks', async () => {
-    const levels = (await db.pool.query<{ n: number }>('SELECT count(*) AS n FROM inventory')).rows[0]?.n
-    const stock = (await db.pool.query<{ store_id: number; product_id: number }>('SELECT store_id, product_id FROM inventory ORDER BY store_id, product_id')).rows
+    const levels = (await subject.db.pool.query<{ n: number }>('SELECT count(*) AS n FROM inventory')).rows[0]?.n
+    const stock = (await subject.db.pool.query<{ store_id: number; product_id: number }>('SELECT store_id, product_id FROM inventory ORDER BY store_id, product_id')).rows
     const seeded = await audit()
 
     const orders = Array.from({ length: 40 }, (_, i) => {
       const line = stock[(i * 7) % stock.length]!
-      return app.inject({
+      return subject.app.inject({
         method: 'POST',
         url: '/orders/',
         payload: { store_id: line.store_id, items: [{ product_id: line.product_id, quantity_requested: 1 + (i % 4) }] },
@@ -55,7 +42,7 @@ describe('npm run audit', () => {
     })
     const restocks = Array.from({ length: 10 }, (_, i) => {
       const line = stock[(i * 7) % stock.length]!
-      return restock(db.pool, line.store_id, line.product_id, 3 + i)
+      return restock(subject.db.pool, line.store_id, line.product_id, 3 + i)
     })
     const responses = await Promise.all([...orders, ...restocks])
     const afterBurst = await audit()
@@ -64,14 +51,14 @@ describe('npm run audit', () => {
     assert.match(seeded.output, new RegExp(`Checked ${levels} inventory levels`))
     assert.match(seeded.output, /Audit passed/)
     assert.ok(responses.slice(0, 40).every((response) => response && response.statusCode === 201))
-    const { rows } = await db.pool.query<{ reason: string }>("SELECT DISTINCT reason::text AS reason FROM stock_movements WHERE reason <> 'seed' ORDER BY 1")
+    const { rows } = await subject.db.pool.query<{ reason: string }>("SELECT DISTINCT reason::text AS reason FROM stock_movements WHERE reason <> 'seed' ORDER BY 1")
     assert.deepEqual(rows.map((row) => row.reason), ['order', 'restock'], 'the burst moved stock both ways')
     assert.equal(afterBurst.code, 0, afterBurst.output)
     assert.match(afterBurst.output, /Audit passed/)
   })
 
   test('fails, naming the row, when a level is changed behind the ledger', async () => {
-    const { rows } = await db.pool.query<{ store_id: number; product_id: number; quantity: number }>(
+    const { rows } = await subject.db.pool.query<{ store_id: number; product_id: number; quantity: number }>(
       'UPDATE inventory SET quantity = quantity + 3 WHERE (store_id, product_id) = (SELECT store_id, product_id FROM inventory WHERE store_id = 2 ORDER BY product_id LIMIT 1) RETURNING store_id, product_id, quantity',
     )
     const tampered = rows[0]!

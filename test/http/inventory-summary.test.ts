@@ -1,34 +1,21 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
+import { describe, test } from 'node:test'
 import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summaries.js'
 import { BuildDailyInventorySummary } from '../../application/use-cases/build-daily-inventory-summary.js'
-import { buildTestApp } from '../support/http-app.js'
+import { appOverTestDatabase } from '../support/http-app.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
-let db: TestDatabase
-let app: FastifyInstance
-
-before(async () => {
-  db = await createTestDatabase()
-  await seedSmallDataSet(db.pool)
-  app = await buildTestApp(db)
-})
-after(async () => {
-  await app.close()
-  await db.close()
-})
+const subject = appOverTestDatabase(seedSmallDataSet)
 
 /** Runs the summary use case as the job does (the job itself is covered with the worker). */
 async function summarise(date: string, lowStockThreshold = 5): Promise<void> {
-  await new BuildDailyInventorySummary(new PgInventorySummaries(db.pool), { now: () => new Date() }, lowStockThreshold).execute({ date })
+  await new BuildDailyInventorySummary(new PgInventorySummaries(subject.db.pool), { now: () => new Date() }, lowStockThreshold).execute({ date })
 }
 
 describe('GET /stores/<id>/inventory/summary/', () => {
   test('is 404 for a store without a summary yet, and for a store that does not exist', async () => {
-    const none = await app.inject({ method: 'GET', url: '/stores/1/inventory/summary/' })
-    const missing = await app.inject({ method: 'GET', url: '/stores/999/inventory/summary/' })
+    const none = await subject.app.inject({ method: 'GET', url: '/stores/1/inventory/summary/' })
+    const missing = await subject.app.inject({ method: 'GET', url: '/stores/999/inventory/summary/' })
 
     assert.equal(none.statusCode, 404)
     assert.match(String(none.headers['content-type']), /^application\/problem\+json/)
@@ -40,7 +27,7 @@ describe('GET /stores/<id>/inventory/summary/', () => {
 
   test('a store id that is not a positive integer is a 400', async () => {
     for (const id of ['0', 'abc', '-3', '1.5']) {
-      const response = await app.inject({ method: 'GET', url: `/stores/${id}/inventory/summary` })
+      const response = await subject.app.inject({ method: 'GET', url: `/stores/${id}/inventory/summary` })
 
       assert.equal(response.statusCode, 400, id)
       assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', id)
@@ -48,19 +35,19 @@ describe('GET /stores/<id>/inventory/summary/', () => {
   })
 
   test('serves the latest day, with the figures and low-stock list of that day, with or without the slash', async () => {
-    await db.pool.query(`UPDATE inventory SET quantity = CASE WHEN product_id % 2 = 0 THEN 0 ELSE 7 END
+    await subject.db.pool.query(`UPDATE inventory SET quantity = CASE WHEN product_id % 2 = 0 THEN 0 ELSE 7 END
                           WHERE store_id = 2 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 2 ORDER BY product_id LIMIT 6)`)
     await summarise('2026-03-01')
     await summarise('2026-03-02', 10)
-    const { rows } = await db.pool.query(
+    const { rows } = await subject.db.pool.query(
       `SELECT count(*) AS sku_count, sum(i.quantity) AS total_units, count(*) FILTER (WHERE i.quantity = 0) AS out_of_stock,
               coalesce(json_agg(json_build_object('product_id', i.product_id, 'title', p.title, 'quantity', i.quantity)
                                 ORDER BY i.quantity, p.title, i.product_id) FILTER (WHERE i.quantity BETWEEN 1 AND 9), '[]') AS low_stock
          FROM inventory i JOIN products p ON p.id = i.product_id WHERE i.store_id = 2`,
     )
 
-    const response = await app.inject({ method: 'GET', url: '/stores/2/inventory/summary/' })
-    const again = await app.inject({ method: 'GET', url: '/stores/2/inventory/summary' })
+    const response = await subject.app.inject({ method: 'GET', url: '/stores/2/inventory/summary/' })
+    const again = await subject.app.inject({ method: 'GET', url: '/stores/2/inventory/summary' })
 
     assert.equal(response.statusCode, 200)
     const body = response.json()
@@ -72,7 +59,7 @@ describe('GET /stores/<id>/inventory/summary/', () => {
   })
 
   test('is documented in the OpenAPI document', async () => {
-    const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const spec = (await subject.app.inject({ method: 'GET', url: '/openapi.json' })).json()
 
     assert.ok(spec.paths['/stores/{store_id}/inventory/summary'].get.responses['200'])
   })

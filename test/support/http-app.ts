@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { after, before } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { buildHttpApp, type HttpAppDeps } from '../../adapters/http/build-http-app.js'
@@ -6,6 +7,7 @@ import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { buildContainer, httpDeps, resolve } from '../../bootstrap/container.js'
 import { loadConfig } from '../../bootstrap/config.js'
 import { createLogger } from '../../bootstrap/logger.js'
+import { createTestDatabase, type TestDatabase } from './test-database.js'
 import { openRedis } from '../../bootstrap/redis.js'
 import { TOKENS } from '../../bootstrap/tokens.js'
 
@@ -39,4 +41,22 @@ export async function buildTestApp(
     await redis?.close()
   })
   return app
+}
+
+/**
+ * A private test database, prepared by `prepare`, and the app over it: opened before the calling
+ * file's tests and closed after them. Read `db` and `app` inside tests, once the hooks have run.
+ */
+export function appOverTestDatabase(prepare: (pool: pg.Pool) => Promise<unknown>): { db: TestDatabase; app: FastifyInstance } {
+  const subject = {} as { db: TestDatabase; app: FastifyInstance }
+  before(async () => {
+    subject.db = await createTestDatabase()
+    await prepare(subject.db.pool)
+    subject.app = await buildTestApp(subject.db)
+  })
+  after(async () => {
+    await subject.app.close()
+    await subject.db.close()
+  })
+  return subject
 }
