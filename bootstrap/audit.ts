@@ -1,7 +1,7 @@
-import type { LedgerAuditReport } from '../application/use-cases/audit-stock-ledger.js'
-import { buildLedgerAudit } from './container.js'
-import { openDatabase } from './database.js'
-import { runProgram } from './main.js'
+import type { LedgerAuditReport } from '../application/inventory/audit-stock-ledger.js'
+import { buildLedgerAudit } from './composition/container.js'
+import { openDatabase } from './infrastructure/database.js'
+import { runProgram } from './runtime/run-program.js'
 
 const FINDINGS_SHOWN = 100
 

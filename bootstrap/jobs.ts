@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util'
 import { PgBossJobQueue } from '../adapters/jobs/pg-boss.js'
 import { jobsStatus, redriveDeadLetters, type JobsStatus } from '../adapters/jobs/queue-admin.js'
 import { InvalidCalendarDateError, parseCalendarDate } from '../domain/shared/calendar-date.js'
-import { openDatabase } from './database.js'
-import { startPgBoss } from './jobs-runtime.js'
-import { runProgram } from './main.js'
+import { openDatabase } from './infrastructure/database.js'
+import { startPgBoss } from './infrastructure/jobs-runtime.js'
+import { runProgram } from './runtime/run-program.js'
 
 const USAGE = `Usage: npm run jobs -- <command>
   trigger daily-inventory-summary [--date YYYY-MM-DD]
@@ -84,8 +84,7 @@ await runProgram('aforro-jobs', async ({ config, logger, lifecycle }) => {
   }
   await new PgBossJobQueue(boss).enqueue('daily-inventory-summary', command.date === undefined ? {} : { date: command.date })
   process.stdout.write(
-    `Enqueued daily-inventory-summary for ${command.date ?? 'today (UTC)'}; a running worker picks it up.\n` +
-      'Follow it with: npm run jobs -- status\n',
+    `Enqueued daily-inventory-summary for ${command.date ?? 'today (UTC)'}; a running worker picks it up.\n` + 'Follow it with: npm run jobs -- status\n',
   )
   return 0
 })

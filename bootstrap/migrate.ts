@@ -1,5 +1,5 @@
-import { openDatabase } from './database.js'
-import { runProgram } from './main.js'
+import { openDatabase } from './infrastructure/database.js'
+import { runProgram } from './runtime/run-program.js'
 
 await runProgram('aforro-migrate', async ({ config, logger, lifecycle }) => {
   await openDatabase(config, logger, lifecycle, 'aforro-migrate')

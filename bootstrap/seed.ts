@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { DatabaseNotEmptyError } from '../adapters/postgres/pg-seeder.js'
-import { openDatabase } from './database.js'
-import { runProgram } from './main.js'
-import { DEFAULT_SEED_PLAN, runSeed, type SeedRun } from './seed-runner.js'
+import { openDatabase } from './infrastructure/database.js'
+import { runProgram } from './runtime/run-program.js'
+import { DEFAULT_SEED_PLAN, runSeed, type SeedRun } from './infrastructure/seed-runner.js'
 
 const USAGE = `Usage: npm run seed -- [options]
   --categories N           categories to create (default ${DEFAULT_SEED_PLAN.categories})

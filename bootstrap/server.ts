@@ -1,13 +1,13 @@
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
-import { buildContainer, httpDeps, resolve } from './container.js'
-import { openDatabase } from './database.js'
-import { startJobWorker } from './job-worker.js'
-import { startPgBoss } from './jobs-runtime.js'
-import { runProgram } from './main.js'
-import { openRedis } from './redis.js'
-import { DEFAULT_SEED_PLAN, runSeed } from './seed-runner.js'
-import { TOKENS } from './tokens.js'
+import { buildContainer, httpDeps, resolve } from './composition/container.js'
+import { openDatabase } from './infrastructure/database.js'
+import { startJobWorker } from './infrastructure/job-worker.js'
+import { startPgBoss } from './infrastructure/jobs-runtime.js'
+import { runProgram } from './runtime/run-program.js'
+import { openRedis } from './infrastructure/redis.js'
+import { DEFAULT_SEED_PLAN, runSeed } from './infrastructure/seed-runner.js'
+import { TOKENS } from './composition/tokens.js'
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000
 

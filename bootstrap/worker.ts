@@ -1,8 +1,8 @@
-import { buildContainer } from './container.js'
-import { openDatabase } from './database.js'
-import { startJobWorker } from './job-worker.js'
-import { startPgBoss } from './jobs-runtime.js'
-import { runProgram } from './main.js'
+import { buildContainer } from './composition/container.js'
+import { openDatabase } from './infrastructure/database.js'
+import { startJobWorker } from './infrastructure/job-worker.js'
+import { startPgBoss } from './infrastructure/jobs-runtime.js'
+import { runProgram } from './runtime/run-program.js'
 
 // Several may run at once: pg-boss hands each job to one of them (SKIP LOCKED), and SIGTERM lets
 // running jobs finish before the process exits.

@@ -1,6 +1,6 @@
-import type { Cache } from '../../application/ports/cache.js'
-import type { CatalogChanged } from '../../application/ports/catalog-changed.js'
-import type { StockChanged } from '../../application/ports/stock-changed.js'
+import type { Cache } from './cache.js'
+import type { CatalogChanged } from './catalog-changed.js'
+import type { StockChanged } from '../../application/inventory/ports/stock-changed.js'
 import { ANY_STOCK_SCOPE, CATALOG_SCOPE, stockScope } from './cache-scopes.js'
 
 /** A store's stock changed: its own views and the "in stock anywhere" views are stale. */

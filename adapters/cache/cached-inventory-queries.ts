@@ -1,6 +1,6 @@
-import type { Cache } from '../../application/ports/cache.js'
-import type { InventoryQueries, StoreInventoryItem } from '../../application/ports/inventory-queries.js'
-import type { Page, PageRequest } from '../../application/ports/pagination.js'
+import type { Cache } from './cache.js'
+import type { InventoryQueries, StoreInventoryItem } from '../../application/inventory/ports/inventory-queries.js'
+import type { Page, PageRequest } from '../../application/shared/pagination.js'
 import { CATALOG_SCOPE, stockScope } from './cache-scopes.js'
 import { jsonCodec } from './codecs.js'
 

@@ -1,6 +1,6 @@
-import type { Cache } from '../../application/ports/cache.js'
-import type { Page } from '../../application/ports/pagination.js'
-import type { ProductHit, ProductSearch, ProductSearchCriteria } from '../../application/ports/product-search.js'
+import type { Cache } from './cache.js'
+import type { Page } from '../../application/shared/pagination.js'
+import type { ProductHit, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { ANY_STOCK_SCOPE, CATALOG_SCOPE, stockScope } from './cache-scopes.js'
 import { canonicalKey, jsonCodec, productHitPageCodec } from './codecs.js'
 
@@ -14,16 +14,14 @@ export class CachedProductSearch implements ProductSearch {
   ) {}
 
   search(criteria: ProductSearchCriteria): Promise<Page<ProductHit>> {
-    return this.cache.getOrLoad(
-      { namespace: 'search', key: canonicalKey(criteria), dependsOn: scopesOf(criteria), codec: productHitPageCodec },
-      () => this.inner.search(criteria),
+    return this.cache.getOrLoad({ namespace: 'search', key: canonicalKey(criteria), dependsOn: scopesOf(criteria), codec: productHitPageCodec }, () =>
+      this.inner.search(criteria),
     )
   }
 
   suggest(q: string, limit: number): Promise<string[]> {
-    return this.cache.getOrLoad(
-      { namespace: 'suggest', key: `${limit}:${q}`, dependsOn: [CATALOG_SCOPE], codec: suggestionsCodec },
-      () => this.inner.suggest(q, limit),
+    return this.cache.getOrLoad({ namespace: 'suggest', key: `${limit}:${q}`, dependsOn: [CATALOG_SCOPE], codec: suggestionsCodec }, () =>
+      this.inner.suggest(q, limit),
     )
   }
 }

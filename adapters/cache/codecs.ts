@@ -1,6 +1,6 @@
-import type { CacheCodec } from '../../application/ports/cache.js'
-import type { Page } from '../../application/ports/pagination.js'
-import type { ProductHit } from '../../application/ports/product-search.js'
+import type { CacheCodec } from './cache.js'
+import type { Page } from '../../application/shared/pagination.js'
+import type { ProductHit } from '../../application/catalog/ports/product-search.js'
 
 /** For values made of JSON types only. */
 export function jsonCodec<T>(): CacheCodec<T> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { Cache, CacheEntry } from '../../application/ports/cache.js'
-import type { Logger } from '../../application/ports/logger.js'
+import type { Cache, CacheEntry } from './cache.js'
+import type { Logger } from '../logger.js'
 import type { Counters } from '../metrics/counters.js'
 import type { CacheStore } from './cache-store.js'
 import { SingleFlight } from './single-flight.js'

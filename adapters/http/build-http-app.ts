@@ -5,15 +5,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
-import type { CheckReadiness } from '../../application/use-cases/check-readiness.js'
-import type { GetInventorySummary } from '../../application/use-cases/get-inventory-summary.js'
-import type { GetOrder } from '../../application/use-cases/get-order.js'
-import type { ListStoreInventory } from '../../application/use-cases/list-store-inventory.js'
-import type { ListStoreOrders } from '../../application/use-cases/list-store-orders.js'
-import type { PlaceOrder } from '../../application/use-cases/place-order.js'
-import type { SearchProducts } from '../../application/use-cases/search-products.js'
-import type { SetStockLevel } from '../../application/use-cases/set-stock-level.js'
-import type { SuggestProducts } from '../../application/use-cases/suggest-products.js'
+import type { CheckReadiness } from '../../application/operations/check-readiness.js'
+import type { GetInventorySummary } from '../../application/inventory/get-inventory-summary.js'
+import type { GetOrder } from '../../application/ordering/get-order.js'
+import type { ListStoreInventory } from '../../application/inventory/list-store-inventory.js'
+import type { ListStoreOrders } from '../../application/ordering/list-store-orders.js'
+import type { PlaceOrder } from '../../application/ordering/place-order.js'
+import type { SearchProducts } from '../../application/catalog/search-products.js'
+import type { SetStockLevel } from '../../application/inventory/set-stock-level.js'
+import type { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
 import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
@@ -81,9 +81,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const validators = buildValidators()
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? validators.exact : validators.coercing).compile(schema),
-  )
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.exact : validators.coercing).compile(schema))
   // JSON only: without this, Fastify would also accept text/plain bodies.
   app.removeContentTypeParser('text/plain')
 

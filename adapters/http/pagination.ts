@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { Page, PageRequest } from '../../application/ports/pagination.js'
+import type { Page, PageRequest } from '../../application/shared/pagination.js'
 
 export interface PageEnvelope<T> {
   count: number

@@ -74,7 +74,10 @@ export function errorHandler({ isTransientFailure }: ErrorHandlerOptions) {
     }
     if (isTransientFailure(error)) {
       request.log.warn({ err: error }, 'transient failure answered 503')
-      return sendProblem(reply.header('retry-after', '1'), problem('service-unavailable', 'The service is busy or a dependency is unreachable; retry shortly', instance))
+      return sendProblem(
+        reply.header('retry-after', '1'),
+        problem('service-unavailable', 'The service is busy or a dependency is unreachable; retry shortly', instance),
+      )
     }
     request.log.error({ err: error }, 'unhandled error')
     return sendProblem(reply, problem('internal-error', 'An unexpected error occurred', instance))

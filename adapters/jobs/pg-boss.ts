@@ -1,6 +1,6 @@
 import { PgBoss, type Queue, type QueueOptions } from 'pg-boss'
 import type pg from 'pg'
-import { JOB_NAMES, type JobName, type JobPayloads, type JobQueue } from '../../application/ports/job-queue.js'
+import { JOB_NAMES, type JobName, type JobPayloads, type JobQueue } from '../../application/shared/job-queue.js'
 
 export const PGBOSS_SCHEMA = 'pgboss'
 

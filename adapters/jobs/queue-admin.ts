@@ -1,5 +1,5 @@
 import type { PgBoss } from 'pg-boss'
-import { JOB_NAMES } from '../../application/ports/job-queue.js'
+import { JOB_NAMES } from '../../application/shared/job-queue.js'
 import { deadLetterQueueOf } from './pg-boss.js'
 
 export interface QueueCounts {
@@ -43,13 +43,15 @@ export async function jobsStatus(boss: PgBoss): Promise<JobsStatus> {
   }
   for (const job of JOB_NAMES) {
     const dead = await boss.findJobs<object>(deadLetterQueueOf(job), { queued: true })
-    deadLetters.push(...dead.map((entry) => ({
-      id: entry.id,
-      queue: job,
-      data: entry.data,
-      deadLetteredAt: entry.createdOn,
-      error: errorMessage(entry.sourceOutput ?? entry.output),
-    })))
+    deadLetters.push(
+      ...dead.map((entry) => ({
+        id: entry.id,
+        queue: job,
+        data: entry.data,
+        deadLetteredAt: entry.createdOn,
+        error: errorMessage(entry.sourceOutput ?? entry.output),
+      })),
+    )
   }
   deadLetters.sort((a, b) => b.deadLetteredAt.getTime() - a.deadLetteredAt.getTime())
   return { queues, deadLetters }

@@ -1,6 +1,6 @@
 import type { JobResult, PgBoss, WorkOptions } from 'pg-boss'
-import { JOB_NAMES, type JobName, type JobPayloads } from '../../application/ports/job-queue.js'
-import type { Logger } from '../../application/ports/logger.js'
+import { JOB_NAMES, type JobName, type JobPayloads } from '../../application/shared/job-queue.js'
+import type { Logger } from '../logger.js'
 
 /** Runs one job; what it returns becomes the job's output, and a throw fails it into its retries. */
 export type JobHandler<Payload> = (payload: Payload) => Promise<unknown>

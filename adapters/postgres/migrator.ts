@@ -35,9 +35,10 @@ export async function migrate(pool: pg.Pool, dir: string = MIGRATIONS_DIR): Prom
         checksum   text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now())`)
       const applied = new Map(
-        (await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations')).rows.map(
-          (row) => [row.version, row.checksum],
-        ),
+        (await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations')).rows.map((row) => [
+          row.version,
+          row.checksum,
+        ]),
       )
       const newlyApplied: string[] = []
       for (const file of files) {

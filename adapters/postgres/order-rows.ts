@@ -1,4 +1,4 @@
-import type { Shortage } from '../../domain/order/order.js'
+import type { Shortage } from '../../domain/ordering/order.js'
 import type { ProductId } from '../../domain/shared/ids.js'
 
 /** How a rejection's short lines are stored in orders.rejection (jsonb). */

@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import type { CatalogChanged } from '../../application/ports/catalog-changed.js'
-import type { Logger } from '../../application/ports/logger.js'
+import type { CatalogChanged } from '../cache/catalog-changed.js'
+import type { Logger } from '../logger.js'
 
 /** The channel the catalog triggers of migration 0007 notify after a committed change. */
 export const CATALOG_CHANNEL = 'catalog_changed'

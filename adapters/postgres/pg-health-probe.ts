@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { DependencyStatus, HealthProbe } from '../../application/ports/health-probe.js'
+import type { DependencyStatus, HealthProbe } from '../../application/operations/ports/health-probe.js'
 
 export class PgHealthProbe implements HealthProbe {
   constructor(private readonly pool: pg.Pool) {}

@@ -1,5 +1,5 @@
 import type { OrderId } from '../../domain/shared/ids.js'
-import type { IdempotencyClaim, IdempotencyKeys } from '../../application/ports/idempotency-keys.js'
+import type { IdempotencyClaim, IdempotencyKeys } from '../../application/ordering/ports/idempotency-keys.js'
 import type { Queryable } from './queryable.js'
 
 // A second namespace for advisory locks, so key hashes cannot collide with other lock users.

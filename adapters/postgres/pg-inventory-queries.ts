@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import type { InventoryQueries, StoreInventoryItem } from '../../application/ports/inventory-queries.js'
-import { offsetOf, type Page, type PageRequest } from '../../application/ports/pagination.js'
+import type { InventoryQueries, StoreInventoryItem } from '../../application/inventory/ports/inventory-queries.js'
+import { offsetOf, type Page, type PageRequest } from '../../application/shared/pagination.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 
 export interface InventoryItemRow {

@@ -1,6 +1,6 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
 import type { ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { InventoryRepository } from '../../application/ports/inventory-repository.js'
+import type { InventoryRepository } from '../../application/inventory/ports/inventory-repository.js'
 import type { Queryable } from './queryable.js'
 
 const LOCK_STOCK = `
@@ -25,7 +25,10 @@ export class PgInventoryRepository implements InventoryRepository {
 
   async lockForUpdate(storeId: StoreId, productIds: ProductId[]): Promise<StoreInventory> {
     const { rows } = await this.db.query<{ product_id: ProductId; quantity: number }>(LOCK_STOCK, [storeId, productIds])
-    return new StoreInventory(storeId, rows.map((row) => ({ productId: row.product_id, quantity: row.quantity })))
+    return new StoreInventory(
+      storeId,
+      rows.map((row) => ({ productId: row.product_id, quantity: row.quantity })),
+    )
   }
 
   async save(inventory: StoreInventory, reference: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { CalendarDate } from '../../domain/shared/calendar-date.js'
-import type { InventorySummaries, InventorySummary, LatestSummary } from '../../application/ports/inventory-summaries.js'
+import type { InventorySummaries, InventorySummary, LatestSummary } from '../../application/inventory/ports/inventory-summaries.js'
 
 // One statement, so every store is read from the same snapshot. Totals come from inventory alone;
 // only the few low rows are joined to products for their titles. Stores in id order give

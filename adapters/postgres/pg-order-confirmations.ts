@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { OrderConfirmations } from '../../application/ports/order-confirmations.js'
+import type { OrderConfirmations } from '../../application/ordering/ports/order-confirmations.js'
 
 // The first recorded time wins, so a late duplicate run cannot move it.
 const MARK_SENT = 'UPDATE orders SET confirmation_sent_at = $2 WHERE id = $1 AND confirmation_sent_at IS NULL'

@@ -1,7 +1,7 @@
-import type { OrderStatus } from '../../domain/order/order.js'
+import type { OrderStatus } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ports/order-repository.js'
-import { offsetOf, type Page, type PageRequest } from '../../application/ports/pagination.js'
+import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-repository.js'
+import { offsetOf, type Page, type PageRequest } from '../../application/shared/pagination.js'
 import { shortagesFromJson } from './order-rows.js'
 import type { Queryable } from './queryable.js'
 

@@ -1,7 +1,7 @@
-import type { OrderDecision } from '../../domain/order/order.js'
-import { totalItems } from '../../domain/order/order.js'
+import type { OrderDecision } from '../../domain/ordering/order.js'
+import { totalItems } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { OrderReferences, OrderRepository } from '../../application/ports/order-repository.js'
+import type { OrderReferences, OrderRepository } from '../../application/ordering/ports/order-repository.js'
 import { shortagesToJson } from './order-rows.js'
 import type { Queryable } from './queryable.js'
 

@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import type { Logger } from '../../application/ports/logger.js'
-import type { Notification, NotificationReceipt, Notifier } from '../../application/ports/notifier.js'
+import type { Logger } from '../logger.js'
+import type { Notification, NotificationReceipt, Notifier } from '../../application/ordering/ports/notifier.js'
 
 // The unique order id turns a second send into a no-op; the insert waits for a concurrent one
 // on the same order to commit or roll back, so two racing runs cannot both count as the first.

@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import { offsetOf, type Page } from '../../application/ports/pagination.js'
-import type { ProductHit, ProductSearch, ProductSearchCriteria, ProductSort } from '../../application/ports/product-search.js'
+import { offsetOf, type Page } from '../../application/shared/pagination.js'
+import type { ProductHit, ProductSearch, ProductSearchCriteria, ProductSort } from '../../application/catalog/ports/product-search.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 
 /** SQL text and its parameters, exposed so that benchmarks can EXPLAIN exactly what runs. */

@@ -23,7 +23,9 @@ export type SeedProgress = (stage: string, done: number, total: number) => void
 
 export class DatabaseNotEmptyError extends Error {
   constructor(readonly existing: Record<string, number>) {
-    const summary = Object.entries(existing).map(([table, count]) => `${count} ${table}`).join(', ')
+    const summary = Object.entries(existing)
+      .map(([table, count]) => `${count} ${table}`)
+      .join(', ')
     super(`The database already holds data (${summary}); rerun with --reset to replace it`)
     this.name = 'DatabaseNotEmptyError'
   }
@@ -149,9 +151,7 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
 
 /** Whether the seed CLI has ever written this database (the embedded default seeds only until it has). */
 export async function hasBeenSeeded(pool: pg.Pool): Promise<boolean> {
-  const { rows } = await pool.query<{ seeded: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM seed_runs) OR EXISTS (SELECT 1 FROM products) AS seeded',
-  )
+  const { rows } = await pool.query<{ seeded: boolean }>('SELECT EXISTS (SELECT 1 FROM seed_runs) OR EXISTS (SELECT 1 FROM products) AS seeded')
   return rows[0]?.seeded ?? false
 }
 

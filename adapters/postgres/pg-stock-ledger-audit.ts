@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { LedgerScan, StockLedgerAudit } from '../../application/ports/stock-ledger-audit.js'
+import type { LedgerScan, StockLedgerAudit } from '../../application/inventory/ports/stock-ledger-audit.js'
 
 // One statement, one snapshot: an order or restock commits its level and its movement together,
 // so no concurrent write can show up half-done here. Movements always have an inventory row

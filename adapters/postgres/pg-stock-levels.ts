@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import type { StoreInventoryItem } from '../../application/ports/inventory-queries.js'
-import type { StockLevels } from '../../application/ports/stock-levels.js'
+import type { StoreInventoryItem } from '../../application/inventory/ports/inventory-queries.js'
+import type { StockLevels } from '../../application/inventory/ports/stock-levels.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import { toStoreInventoryItem, type InventoryItemRow } from './pg-inventory-queries.js'
 import { inTransaction } from './pool.js'

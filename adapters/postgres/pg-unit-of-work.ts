@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss'
 import type pg from 'pg'
-import type { TransactionScope, UnitOfWork } from '../../application/ports/unit-of-work.js'
+import type { TransactionScope, UnitOfWork } from '../../application/shared/unit-of-work.js'
 import { PgBossJobQueue } from '../jobs/pg-boss.js'
 import { PgIdempotencyKeys } from './pg-idempotency-keys.js'
 import { PgInventoryRepository } from './pg-inventory-repository.js'

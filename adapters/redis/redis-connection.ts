@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient, ErrorReply } from 'redis'
-import type { Logger } from '../../application/ports/logger.js'
+import type { Logger } from '../logger.js'
 
 export type RedisClient = ReturnType<typeof createClient>
 

@@ -1,4 +1,4 @@
-import type { DependencyStatus, HealthProbe } from '../../application/ports/health-probe.js'
+import type { DependencyStatus, HealthProbe } from '../../application/operations/ports/health-probe.js'
 import type { RedisConnection } from './redis-connection.js'
 
 export class RedisHealthProbe implements HealthProbe {

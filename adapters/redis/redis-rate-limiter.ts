@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Logger } from '../../application/ports/logger.js'
-import { slidingWindowDecision, type RateLimitDecision, type RateLimiter, type SlidingWindow } from '../../application/ports/rate-limiter.js'
+import type { Logger } from '../logger.js'
+import { slidingWindowDecision, type RateLimitDecision, type RateLimiter, type SlidingWindow } from '../rate-limit/rate-limiter.js'
 import type { Counters } from '../metrics/counters.js'
 import { LuaScript, type RedisConnection } from './redis-connection.js'
 

@@ -21,9 +21,31 @@ export interface StockRows {
 }
 
 const CATEGORY_NAMES = [
-  'Electronics', 'Books', 'Home & Kitchen', 'Toys', 'Garden', 'Sports', 'Beauty', 'Grocery', 'Clothing',
-  'Footwear', 'Automotive', 'Health', 'Office', 'Pet Supplies', 'Music', 'Movies', 'Jewelry', 'Baby',
-  'Tools', 'Furniture', 'Outdoors', 'Crafts', 'Stationery', 'Lighting', 'Appliances',
+  'Electronics',
+  'Books',
+  'Home & Kitchen',
+  'Toys',
+  'Garden',
+  'Sports',
+  'Beauty',
+  'Grocery',
+  'Clothing',
+  'Footwear',
+  'Automotive',
+  'Health',
+  'Office',
+  'Pet Supplies',
+  'Music',
+  'Movies',
+  'Jewelry',
+  'Baby',
+  'Tools',
+  'Furniture',
+  'Outdoors',
+  'Crafts',
+  'Stationery',
+  'Lighting',
+  'Appliances',
 ]
 
 // A few accented words so that accent-insensitive search has something to find in seeded data.

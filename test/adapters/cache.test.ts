@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { CacheEntry } from '../../application/ports/cache.js'
+import type { CacheEntry } from '../../adapters/cache/cache.js'
 import type { CacheStore } from '../../adapters/cache/cache-store.js'
 import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
@@ -125,7 +125,10 @@ for (const [name, makeStore] of stores) {
     test('a failing load reaches the caller and is not cached', async () => {
       const { cache } = await makeCache()
 
-      await assert.rejects(cache.getOrLoad(entry('lap'), async () => Promise.reject(new Error('store missing'))), /store missing/)
+      await assert.rejects(
+        cache.getOrLoad(entry('lap'), async () => Promise.reject(new Error('store missing'))),
+        /store missing/,
+      )
       const retried = await cache.getOrLoad(entry('lap'), async () => 'Laptop')
 
       assert.equal(retried, 'Laptop')

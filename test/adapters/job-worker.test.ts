@@ -4,10 +4,10 @@ import { deadLetterQueueOf, ensureQueue, PgBossJobQueue } from '../../adapters/j
 import { redriveDeadLetters } from '../../adapters/jobs/queue-admin.js'
 import { work } from '../../adapters/jobs/workers.js'
 import { PgOrderConfirmations } from '../../adapters/postgres/pg-order-confirmations.js'
-import { JOB_NAMES } from '../../application/ports/job-queue.js'
-import { SendOrderConfirmation } from '../../application/use-cases/send-order-confirmation.js'
-import { resolve } from '../../bootstrap/container.js'
-import { TOKENS } from '../../bootstrap/tokens.js'
+import { JOB_NAMES } from '../../application/shared/job-queue.js'
+import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
+import { resolve } from '../../bootstrap/composition/container.js'
+import { TOKENS } from '../../bootstrap/composition/tokens.js'
 import { eventually } from '../support/eventually.js'
 import { FAST_POLLING, insertOrder, seedSmallDataSet, startTestWorker, type TestWorker } from '../support/job-worker.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -53,7 +53,10 @@ async function settledOutcomes(orderId: number, jobs: number): Promise<string[]>
 }
 
 async function confirmationOf(orderId: number) {
-  const { rows } = await db.pool.query<{ confirmation_sent_at: Date | null; notifications: { recipient: string; subject: string; body: string; sent_at: string }[] }>(
+  const { rows } = await db.pool.query<{
+    confirmation_sent_at: Date | null
+    notifications: { recipient: string; subject: string; body: string; sent_at: string }[]
+  }>(
     `SELECT o.confirmation_sent_at,
             coalesce((SELECT json_agg(json_build_object('recipient', n.recipient, 'subject', n.subject, 'body', n.body, 'sent_at', n.sent_at))
                         FROM notifications n WHERE n.order_id = o.id), '[]') AS notifications
@@ -107,7 +110,10 @@ describe('order confirmation job', () => {
 
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => useCase.execute(orderId)))
 
-    assert.deepEqual(outcomes.filter((outcome) => outcome === 'sent'), ['sent'])
+    assert.deepEqual(
+      outcomes.filter((outcome) => outcome === 'sent'),
+      ['sent'],
+    )
     assert.equal((await confirmationOf(orderId)).notifications.length, 1)
   })
 
@@ -148,10 +154,16 @@ describe('retries and dead letters', () => {
     const name = 'test-always-fails'
     await ensureQueue(worker.boss, name, { retryLimit: 2, retryDelay: 0, retryBackoff: false })
     let attempts = 0
-    await work(worker.boss, name, async () => {
-      attempts += 1
-      throw new Error('the mail server said no')
-    }, silent, FAST_POLLING)
+    await work(
+      worker.boss,
+      name,
+      async () => {
+        attempts += 1
+        throw new Error('the mail server said no')
+      },
+      silent,
+      FAST_POLLING,
+    )
 
     const id = await worker.boss.send(name, { orderId: 99 })
 
@@ -171,10 +183,16 @@ describe('retries and dead letters', () => {
     await ensureQueue(worker.boss, name, { retryLimit: 0 })
     let healthy = false
     const handled: boolean[] = []
-    await work(worker.boss, name, async () => {
-      handled.push(healthy)
-      if (!healthy) throw new Error('dependency down')
-    }, silent, FAST_POLLING)
+    await work(
+      worker.boss,
+      name,
+      async () => {
+        handled.push(healthy)
+        if (!healthy) throw new Error('dependency down')
+      },
+      silent,
+      FAST_POLLING,
+    )
     await worker.boss.send(name, { orderId: 7 })
     await eventually('the dead letter', async () => ((await worker.boss.findJobs(deadLetterQueueOf(name))).length > 0 ? true : undefined))
     healthy = true
@@ -221,12 +239,18 @@ describe('daily inventory summary job', () => {
   })
 
   test('figures equal a direct SQL computation, and running a day again replaces its rows', async () => {
-    await db.pool.query(`UPDATE inventory SET quantity = 0 WHERE store_id = 1 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 1 ORDER BY product_id LIMIT 3)`)
-    await db.pool.query(`UPDATE inventory SET quantity = 3 WHERE store_id = 2 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 2 ORDER BY product_id LIMIT 4)`)
+    await db.pool.query(
+      `UPDATE inventory SET quantity = 0 WHERE store_id = 1 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 1 ORDER BY product_id LIMIT 3)`,
+    )
+    await db.pool.query(
+      `UPDATE inventory SET quantity = 3 WHERE store_id = 2 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 2 ORDER BY product_id LIMIT 4)`,
+    )
 
     await summarise('2026-03-01')
     const first = (await db.pool.query(STORED, ['2026-03-01'])).rows
-    await db.pool.query(`UPDATE inventory SET quantity = 1 WHERE store_id = 3 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 3 ORDER BY product_id LIMIT 2)`)
+    await db.pool.query(
+      `UPDATE inventory SET quantity = 1 WHERE store_id = 3 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 3 ORDER BY product_id LIMIT 2)`,
+    )
     const expectedAfterChange = (await db.pool.query(DIRECT)).rows
     await summarise('2026-03-01')
 

@@ -24,13 +24,16 @@ describe('migrator', () => {
     const all = applied.flat()
     assert.ok(all.length > 0)
     assert.equal(new Set(all).size, all.length, 'no file applied twice')
-    assert.deepEqual(applied.find((list) => list.length > 0), [...all].sort())
+    assert.deepEqual(
+      applied.find((list) => list.length > 0),
+      [...all].sort(),
+    )
     const again = await migrate(pools[0]!)
     assert.deepEqual(again, [])
     await Promise.all(pools.map((pool) => pool.end()))
   })
 
-  test('an instance waits for another one\'s migration however long it takes, beyond the pool\'s lock timeout', async () => {
+  test("an instance waits for another one's migration however long it takes, beyond the pool's lock timeout", async () => {
     const db = await createTestDatabase()
     const impatient = createPool({ connectionString: db.url, applicationName: 'test', lockTimeoutMs: 100, statementTimeoutMs: 200 })
     const other = await db.pool.connect()
@@ -87,7 +90,10 @@ describe('schema constraints', () => {
     ['a negative price', "INSERT INTO products (title, price, category_id) VALUES ('Bad', -0.01, 1)"],
     ['a category name differing only in case', "INSERT INTO categories (name) VALUES ('BOOKS')"],
     ['a product in no category', "INSERT INTO products (title, price, category_id) VALUES ('Orphan', 1, 999)"],
-    ['an order line of zero', "INSERT INTO orders (store_id, status) VALUES (1, 'CONFIRMED'); INSERT INTO order_items VALUES (currval('orders_id_seq'), 1, 0, 1)"],
+    [
+      'an order line of zero',
+      "INSERT INTO orders (store_id, status) VALUES (1, 'CONFIRMED'); INSERT INTO order_items VALUES (currval('orders_id_seq'), 1, 0, 1)",
+    ],
     ['a rejected order without its reason', "INSERT INTO orders (store_id, status) VALUES (1, 'REJECTED')"],
   ]
   for (const [name, sql] of rejected) {

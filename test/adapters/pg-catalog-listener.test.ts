@@ -29,10 +29,7 @@ function counter() {
       return count
     },
     next: (timeoutMs = 5_000) =>
-      Promise.race([
-        new Promise<void>((resolve) => waiters.push(resolve)),
-        sleep(timeoutMs).then(() => assert.fail('no catalog change was reported')),
-      ]),
+      Promise.race([new Promise<void>((resolve) => waiters.push(resolve)), sleep(timeoutMs).then(() => assert.fail('no catalog change was reported'))]),
   }
 }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import type { RateLimiter } from '../../application/ports/rate-limiter.js'
-import { clientOf } from '../../adapters/http/rate-limit.js'
-import { MemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter.js'
+import type { RateLimiter } from '../../adapters/rate-limit/rate-limiter.js'
+import { clientOf } from '../../adapters/http/rate-limit-hook.js'
+import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
 import { Counters } from '../../adapters/metrics/counters.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
@@ -111,7 +111,7 @@ for (const [name, makeLimiter] of limiters) {
 }
 
 describe('redis rate limiter', () => {
-  test('limiters on one Redis share each client\'s budget, on Redis\'s own clock', async () => {
+  test("limiters on one Redis share each client's budget, on Redis's own clock", async () => {
     const first = await connectTestRedis()
     const second = await connectTestRedis({ keyPrefix: first.keyPrefix })
     connections.push(first, second)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { CacheEntry } from '../../application/ports/cache.js'
+import type { CacheEntry } from '../../adapters/cache/cache.js'
 import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import { Counters } from '../../adapters/metrics/counters.js'
@@ -52,7 +52,10 @@ describe('Redis stopped mid-run', () => {
     assert.equal(loaded, 'from Postgres')
     assert.equal(status, 'down')
     assert.equal(decision.allowed, true)
-    assert.ok(logger.warnings().some((message) => message.startsWith('rate limiter failing open')), logger.warnings().join('; '))
+    assert.ok(
+      logger.warnings().some((message) => message.startsWith('rate limiter failing open')),
+      logger.warnings().join('; '),
+    )
   })
 
   test('a restarted Redis is picked up by itself and caching resumes', async () => {

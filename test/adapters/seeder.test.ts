@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import { DatabaseNotEmptyError } from '../../adapters/postgres/pg-seeder.js'
-import { DEFAULT_SEED_PLAN, runSeed } from '../../bootstrap/seed-runner.js'
+import { DEFAULT_SEED_PLAN, runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { LedgerBalance, LedgerScan, StockLedgerAudit } from '../../application/ports/stock-ledger-audit.js'
-import { AuditStockLedger } from '../../application/use-cases/audit-stock-ledger.js'
+import type { LedgerBalance, LedgerScan, StockLedgerAudit } from '../../application/inventory/ports/stock-ledger-audit.js'
+import { AuditStockLedger } from '../../application/inventory/audit-stock-ledger.js'
 
 function auditOf(suspicious: LedgerBalance[]): AuditStockLedger {
   const scan: LedgerScan = { levelsChecked: 100, movementsChecked: 250, suspicious }
@@ -28,7 +28,10 @@ describe('AuditStockLedger', () => {
       const report = await auditOf([balance(fields)]).execute()
 
       assert.equal(report.passed, false)
-      assert.deepEqual(report.findings.map((finding) => finding.problems), [problems])
+      assert.deepEqual(
+        report.findings.map((finding) => finding.problems),
+        [problems],
+      )
     }
   })
 })

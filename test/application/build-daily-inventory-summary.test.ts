@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { InventorySummaries, LatestSummary } from '../../application/ports/inventory-summaries.js'
-import { BuildDailyInventorySummary } from '../../application/use-cases/build-daily-inventory-summary.js'
+import type { InventorySummaries, LatestSummary } from '../../application/inventory/ports/inventory-summaries.js'
+import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
 import { InvalidCalendarDateError, type CalendarDate } from '../../domain/shared/calendar-date.js'
 
 class SummariesFake implements InventorySummaries {

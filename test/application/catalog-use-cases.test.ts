@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { StoreInventoryItem } from '../../application/ports/inventory-queries.js'
-import type { Page } from '../../application/ports/pagination.js'
-import type { ProductHit, ProductSearch, ProductSearchCriteria } from '../../application/ports/product-search.js'
-import type { StockLevels } from '../../application/ports/stock-levels.js'
-import { SearchProducts } from '../../application/use-cases/search-products.js'
-import { SetStockLevel } from '../../application/use-cases/set-stock-level.js'
-import { SuggestProducts } from '../../application/use-cases/suggest-products.js'
+import type { StoreInventoryItem } from '../../application/inventory/ports/inventory-queries.js'
+import type { Page } from '../../application/shared/pagination.js'
+import type { ProductHit, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
+import type { StockLevels } from '../../application/inventory/ports/stock-levels.js'
+import { SearchProducts } from '../../application/catalog/search-products.js'
+import { SetStockLevel } from '../../application/inventory/set-stock-level.js'
+import { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import { ValidationError } from '../../domain/shared/validation-error.js'
 
@@ -39,7 +39,11 @@ describe('SearchProducts', () => {
 
     assert.deepEqual(
       search.criteria.map(({ q, sort }) => ({ q, sort })),
-      [{ q: 'lamp', sort: 'relevance' }, { q: undefined, sort: 'newest' }, { q: 'lamp', sort: 'price' }],
+      [
+        { q: 'lamp', sort: 'relevance' },
+        { q: undefined, sort: 'newest' },
+        { q: 'lamp', sort: 'price' },
+      ],
     )
   })
 

@@ -1,12 +1,12 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
-import type { OrderDecision } from '../../domain/order/order.js'
-import { totalItems } from '../../domain/order/order.js'
+import type { OrderDecision } from '../../domain/ordering/order.js'
+import { totalItems } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { IdempotencyClaim } from '../../application/ports/idempotency-keys.js'
-import type { JobName, JobPayloads } from '../../application/ports/job-queue.js'
-import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ports/order-repository.js'
-import type { Page } from '../../application/ports/pagination.js'
-import type { TransactionScope, UnitOfWork } from '../../application/ports/unit-of-work.js'
+import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
+import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
+import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-repository.js'
+import type { Page } from '../../application/shared/pagination.js'
+import type { TransactionScope, UnitOfWork } from '../../application/shared/unit-of-work.js'
 
 interface State {
   levels: Map<string, number>

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { beforeEach, describe, test } from 'node:test'
-import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '../../application/errors.js'
-import { PlaceOrder } from '../../application/use-cases/place-order.js'
-import { UnknownProductsError } from '../../domain/order/order.js'
+import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '../../application/ordering/idempotency-errors.js'
+import { PlaceOrder } from '../../application/ordering/place-order.js'
+import { UnknownProductsError } from '../../domain/ordering/order.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import { InMemoryStore } from './in-memory-store.js'
 
@@ -29,7 +29,13 @@ describe('PlaceOrder', () => {
   })
 
   test('a rejected order is stored but changes no stock, enqueues nothing and announces nothing', async () => {
-    const { order } = await placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 1 }, { productId: 20, quantity: 2 }] })
+    const { order } = await placeOrder.execute({
+      storeId: 1,
+      items: [
+        { productId: 10, quantity: 1 },
+        { productId: 20, quantity: 2 },
+      ],
+    })
 
     assert.equal(order.status, 'REJECTED')
     assert.deepEqual(order.shortages, [{ productId: 20, requested: 2, available: 1 }])
@@ -42,7 +48,14 @@ describe('PlaceOrder', () => {
   test('an unknown store or product writes nothing', async () => {
     await assert.rejects(placeOrder.execute({ storeId: 2, items: [{ productId: 10, quantity: 1 }] }), NotFoundError)
     await assert.rejects(
-      placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 1 }, { productId: 99, quantity: 1 }, { productId: 98, quantity: 1 }] }),
+      placeOrder.execute({
+        storeId: 1,
+        items: [
+          { productId: 10, quantity: 1 },
+          { productId: 99, quantity: 1 },
+          { productId: 98, quantity: 1 },
+        ],
+      }),
       (error: unknown) => error instanceof UnknownProductsError && JSON.stringify(error.details) === '{"product_ids":[99,98]}',
     )
 
@@ -66,10 +79,7 @@ describe('PlaceOrder', () => {
   test('a repeated key with another request is refused', async () => {
     await placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 2 }], idempotencyKey: 'k-1' })
 
-    await assert.rejects(
-      placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 3 }], idempotencyKey: 'k-1' }),
-      IdempotencyKeyReusedError,
-    )
+    await assert.rejects(placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 3 }], idempotencyKey: 'k-1' }), IdempotencyKeyReusedError)
     assert.equal(store.level(1, 10), 3)
   })
 

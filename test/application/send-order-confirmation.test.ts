@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { Notification, NotificationReceipt, Notifier } from '../../application/ports/notifier.js'
-import type { OrderConfirmations } from '../../application/ports/order-confirmations.js'
-import type { OrderQueries, OrderRecord } from '../../application/ports/order-repository.js'
-import { SendOrderConfirmation } from '../../application/use-cases/send-order-confirmation.js'
+import type { Notification, NotificationReceipt, Notifier } from '../../application/ordering/ports/notifier.js'
+import type { OrderConfirmations } from '../../application/ordering/ports/order-confirmations.js'
+import type { OrderQueries, OrderRecord } from '../../application/ordering/ports/order-repository.js'
+import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 
 /** Keeps the port's promise the way the outbox does: one notification per order, ever. */

@@ -14,28 +14,69 @@ describe('dependency rule', () => {
   })
 
   const cases: { name: string; path: string; text: string; rule: string }[] = [
-    { name: 'domain importing pg', path: 'domain/order/order.ts', text: "import pg from 'pg'", rule: 'domain/ imports only domain/ (and node:crypto)' },
-    { name: 'domain importing application', path: 'domain/order/order.ts', text: "import type { Clock } from '../../application/ports/clock.js'", rule: 'domain/ imports only domain/ (and node:crypto)' },
-    { name: 'application importing fastify', path: 'application/use-cases/x.ts', text: "import Fastify from 'fastify'", rule: 'application/ imports only domain/ and application/' },
-    { name: 'application importing an adapter', path: 'application/use-cases/x.ts', text: "export { createPool } from '../../adapters/postgres/pool.js'", rule: 'application/ imports only domain/ and application/' },
-    { name: 'application importing tsyringe', path: 'application/use-cases/x.ts', text: "import { container } from 'tsyringe'", rule: 'only bootstrap/ may use the container' },
-    { name: 'adapter importing bootstrap', path: 'adapters/http/x.ts', text: "import { loadConfig } from '../../bootstrap/config.js'", rule: 'adapters/ never import bootstrap/' },
-    { name: 'adapter importing reflect-metadata', path: 'adapters/http/x.ts', text: "import 'reflect-metadata'", rule: 'only bootstrap/ may use the container' },
-    { name: 'dynamic import of pg in domain', path: 'domain/x.ts', text: "const pg = await import('pg')", rule: 'domain/ imports only domain/ (and node:crypto)' },
+    { name: 'domain importing pg', path: 'domain/ordering/order.ts', text: "import pg from 'pg'", rule: 'domain/ imports only domain/ (and node:crypto)' },
+    {
+      name: 'domain importing application',
+      path: 'domain/ordering/order.ts',
+      text: "import type { Clock } from '../../application/shared/clock.js'",
+      rule: 'domain/ imports only domain/ (and node:crypto)',
+    },
+    {
+      name: 'application importing fastify',
+      path: 'application/ordering/x.ts',
+      text: "import Fastify from 'fastify'",
+      rule: 'application/ imports only domain/ and application/',
+    },
+    {
+      name: 'application importing an adapter',
+      path: 'application/ordering/x.ts',
+      text: "export { createPool } from '../../adapters/postgres/pool.js'",
+      rule: 'application/ imports only domain/ and application/',
+    },
+    {
+      name: 'application importing tsyringe',
+      path: 'application/ordering/x.ts',
+      text: "import { container } from 'tsyringe'",
+      rule: 'only bootstrap/ may use the container',
+    },
+    {
+      name: 'adapter importing bootstrap',
+      path: 'adapters/http/x.ts',
+      text: "import { loadConfig } from '../../bootstrap/runtime/config.js'",
+      rule: 'adapters/ never import bootstrap/',
+    },
+    {
+      name: 'adapter importing reflect-metadata',
+      path: 'adapters/http/x.ts',
+      text: "import 'reflect-metadata'",
+      rule: 'only bootstrap/ may use the container',
+    },
+    {
+      name: 'dynamic import of pg in domain',
+      path: 'domain/x.ts',
+      text: "const pg = await import('pg')",
+      rule: 'domain/ imports only domain/ (and node:crypto)',
+    },
   ]
   for (const { name, path, text, rule } of cases) {
     test(`flags ${name}`, () => {
       const violations = findViolations([{ path, text }])
 
-      assert.ok(violations.some((v) => v.rule === rule), `expected "${rule}", got ${JSON.stringify(violations)}`)
+      assert.ok(
+        violations.some((v) => v.rule === rule),
+        `expected "${rule}", got ${JSON.stringify(violations)}`,
+      )
     })
   }
 
   test('allows what the rule allows', () => {
     const files = [
-      { path: 'domain/order/order.ts', text: "import { DomainError } from '../shared/domain-error.js'\nimport { randomUUID } from 'node:crypto'" },
-      { path: 'application/use-cases/x.ts', text: "import type { Order } from '../../domain/order/order.js'\nimport type { Clock } from '../ports/clock.js'" },
-      { path: 'adapters/http/x.ts', text: "import Fastify from 'fastify'\nimport { PlaceOrder } from '../../application/use-cases/place-order.js'" },
+      { path: 'domain/ordering/order.ts', text: "import { DomainError } from '../shared/domain-error.js'\nimport { randomUUID } from 'node:crypto'" },
+      {
+        path: 'application/ordering/x.ts',
+        text: "import type { Order } from '../../domain/ordering/order.js'\nimport type { Clock } from '../ports/clock.js'",
+      },
+      { path: 'adapters/http/x.ts', text: "import Fastify from 'fastify'\nimport { PlaceOrder } from '../../application/ordering/place-order.js'" },
       { path: 'bootstrap/container.ts', text: "import 'reflect-metadata'\nimport { container } from 'tsyringe'" },
     ]
 

@@ -6,17 +6,17 @@ import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
 import { PgProductSearch } from '../../adapters/postgres/pg-product-search.js'
 import { createPool } from '../../adapters/postgres/pool.js'
-import type { Cache } from '../../application/ports/cache.js'
-import { ListStoreInventory } from '../../application/use-cases/list-store-inventory.js'
-import { SearchProducts } from '../../application/use-cases/search-products.js'
-import { SuggestProducts } from '../../application/use-cases/suggest-products.js'
-import { loadConfig } from '../../bootstrap/config.js'
-import { buildContainer, httpDeps, resolve } from '../../bootstrap/container.js'
-import { createLogger } from '../../bootstrap/logger.js'
-import { openRedis } from '../../bootstrap/redis.js'
-import { prepareSchema } from '../../bootstrap/schema.js'
-import { runSeed } from '../../bootstrap/seed-runner.js'
-import { TOKENS } from '../../bootstrap/tokens.js'
+import type { Cache } from '../../adapters/cache/cache.js'
+import { ListStoreInventory } from '../../application/inventory/list-store-inventory.js'
+import { SearchProducts } from '../../application/catalog/search-products.js'
+import { SuggestProducts } from '../../application/catalog/suggest-products.js'
+import { loadConfig } from '../../bootstrap/runtime/config.js'
+import { buildContainer, httpDeps, resolve } from '../../bootstrap/composition/container.js'
+import { createLogger } from '../../bootstrap/runtime/logger.js'
+import { openRedis } from '../../bootstrap/infrastructure/redis.js'
+import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
+import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
+import { TOKENS } from '../../bootstrap/composition/tokens.js'
 import { databaseUrl, startPostgres, startRedis, withClient } from '../support/services.js'
 import { percentile, STATS_HEADER, statsRow, type Stats } from './measure.js'
 import type { BenchContext } from './run.js'
@@ -51,7 +51,11 @@ const ENDPOINTS: Endpoint[] = [
 ]
 
 export default async function cacheBenchmark({ args }: BenchContext): Promise<void> {
-  const { values } = parseArgs({ args, strict: false, options: { products: { type: 'string', default: '1000' }, stores: { type: 'string', default: '20' }, samples: { type: 'string', default: '300' } } })
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: { products: { type: 'string', default: '1000' }, stores: { type: 'string', default: '20' }, samples: { type: 'string', default: '300' } },
+  })
   const products = Number(values.products)
   const stores = Number(values.stores)
   const samples = Number(values.samples)

@@ -2,10 +2,10 @@ import { PassThrough } from 'node:stream'
 import type pg from 'pg'
 import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summaries.js'
 import { createPool } from '../../adapters/postgres/pool.js'
-import { BuildDailyInventorySummary } from '../../application/use-cases/build-daily-inventory-summary.js'
-import { buildLedgerAudit } from '../../bootstrap/container.js'
-import { prepareSchema } from '../../bootstrap/schema.js'
-import { runSeed } from '../../bootstrap/seed-runner.js'
+import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
+import { buildLedgerAudit } from '../../bootstrap/composition/container.js'
+import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
+import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { startJobClient, startTestWorker } from '../support/job-worker.js'
 import { databaseUrl, startPostgres, withClient } from '../support/services.js'
 import { round, summarize } from './measure.js'
@@ -41,7 +41,10 @@ async function confirmationThroughput(db: { url: string; pool: pg.Pool }): Promi
     [CONFIRMATIONS],
   )
   const client = await startJobClient(db)
-  await client.insert('order-confirmation', rows.map((row) => ({ data: { orderId: row.id } })))
+  await client.insert(
+    'order-confirmation',
+    rows.map((row) => ({ data: { orderId: row.id } })),
+  )
   await client.stop({ graceful: false })
   const started = performance.now()
   const draining = await startTestWorker(db)
@@ -52,7 +55,9 @@ async function confirmationThroughput(db: { url: string; pool: pg.Pool }): Promi
   }
   const seconds = (performance.now() - started) / 1000
   await draining.stop()
-  console.log(`jobs/order-confirmation: ${round(CONFIRMATIONS / seconds, 0)} confirmations/s with one worker (${CONFIRMATIONS} queued beforehand, 2 loops fetching batches of 10)`)
+  console.log(
+    `jobs/order-confirmation: ${round(CONFIRMATIONS / seconds, 0)} confirmations/s with one worker (${CONFIRMATIONS} queued beforehand, 2 loops fetching batches of 10)`,
+  )
 }
 
 /** The daily summary (every store, one statement) and the ledger audit, on data sets of two sizes. */

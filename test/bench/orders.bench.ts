@@ -1,6 +1,6 @@
 import { createPool } from '../../adapters/postgres/pool.js'
-import { prepareSchema } from '../../bootstrap/schema.js'
-import { runSeed } from '../../bootstrap/seed-runner.js'
+import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
+import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { buildTestApp } from '../support/http-app.js'
 import { databaseUrl, startPostgres, withClient } from '../support/services.js'
 import { round, runConcurrently, summarize } from './measure.js'

@@ -28,7 +28,9 @@ for (let index = 0; index < argv.length; index++) {
   }
 }
 
-const files = (await readdir(directory)).filter((file) => file.endsWith('.bench.js') && (names.length === 0 || names.some((name) => file.includes(name)))).sort()
+const files = (await readdir(directory))
+  .filter((file) => file.endsWith('.bench.js') && (names.length === 0 || names.some((name) => file.includes(name))))
+  .sort()
 if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${names.join(', ')}\n`)
   process.exit(2)

@@ -6,9 +6,9 @@ import type pg from 'pg'
 import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
 import { PgProductSearch, searchStatement, suggestStatement, type Statement } from '../../adapters/postgres/pg-product-search.js'
 import { createPool } from '../../adapters/postgres/pool.js'
-import type { ProductSearchCriteria } from '../../application/ports/product-search.js'
-import { prepareSchema } from '../../bootstrap/schema.js'
-import { runSeed } from '../../bootstrap/seed-runner.js'
+import type { ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
+import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
+import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { databaseUrl, freePort, withClient } from '../support/services.js'
 import { measure, STATS_HEADER, statsRow } from './measure.js'
 import type { BenchContext } from './run.js'
@@ -57,7 +57,13 @@ const SEARCH_SHAPES: Shape[] = [
   },
   {
     label: 'price range, by price',
-    variants: [['10', '20'], ['100', '150'], ['500', '520'], ['1000', '1999'], ['1', '2']].map(([minPrice, maxPrice]) => ({ minPrice, maxPrice, sort: 'price' })),
+    variants: [
+      ['10', '20'],
+      ['100', '150'],
+      ['500', '520'],
+      ['1000', '1999'],
+      ['1', '2'],
+    ].map(([minPrice, maxPrice]) => ({ minPrice, maxPrice, sort: 'price' })),
   },
   {
     label: 'store + in stock + word',
@@ -68,9 +74,46 @@ const SEARCH_SHAPES: Shape[] = [
 
 /** Prefixes of title words and fragments inside words, common and rare, accented and not. */
 const SUGGEST_INPUTS = [
-  'ste', 'cha', 'gra', 'rus', 'ref', 'han', 'woo', 'bam', 'gen', 'lic', 'ele', 'ins', 'sle', 'sma', 'tas', 'ant', 'eel', 'ent',
-  'ing', 'ble', 'ton', 'ove', 'café', 'jal', 'smö', 'zzz', 'qwe', 'ergonomic', 'steel ch', 'rustic gr', 'oriental', 'fish',
-  'keyboard', 'tuna', 'pizza', 'unbr', 'awes', 'frozen', 'piña', 'deja',
+  'ste',
+  'cha',
+  'gra',
+  'rus',
+  'ref',
+  'han',
+  'woo',
+  'bam',
+  'gen',
+  'lic',
+  'ele',
+  'ins',
+  'sle',
+  'sma',
+  'tas',
+  'ant',
+  'eel',
+  'ent',
+  'ing',
+  'ble',
+  'ton',
+  'ove',
+  'café',
+  'jal',
+  'smö',
+  'zzz',
+  'qwe',
+  'ergonomic',
+  'steel ch',
+  'rustic gr',
+  'oriental',
+  'fish',
+  'keyboard',
+  'tuna',
+  'pizza',
+  'unbr',
+  'awes',
+  'frozen',
+  'piña',
+  'deja',
 ]
 
 export default async function searchScale({ args }: BenchContext): Promise<void> {
@@ -177,10 +220,16 @@ async function report(pool: pg.Pool, rounds: number): Promise<void> {
   const inventory = new PgInventoryQueries(pool)
   const rows: string[] = []
 
-  const suggest = await measure((run) => search.suggest(SUGGEST_INPUTS[run % SUGGEST_INPUTS.length] as string, 10), SUGGEST_INPUTS.length * Math.max(1, rounds / 4))
+  const suggest = await measure(
+    (run) => search.suggest(SUGGEST_INPUTS[run % SUGGEST_INPUTS.length] as string, 10),
+    SUGGEST_INPUTS.length * Math.max(1, rounds / 4),
+  )
   rows.push(statsRow(`suggest (${SUGGEST_INPUTS.length} inputs)`, suggest))
   for (const shape of SEARCH_SHAPES) {
-    const stats = await measure((run) => search.search({ ...shape.variants[run % shape.variants.length]!, page: PAGE }), shape.variants.length * Math.max(1, rounds / shape.variants.length) * 5)
+    const stats = await measure(
+      (run) => search.search({ ...shape.variants[run % shape.variants.length]!, page: PAGE }),
+      shape.variants.length * Math.max(1, rounds / shape.variants.length) * 5,
+    )
     rows.push(statsRow(`search: ${shape.label}`, stats))
   }
   const listing = await measure((run) => inventory.listStoreInventory(1 + (run % 200), PAGE), 200)

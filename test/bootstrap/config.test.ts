@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../bootstrap/config.js'
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../bootstrap/runtime/config.js'
 
 describe('configuration', () => {
   test('defaults to the embedded database, in-process worker and documented values', () => {

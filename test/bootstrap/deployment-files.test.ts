@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { parse } from 'yaml'
-import { CONFIG_VARIABLES, loadConfig } from '../../bootstrap/config.js'
+import { CONFIG_VARIABLES, loadConfig } from '../../bootstrap/runtime/config.js'
 import { readRepoFile, REPO_ROOT } from '../support/source-files.js'
 
 interface ComposeService {
@@ -39,7 +39,10 @@ describe('docker-compose.yml', () => {
   })
 
   test('api and worker run compiled entry points that the build produces', () => {
-    for (const [name, entry] of [['api', 'bootstrap/server.js'], ['worker', 'bootstrap/worker.js']] as const) {
+    for (const [name, entry] of [
+      ['api', 'bootstrap/server.js'],
+      ['worker', 'bootstrap/worker.js'],
+    ] as const) {
       assert.deepEqual(services[name]?.command, ['node', entry])
       assert.ok(services[name]?.build, `${name} is built from the Dockerfile`)
     }

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { InsufficientStockError, StoreInventory } from '../../domain/inventory/store-inventory.js'
-import { draftOrder, InvalidOrderError, placeOrder, totalItems } from '../../domain/order/order.js'
+import { draftOrder, InvalidOrderError, placeOrder, totalItems } from '../../domain/ordering/order.js'
 import type { ProductId, StoreId } from '../../domain/shared/ids.js'
 
 const STORE = 1 as StoreId
 const inventoryOf = (levels: Record<number, number>) =>
-  new StoreInventory(STORE, Object.entries(levels).map(([id, quantity]) => ({ productId: Number(id) as ProductId, quantity })))
+  new StoreInventory(
+    STORE,
+    Object.entries(levels).map(([id, quantity]) => ({ productId: Number(id) as ProductId, quantity })),
+  )
 const lines = (...pairs: [number, number][]) => pairs.map(([productId, quantity]) => ({ productId, quantity }))
 
 describe('placing an order', () => {
@@ -18,11 +21,23 @@ describe('placing an order', () => {
     after: Record<number, number>
     shortages?: { productId: number; requested: number; available: number }[]
   }[] = [
-    { name: 'confirms and deducts every line when all fit', stock: { 1: 5, 2: 3 }, request: [[1, 2], [2, 3]], status: 'CONFIRMED', after: { 1: 3, 2: 0 } },
+    {
+      name: 'confirms and deducts every line when all fit',
+      stock: { 1: 5, 2: 3 },
+      request: [
+        [1, 2],
+        [2, 3],
+      ],
+      status: 'CONFIRMED',
+      after: { 1: 3, 2: 0 },
+    },
     {
       name: 'rejects the whole order and deducts nothing when one line is short',
       stock: { 1: 5, 2: 3 },
-      request: [[1, 2], [2, 4]],
+      request: [
+        [1, 2],
+        [2, 4],
+      ],
       status: 'REJECTED',
       after: { 1: 5, 2: 3 },
       shortages: [{ productId: 2, requested: 4, available: 3 }],
@@ -30,7 +45,10 @@ describe('placing an order', () => {
     {
       name: 'treats a product the store does not stock as available 0',
       stock: { 1: 5 },
-      request: [[1, 1], [9, 1]],
+      request: [
+        [1, 1],
+        [9, 1],
+      ],
       status: 'REJECTED',
       after: { 1: 5 },
       shortages: [{ productId: 9, requested: 1, available: 0 }],
@@ -38,17 +56,32 @@ describe('placing an order', () => {
     {
       name: 'adds up repeated lines for one product before deciding',
       stock: { 1: 5 },
-      request: [[1, 3], [1, 3]],
+      request: [
+        [1, 3],
+        [1, 3],
+      ],
       status: 'REJECTED',
       after: { 1: 5 },
       shortages: [{ productId: 1, requested: 6, available: 5 }],
     },
-    { name: 'confirms repeated lines that fit together', stock: { 1: 6 }, request: [[1, 3], [1, 3]], status: 'CONFIRMED', after: { 1: 0 } },
+    {
+      name: 'confirms repeated lines that fit together',
+      stock: { 1: 6 },
+      request: [
+        [1, 3],
+        [1, 3],
+      ],
+      status: 'CONFIRMED',
+      after: { 1: 0 },
+    },
     { name: 'confirms taking exactly the last unit', stock: { 1: 1 }, request: [[1, 1]], status: 'CONFIRMED', after: { 1: 0 } },
     {
       name: 'rejects one more than is there',
       stock: { 1: 1_000_000 },
-      request: [[1, 1_000_000], [1, 1]],
+      request: [
+        [1, 1_000_000],
+        [1, 1],
+      ],
       status: 'REJECTED',
       after: { 1: 1_000_000 },
       shortages: [{ productId: 1, requested: 1_000_001, available: 1_000_000 }],
@@ -56,7 +89,11 @@ describe('placing an order', () => {
     {
       name: 'names every short line',
       stock: { 1: 0, 2: 1, 3: 10 },
-      request: [[1, 1], [2, 2], [3, 10]],
+      request: [
+        [1, 1],
+        [2, 2],
+        [3, 10],
+      ],
       status: 'REJECTED',
       after: { 1: 0, 2: 1, 3: 10 },
       shortages: [
@@ -92,7 +129,7 @@ describe('placing an order', () => {
     ])
   })
 
-  test('refuses to decide with another store\'s stock', () => {
+  test("refuses to decide with another store's stock", () => {
     assert.throws(() => placeOrder(draftOrder(2, lines([1, 1])), inventoryOf({ 1: 5 })), InvalidOrderError)
   })
 })

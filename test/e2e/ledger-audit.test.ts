@@ -17,11 +17,18 @@ const audit = () => runProgram('bootstrap/audit.js', [], { DATABASE_URL: subject
  */
 async function restock(pool: pg.Pool, storeId: number, productId: number, quantity: number): Promise<void> {
   await inTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ quantity: number }>('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2 FOR UPDATE', [storeId, productId])
+    const { rows } = await client.query<{ quantity: number }>('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2 FOR UPDATE', [
+      storeId,
+      productId,
+    ])
     const delta = quantity - (rows[0]?.quantity ?? 0)
     await client.query('UPDATE inventory SET quantity = $3, updated_at = now() WHERE store_id = $1 AND product_id = $2', [storeId, productId, quantity])
     if (delta !== 0) {
-      await client.query("INSERT INTO stock_movements (store_id, product_id, delta, reason, reference) VALUES ($1, $2, $3, 'restock', 'test')", [storeId, productId, delta])
+      await client.query("INSERT INTO stock_movements (store_id, product_id, delta, reason, reference) VALUES ($1, $2, $3, 'restock', 'test')", [
+        storeId,
+        productId,
+        delta,
+      ])
     }
   })
 }
@@ -29,7 +36,9 @@ async function restock(pool: pg.Pool, storeId: number, productId: number, quanti
 describe('npm run audit', () => {
   test('passes on seeded data, and after a burst of concurrent orders and restocks', async () => {
     const levels = (await subject.db.pool.query<{ n: number }>('SELECT count(*) AS n FROM inventory')).rows[0]?.n
-    const stock = (await subject.db.pool.query<{ store_id: number; product_id: number }>('SELECT store_id, product_id FROM inventory ORDER BY store_id, product_id')).rows
+    const stock = (
+      await subject.db.pool.query<{ store_id: number; product_id: number }>('SELECT store_id, product_id FROM inventory ORDER BY store_id, product_id')
+    ).rows
     const seeded = await audit()
 
     const orders = Array.from({ length: 40 }, (_, i) => {
@@ -51,8 +60,14 @@ describe('npm run audit', () => {
     assert.match(seeded.output, new RegExp(`Checked ${levels} inventory levels`))
     assert.match(seeded.output, /Audit passed/)
     assert.ok(responses.slice(0, 40).every((response) => response && response.statusCode === 201))
-    const { rows } = await subject.db.pool.query<{ reason: string }>("SELECT DISTINCT reason::text AS reason FROM stock_movements WHERE reason <> 'seed' ORDER BY 1")
-    assert.deepEqual(rows.map((row) => row.reason), ['order', 'restock'], 'the burst moved stock both ways')
+    const { rows } = await subject.db.pool.query<{ reason: string }>(
+      "SELECT DISTINCT reason::text AS reason FROM stock_movements WHERE reason <> 'seed' ORDER BY 1",
+    )
+    assert.deepEqual(
+      rows.map((row) => row.reason),
+      ['order', 'restock'],
+      'the burst moved stock both ways',
+    )
     assert.equal(afterBurst.code, 0, afterBurst.output)
     assert.match(afterBurst.output, /Audit passed/)
   })

@@ -50,7 +50,20 @@ describe('orders racing for the same stock', () => {
     await stock(db.pool, storeId, { [a]: 30, [b]: 30 })
 
     const responses = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => order(storeId, i % 2 === 0 ? [[a, 1], [b, 1]] : [[b, 1], [a, 1]])),
+      Array.from({ length: 60 }, (_, i) =>
+        order(
+          storeId,
+          i % 2 === 0
+            ? [
+                [a, 1],
+                [b, 1],
+              ]
+            : [
+                [b, 1],
+                [a, 1],
+              ],
+        ),
+      ),
     )
 
     assert.deepEqual([...new Set(responses.map((r) => r.statusCode))], [201], responses.find((r) => r.statusCode !== 201)?.body)
@@ -75,8 +88,13 @@ describe('the confirmation job and its transaction', () => {
     )
     await new PgBossJobQueue(boss).enqueue('order-confirmation', { orderId: 434_343 })
 
-    const { rows } = await db.pool.query("SELECT data->>'orderId' AS id FROM pgboss.job WHERE name = 'order-confirmation' AND (data->>'orderId')::bigint IN (424242, 434343)")
-    assert.deepEqual(rows.map((row) => row.id), ['434343'])
+    const { rows } = await db.pool.query(
+      "SELECT data->>'orderId' AS id FROM pgboss.job WHERE name = 'order-confirmation' AND (data->>'orderId')::bigint IN (424242, 434343)",
+    )
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      ['434343'],
+    )
     await boss.stop({ graceful: false })
   })
 })

@@ -24,8 +24,7 @@ after(async () => {
   await db.close()
 })
 
-const outboxRows = async (orderId: number) =>
-  (await db.pool.query('SELECT recipient, subject, sent_at FROM notifications WHERE order_id = $1', [orderId])).rows
+const outboxRows = async (orderId: number) => (await db.pool.query('SELECT recipient, subject, sent_at FROM notifications WHERE order_id = $1', [orderId])).rows
 
 describe('an order placed over HTTP, with a worker running', () => {
   test('a confirmed order gets confirmation_sent_at and exactly one outbox row; a rejected one gets none', async () => {
@@ -33,7 +32,11 @@ describe('an order placed over HTTP, with a worker running', () => {
     const [lamp, desk] = (await addProducts(db.pool, [{ title: 'Steel Lamp' }, { title: 'Oak Desk' }])) as [number, number]
     await stock(db.pool, storeId, { [lamp]: 5, [desk]: 0 })
 
-    const confirmed = await app.inject({ method: 'POST', url: '/orders/', payload: { store_id: storeId, items: [{ product_id: lamp, quantity_requested: 2 }] } })
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: '/orders/',
+      payload: { store_id: storeId, items: [{ product_id: lamp, quantity_requested: 2 }] },
+    })
     const rejected = await app.inject({ method: 'POST', url: '/orders/', payload: { store_id: storeId, items: [{ product_id: desk, quantity_requested: 1 }] } })
 
     assert.deepEqual([confirmed.json().status, rejected.json().status], ['CONFIRMED', 'REJECTED'])
@@ -49,7 +52,11 @@ describe('an order placed over HTTP, with a worker running', () => {
     const rejectedView = (await app.inject({ method: 'GET', url: `/orders/${rejected.json().id}/` })).json()
     assert.equal(rejectedView.confirmation_sent_at, null)
     assert.deepEqual(await outboxRows(rejected.json().id), [])
-    assert.equal((await db.pool.query("SELECT count(*) AS n FROM pgboss.job WHERE name = 'order-confirmation'")).rows[0].n, 1, 'only the confirmed order enqueued a job')
+    assert.equal(
+      (await db.pool.query("SELECT count(*) AS n FROM pgboss.job WHERE name = 'order-confirmation'")).rows[0].n,
+      1,
+      'only the confirmed order enqueued a job',
+    )
   })
 })
 

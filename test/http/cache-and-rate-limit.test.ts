@@ -38,8 +38,7 @@ after(async () => {
 /** A client address of its own, so that tests about caching never meet the rate limit. */
 const anyClient = () => `10.9.${randomBytes(1)[0]}.${randomBytes(1)[0]}`
 
-const get = (url: string, remoteAddress = anyClient(), headers: Record<string, string> = {}) =>
-  app.inject({ method: 'GET', url, remoteAddress, headers })
+const get = (url: string, remoteAddress = anyClient(), headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, remoteAddress, headers })
 
 /** Sends a request and says how many SQL statements it cost. */
 async function statementsFor(url: string): Promise<{ body: unknown; statements: number }> {
@@ -120,7 +119,7 @@ describe('invalidation', () => {
     assert.equal(quantityOf(search.json(), shade), before - 1)
   })
 
-  test('a restock in one store leaves the other store\'s cached listing in place', async () => {
+  test("a restock in one store leaves the other store's cached listing in place", async () => {
     const otherInventory = `/stores/${otherStoreId}/inventory/`
     await get(otherInventory)
 
@@ -160,10 +159,7 @@ describe('autocomplete rate limit', () => {
     const refused = await suggest(app, '10.1.0.1')
 
     assert.equal(first.statusCode, 200)
-    assert.deepEqual(
-      [first.headers['x-ratelimit-limit'], first.headers['x-ratelimit-remaining'], first.headers['x-ratelimit-reset']],
-      ['20', '19', '60'],
-    )
+    assert.deepEqual([first.headers['x-ratelimit-limit'], first.headers['x-ratelimit-remaining'], first.headers['x-ratelimit-reset']], ['20', '19', '60'])
     assert.equal(refused.statusCode, 429)
     assert.match(String(refused.headers['content-type']), /^application\/problem\+json/)
     assert.equal(refused.json().type, 'https://aforro.dev/problems/rate-limited')
@@ -197,7 +193,7 @@ describe('autocomplete rate limit', () => {
     assert.equal(tooShort.headers['x-ratelimit-remaining'], '19')
   })
 
-  test('two app instances on one Redis share each client\'s budget', async () => {
+  test("two app instances on one Redis share each client's budget", async () => {
     const second = await buildTestApp({ url: db.url, pool: db.pool }, { REDIS_URL: testRedisUrl() })
     try {
       const statuses = [...(await spend(app, '10.1.0.6', 10)), ...(await spend(second, '10.1.0.6', 10))]

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summaries.js'
-import { BuildDailyInventorySummary } from '../../application/use-cases/build-daily-inventory-summary.js'
+import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
 
@@ -53,7 +53,10 @@ describe('GET /stores/<id>/inventory/summary/', () => {
     const body = response.json()
     assert.deepEqual(Object.keys(body).sort(), ['date', 'generated_at', 'low_stock', 'out_of_stock', 'sku_count', 'store_id', 'total_units'])
     assert.deepEqual({ ...body, generated_at: undefined }, { store_id: 2, date: '2026-03-02', ...rows[0], generated_at: undefined })
-    assert.ok(body.low_stock.some((item: { quantity: number }) => item.quantity === 7), 'a threshold of 10 counts 7 as low')
+    assert.ok(
+      body.low_stock.some((item: { quantity: number }) => item.quantity === 7),
+      'a threshold of 10 counts 7 as low',
+    )
     assert.match(body.generated_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
     assert.deepEqual(again.json(), body)
   })

@@ -26,7 +26,13 @@ before(async () => {
     { title: 'Unstocked', price: '9.99', categoryId },
   ])
   products = { zebra: zebra!, apple: apple!, eclair: eclair!, appleAgain: appleAgain!, banana: banana!, unstocked: unstocked! }
-  for (const [id, quantity] of [[zebra, 5], [apple, 0], [eclair, 12], [appleAgain, 7], [banana, 40]] as const) {
+  for (const [id, quantity] of [
+    [zebra, 5],
+    [apple, 0],
+    [eclair, 12],
+    [appleAgain, 7],
+    [banana, 40],
+  ] as const) {
     await stock(db.pool, storeId, id!, quantity)
   }
 })
@@ -61,7 +67,10 @@ describe('GET /stores/<store_id>/inventory/', () => {
     const second = (await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory?page=2&page_size=2` })).json()
     const beyond = (await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory?page=9&page_size=2` })).json()
 
-    assert.deepEqual(second.results.map((item: { title: string }) => item.title), ['Banana', 'Éclair'])
+    assert.deepEqual(
+      second.results.map((item: { title: string }) => item.title),
+      ['Banana', 'Éclair'],
+    )
     assert.deepEqual(
       { count: second.count, total_pages: second.total_pages, next: second.next, previous: second.previous },
       { count: 5, total_pages: 3, next: `/stores/${storeId}/inventory?page=3&page_size=2`, previous: `/stores/${storeId}/inventory?page=1&page_size=2` },
@@ -87,7 +96,10 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
 
     assert.equal(response.statusCode, 200)
     assert.deepEqual(response.json(), { product_id: products.banana, title: 'Banana', price: '0.30', category: 'Pantry', quantity: 25 })
-    assert.deepEqual(await ledger(products.banana), [{ delta: 40, reason: 'seed' }, { delta: -15, reason: 'restock' }])
+    assert.deepEqual(await ledger(products.banana), [
+      { delta: 40, reason: 'seed' },
+      { delta: -15, reason: 'restock' },
+    ])
   })
 
   test('creates the row for a product the store did not carry, and the listing shows it at once', async () => {
@@ -132,14 +144,19 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   })
 
   test('concurrent restocks of a new pair leave a level the ledger explains exactly', async () => {
-    const [productId] = await insertProducts(db.pool, [{ title: 'Contended', categoryId: (await db.pool.query('SELECT id FROM categories LIMIT 1')).rows[0].id }])
+    const [productId] = await insertProducts(db.pool, [
+      { title: 'Contended', categoryId: (await db.pool.query('SELECT id FROM categories LIMIT 1')).rows[0].id },
+    ])
     const quantities = [4, 9, 0, 17, 2, 11, 6, 1]
 
     const responses = await Promise.all(
       quantities.map((quantity) => app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}`, payload: { quantity } })),
     )
 
-    assert.deepEqual(responses.map((response) => response.statusCode), quantities.map(() => 200))
+    assert.deepEqual(
+      responses.map((response) => response.statusCode),
+      quantities.map(() => 200),
+    )
     const { rows } = await db.pool.query(
       `SELECT i.quantity, (SELECT coalesce(sum(delta), 0) FROM stock_movements m WHERE m.store_id = i.store_id AND m.product_id = i.product_id) AS recorded
          FROM inventory i WHERE i.store_id = $1 AND i.product_id = $2`,

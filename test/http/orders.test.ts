@@ -32,7 +32,13 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
 
 describe('POST /orders/', () => {
   test('a confirmed order deducts exactly what was asked and records matching ledger rows', async () => {
-    const response = await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 2 }, { product_id: desk, quantity_requested: 1 }] })
+    const response = await post({
+      store_id: storeId,
+      items: [
+        { product_id: lamp, quantity_requested: 2 },
+        { product_id: desk, quantity_requested: 1 },
+      ],
+    })
 
     assert.equal(response.statusCode, 201)
     const order = response.json()
@@ -62,7 +68,13 @@ describe('POST /orders/', () => {
   })
 
   test('a rejected order (one of two lines short) leaves both levels and the ledger untouched', async () => {
-    const response = await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 2 }, { product_id: desk, quantity_requested: 2 }] })
+    const response = await post({
+      store_id: storeId,
+      items: [
+        { product_id: lamp, quantity_requested: 2 },
+        { product_id: desk, quantity_requested: 2 },
+      ],
+    })
 
     assert.equal(response.statusCode, 201)
     const order = response.json()
@@ -80,7 +92,13 @@ describe('POST /orders/', () => {
   })
 
   test('repeated lines for one product are decided together and answered as one line', async () => {
-    const response = await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 3 }, { product_id: lamp, quantity_requested: 3 }] })
+    const response = await post({
+      store_id: storeId,
+      items: [
+        { product_id: lamp, quantity_requested: 3 },
+        { product_id: lamp, quantity_requested: 3 },
+      ],
+    })
 
     assert.equal(response.json().status, 'REJECTED')
     assert.deepEqual(response.json().rejection.items, [{ product_id: lamp, requested: 6, available: 5 }])
@@ -91,7 +109,13 @@ describe('POST /orders/', () => {
     const before = (await db.pool.query('SELECT count(*) AS n FROM orders')).rows[0].n
 
     const missingStore = await post({ store_id: 999_999, items: [{ product_id: lamp, quantity_requested: 1 }] })
-    const unknown = await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }, { product_id: 888_888, quantity_requested: 1 }] })
+    const unknown = await post({
+      store_id: storeId,
+      items: [
+        { product_id: lamp, quantity_requested: 1 },
+        { product_id: 888_888, quantity_requested: 1 },
+      ],
+    })
 
     assert.equal(missingStore.statusCode, 404)
     assert.equal(missingStore.json().type, 'https://aforro.dev/problems/not-found')
@@ -133,7 +157,12 @@ describe('POST /orders/', () => {
   test('a body that is not JSON is a 415, malformed JSON a 400, a body over 1 MiB a 413', async () => {
     const plain = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'text/plain' }, payload: 'hello' })
     const broken = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json' }, payload: '{"store_id":' })
-    const huge = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(1_100_000) }) })
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ pad: 'x'.repeat(1_100_000) }),
+    })
 
     assert.equal(plain.statusCode, 415)
     assert.equal(plain.json().type, 'https://aforro.dev/problems/unsupported-media-type')
@@ -162,7 +191,10 @@ describe('POST /orders/', () => {
   })
 
   test('the number of SQL round trips per order does not grow with the number of lines', async () => {
-    const many = await addProducts(db.pool, Array.from({ length: 60 }, (_, i) => ({ title: `Bulk item ${i}` })))
+    const many = await addProducts(
+      db.pool,
+      Array.from({ length: 60 }, (_, i) => ({ title: `Bulk item ${i}` })),
+    )
     await stock(db.pool, storeId, Object.fromEntries(many.map((id) => [id, 10])))
     const counting = countingPool(db.pool)
     const countedApp = await buildTestApp({ url: db.url, pool: counting.pool })
@@ -275,7 +307,13 @@ describe('GET /stores/<id>/orders/', () => {
     await stock(db.pool, listedStore, { [lamp]: 3, [desk]: 10 })
     ids = []
     for (const quantity of [1, 1, 5, 1, 2]) {
-      const response = await post({ store_id: listedStore, items: [{ product_id: lamp, quantity_requested: quantity }, { product_id: desk, quantity_requested: 1 }] })
+      const response = await post({
+        store_id: listedStore,
+        items: [
+          { product_id: lamp, quantity_requested: quantity },
+          { product_id: desk, quantity_requested: 1 },
+        ],
+      })
       ids.push(response.json().id)
     }
   })
@@ -287,12 +325,18 @@ describe('GET /stores/<id>/orders/', () => {
 
     assert.equal(first.count, 5)
     assert.equal(first.total_pages, 3)
-    assert.deepEqual(first.results.map((o: { id: number }) => o.id), [ids[4], ids[3]])
+    assert.deepEqual(
+      first.results.map((o: { id: number }) => o.id),
+      [ids[4], ids[3]],
+    )
     assert.deepEqual(Object.keys(first.results[0]).sort(), ['created_at', 'id', 'status', 'total_items'])
     assert.equal(first.results[0].total_items, 3)
     assert.equal(first.previous, null)
     assert.equal(first.next, `/stores/${listedStore}/orders/?page_size=2&page=2`)
-    assert.deepEqual(third.results.map((o: { id: number }) => o.id), [ids[0]])
+    assert.deepEqual(
+      third.results.map((o: { id: number }) => o.id),
+      [ids[0]],
+    )
     assert.equal(third.next, null)
     assert.deepEqual(beyond.results, [])
     assert.equal(beyond.count, 5)
@@ -302,17 +346,28 @@ describe('GET /stores/<id>/orders/', () => {
     const confirmed = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=CONFIRMED` })).json()
     const rejected = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=REJECTED` })).json()
 
-    assert.deepEqual(confirmed.results.map((o: { id: number }) => o.id), [ids[3], ids[1], ids[0]])
-    assert.deepEqual(rejected.results.map((o: { id: number }) => o.id), [ids[4], ids[2]])
+    assert.deepEqual(
+      confirmed.results.map((o: { id: number }) => o.id),
+      [ids[3], ids[1], ids[0]],
+    )
+    assert.deepEqual(
+      rejected.results.map((o: { id: number }) => o.id),
+      [ids[4], ids[2]],
+    )
     assert.equal(confirmed.count, 3)
     assert.ok(confirmed.results.every((o: { status: string }) => o.status === 'CONFIRMED'))
   })
 
   test('answers 404 for a missing store and 400 for bad parameters', async () => {
     const statuses = await Promise.all(
-      ['/stores/999999/orders/', '/stores/x/orders/', `/stores/${listedStore}/orders/?status=LOST`, `/stores/${listedStore}/orders/?page_size=101`, `/stores/${listedStore}/orders/?page=0`, `/stores/${listedStore}/orders/?statuss=REJECTED`].map(
-        async (url) => (await app.inject({ method: 'GET', url })).statusCode,
-      ),
+      [
+        '/stores/999999/orders/',
+        '/stores/x/orders/',
+        `/stores/${listedStore}/orders/?status=LOST`,
+        `/stores/${listedStore}/orders/?page_size=101`,
+        `/stores/${listedStore}/orders/?page=0`,
+        `/stores/${listedStore}/orders/?statuss=REJECTED`,
+      ].map(async (url) => (await app.inject({ method: 'GET', url })).statusCode),
     )
 
     assert.deepEqual(statuses, [404, 400, 400, 400, 400, 400])

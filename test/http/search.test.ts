@@ -160,7 +160,11 @@ describe('filters', () => {
 
     assert.deepEqual(
       body.results.map((hit) => [hit.title, hit.quantity]),
-      [['Steel Lamp', 3], ['Oak Desk', 1], ['Laptop', 0]],
+      [
+        ['Steel Lamp', 3],
+        ['Oak Desk', 1],
+        ['Laptop', 0],
+      ],
     )
   })
 
@@ -174,7 +178,10 @@ describe('filters', () => {
     const stocked = await search('in_stock=1&sort=price')
     const nowhere = await titles('in_stock=false&sort=price')
 
-    assert.deepEqual(stocked.results.map((hit) => hit.title), ['Steel Lamp', 'Oak Desk', 'Laptop'])
+    assert.deepEqual(
+      stocked.results.map((hit) => hit.title),
+      ['Steel Lamp', 'Oak Desk', 'Laptop'],
+    )
     assert.ok(stocked.results.every((hit) => !('quantity' in hit)))
     assert.deepEqual(nowhere, ['Café Crème Mug', 'Desk Organizer', 'Lamp Shade', 'Reading Light', 'Laptop Stand'])
     assert.equal(stocked.count, 3)
@@ -187,7 +194,10 @@ describe('filters', () => {
     const body = await search(`store_id=${storeA}&in_stock=true&q=laptop`)
 
     assert.equal(restock.statusCode, 200)
-    assert.deepEqual(body.results.map((hit) => [hit.title, hit.quantity]), [['Laptop', 7]])
+    assert.deepEqual(
+      body.results.map((hit) => [hit.title, hit.quantity]),
+      [['Laptop', 7]],
+    )
   })
 
   test('a missing store is a 404', async () => {
@@ -221,16 +231,28 @@ describe('sorting and pages', () => {
     test(`${query} is strictly ordered with id as the tie-break, and its pages hold every product once`, async () => {
       const hits = await walk(query, 3)
 
-      assert.deepEqual(hits.map((hit) => hit.id).sort((a, b) => a - b), Object.values(id).sort((a, b) => a - b))
+      assert.deepEqual(
+        hits.map((hit) => hit.id).sort((a, b) => a - b),
+        Object.values(id).sort((a, b) => a - b),
+      )
       hits.slice(1).forEach((hit, index) => assert.ok(before(hits[index]!, hit), `${hits[index]!.title} then ${hit.title}`))
     })
   }
 
   test('relevance pages hold every match once, in the order of a single page, across the title tier', async () => {
-    for (const [q, pageSize] of [['lamp', 1], ['lamp', 3], ['light', 1], ['light', 2]] as const) {
+    for (const [q, pageSize] of [
+      ['lamp', 1],
+      ['lamp', 3],
+      ['light', 1],
+      ['light', 2],
+    ] as const) {
       const walked = await walk(`q=${q}`, pageSize)
 
-      assert.deepEqual(walked.map((hit) => hit.title), await titles(`q=${q}`), `q=${q}, pages of ${pageSize}`)
+      assert.deepEqual(
+        walked.map((hit) => hit.title),
+        await titles(`q=${q}`),
+        `q=${q}, pages of ${pageSize}`,
+      )
     }
   })
 

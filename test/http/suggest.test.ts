@@ -27,7 +27,10 @@ before(async () => {
   db = await createTestDatabase()
   app = await buildTestApp(db)
   categoryId = await insertCategory(db.pool, 'Things')
-  await insertProducts(db.pool, TITLES.map((title) => ({ title, categoryId })))
+  await insertProducts(
+    db.pool,
+    TITLES.map((title) => ({ title, categoryId })),
+  )
 })
 after(async () => {
   await app.close()
@@ -66,7 +69,10 @@ describe('GET /api/search/suggest/', () => {
 
   test('returns at most 10 distinct titles, the best ones', async () => {
     const titles = Array.from({ length: 14 }, (_, index) => `Zest ${'x'.repeat(index + 1)}`)
-    await insertProducts(db.pool, [...titles, ...titles].map((title) => ({ title, categoryId })))
+    await insertProducts(
+      db.pool,
+      [...titles, ...titles].map((title) => ({ title, categoryId })),
+    )
 
     assert.deepEqual(await suggest('zest'), titles.slice(0, 10))
   })
@@ -90,7 +96,13 @@ describe('GET /api/search/suggest/', () => {
   })
 
   test('q shorter than 3 characters once trimmed, longer than 200, with a control character, or missing is a 400 problem', async () => {
-    const urls = ['/api/search/suggest?q=ab', '/api/search/suggest?q=%20ab%20%20', '/api/search/suggest', `/api/search/suggest?q=${'a'.repeat(201)}`, '/api/search/suggest?q=abc%00']
+    const urls = [
+      '/api/search/suggest?q=ab',
+      '/api/search/suggest?q=%20ab%20%20',
+      '/api/search/suggest',
+      `/api/search/suggest?q=${'a'.repeat(201)}`,
+      '/api/search/suggest?q=abc%00',
+    ]
     for (const url of urls) {
       const response = await app.inject({ method: 'GET', url })
       assert.equal(response.statusCode, 400, url)
@@ -105,7 +117,13 @@ describe('the suggest guard option', () => {
     const guard: onRequestAsyncHookHandler = async (request, reply) => {
       seen.push(request.url)
       if (!request.url.includes('blocked')) return
-      const problem = { type: 'https://aforro.dev/problems/rate-limited', title: 'Too many requests', status: 429, detail: 'Slow down', instance: '/api/search/suggest' }
+      const problem = {
+        type: 'https://aforro.dev/problems/rate-limited',
+        title: 'Too many requests',
+        status: 429,
+        detail: 'Slow down',
+        instance: '/api/search/suggest',
+      }
       return reply.code(429).type('application/problem+json').send(problem)
     }
     const guarded = await buildTestApp(db, {}, { suggestGuard: guard })

@@ -19,10 +19,12 @@ export function countingPool(inner: pg.Pool): CountingPool {
         return typeof value === 'function' ? value.bind(object) : value
       },
     })
-  const countQuery = (query: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
-    statements++
-    return query(...args)
-  }
+  const countQuery =
+    (query: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      statements++
+      return query(...args)
+    }
   const pool = counted(inner, (property) => {
     if (property === 'query') return countQuery(inner.query.bind(inner) as (...args: unknown[]) => unknown)
     if (property === 'connect') {

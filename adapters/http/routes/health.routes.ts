@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { CheckReadiness } from '../../../application/use-cases/check-readiness.js'
+import type { CheckReadiness } from '../../../application/operations/check-readiness.js'
 
 export interface HealthRoutesOptions {
   version: string

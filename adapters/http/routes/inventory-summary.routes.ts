@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { InventorySummary } from '../../../application/ports/inventory-summaries.js'
-import type { GetInventorySummary } from '../../../application/use-cases/get-inventory-summary.js'
+import type { InventorySummary } from '../../../application/inventory/ports/inventory-summaries.js'
+import type { GetInventorySummary } from '../../../application/inventory/get-inventory-summary.js'
 import { Id, problemResponses, StoreParams, Timestamp } from '../schemas/common.schemas.js'
 
 export interface InventorySummaryRoutesOptions {

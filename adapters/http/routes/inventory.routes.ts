@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { ListStoreInventory } from '../../../application/use-cases/list-store-inventory.js'
-import type { SetStockLevel } from '../../../application/use-cases/set-stock-level.js'
+import type { ListStoreInventory } from '../../../application/inventory/list-store-inventory.js'
+import type { SetStockLevel } from '../../../application/inventory/set-stock-level.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
 import { InventoryItemParams, InventoryItemView, InventoryPage, InventoryQuery, RestockBody, toInventoryItemView } from '../schemas/inventory.schemas.js'

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { OrderRecord, OrderSummary } from '../../../application/ports/order-repository.js'
-import type { GetOrder } from '../../../application/use-cases/get-order.js'
-import type { ListStoreOrders } from '../../../application/use-cases/list-store-orders.js'
-import type { PlaceOrder } from '../../../application/use-cases/place-order.js'
+import type { OrderRecord, OrderSummary } from '../../../application/ordering/ports/order-repository.js'
+import type { GetOrder } from '../../../application/ordering/get-order.js'
+import type { ListStoreOrders } from '../../../application/ordering/list-store-orders.js'
+import type { PlaceOrder } from '../../../application/ordering/place-order.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
 import {

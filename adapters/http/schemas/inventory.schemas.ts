@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { StoreInventoryItem } from '../../../application/ports/inventory-queries.js'
+import type { StoreInventoryItem } from '../../../application/inventory/ports/inventory-queries.js'
 import { Id, Money, PageOf, PaginationQuery } from './common.schemas.js'
 
 const MAX_STOCK_LEVEL = 1_000_000_000

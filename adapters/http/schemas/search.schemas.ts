@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { ProductHit } from '../../../application/ports/product-search.js'
+import type { ProductHit } from '../../../application/catalog/ports/product-search.js'
 import { Flag, Id, Money, PageOf, PaginationQuery, Timestamp, WITHOUT_CONTROL_CHARACTERS } from './common.schemas.js'
 
 export const MAX_QUERY_LENGTH = 200
@@ -19,7 +19,12 @@ export const SearchQuery = Type.Object(
       }),
     ),
     category: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, pattern: WITHOUT_CONTROL_CHARACTERS, description: 'A category id (digits only) or an exact category name, case ignored' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: WITHOUT_CONTROL_CHARACTERS,
+        description: 'A category id (digits only) or an exact category name, case ignored',
+      }),
     ),
     min_price: Type.Optional(Price),
     max_price: Type.Optional(Price),

@@ -1,0 +1,15 @@
+import type { OrderStatus } from '../../domain/ordering/order.js'
+import { NotFoundError } from '../../domain/shared/domain-error.js'
+import type { StoreId } from '../../domain/shared/ids.js'
+import type { OrderQueries, OrderSummary } from './ports/order-repository.js'
+import type { Page, PageRequest } from '../shared/pagination.js'
+
+export class ListStoreOrders {
+  constructor(private readonly orders: OrderQueries) {}
+
+  async execute(storeId: number, status: OrderStatus | undefined, page: PageRequest): Promise<Page<OrderSummary>> {
+    const result = await this.orders.listByStore(storeId as StoreId, status, page)
+    if (result === null) throw new NotFoundError('Store', storeId)
+    return result
+  }
+}

@@ -1,0 +1,17 @@
+import type { IdempotencyKeys } from '../ordering/ports/idempotency-keys.js'
+import type { InventoryRepository } from '../inventory/ports/inventory-repository.js'
+import type { JobQueue } from './job-queue.js'
+import type { OrderRepository } from '../ordering/ports/order-repository.js'
+
+/** Everything one transaction may touch; all of it commits or none of it does. */
+export interface TransactionScope {
+  inventory: InventoryRepository
+  orders: OrderRepository
+  jobs: JobQueue
+  idempotency: IdempotencyKeys
+}
+
+export interface UnitOfWork {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T>
+}

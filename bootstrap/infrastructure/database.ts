@@ -1,0 +1,33 @@
+import type pg from 'pg'
+import type { Logger } from 'pino'
+import { createPool } from '../../adapters/postgres/pool.js'
+import type { Config } from '../runtime/config.js'
+import { prepareSchema } from './schema.js'
+import type { Lifecycle } from '../runtime/shutdown.js'
+
+export interface Database {
+  url: string
+  pool: pg.Pool
+  /** True when DATABASE_URL was unset and the embedded Postgres serves this process. */
+  embedded: boolean
+}
+
+/**
+ * Opens the configured Postgres (or the embedded one), registers its closing with the lifecycle,
+ * and applies pending migrations: every program starts from an up-to-date schema.
+ */
+export async function openDatabase(config: Config, logger: Logger, lifecycle: Lifecycle, applicationName: string, poolSize?: number): Promise<Database> {
+  let url = config.databaseUrl
+  if (url === undefined) {
+    // Loaded only here: the container image never needs it and installs it without optional packages.
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js')
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger })
+    lifecycle.add('embedded postgres', () => embedded.stop())
+    url = embedded.url
+  }
+  const pool = createPool({ connectionString: url, applicationName, ...(poolSize ? { max: poolSize } : {}) })
+  lifecycle.add('postgres pool', () => pool.end())
+  const applied = await prepareSchema(pool, url)
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied')
+  return { url, pool, embedded: config.databaseUrl === undefined }
+}

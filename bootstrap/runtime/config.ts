@@ -1,0 +1,146 @@
+import { isIP } from 'node:net'
+
+export type TrustProxy = boolean | number | string[]
+
+export interface Config {
+  databaseUrl: string | undefined
+  redisUrl: string | undefined
+  port: number
+  host: string
+  rateLimitSuggest: number
+  trustProxy: TrustProxy
+  cacheTtlSeconds: number
+  runWorker: boolean
+  logLevel: LogLevel
+  embeddedPostgresPort: number
+  dataDir: string
+  dailySummaryCron: string
+  lowStockThreshold: number
+}
+
+/** Every variable loadConfig reads; docker-compose.yml may set no other (a test keeps them in step). */
+export const CONFIG_VARIABLES = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PORT',
+  'HOST',
+  'RATE_LIMIT_SUGGEST',
+  'TRUST_PROXY',
+  'CACHE_TTL_SECONDS',
+  'RUN_WORKER',
+  'LOG_LEVEL',
+  'EMBEDDED_POSTGRES_PORT',
+  'DATA_DIR',
+  'DAILY_SUMMARY_CRON',
+  'LOW_STOCK_THRESHOLD',
+] as const
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** Raised for an invalid environment value; the message is one line that names the variable. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = optionalUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  return {
+    databaseUrl,
+    redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: text(env, 'HOST', '127.0.0.1'),
+    rateLimitSuggest: integer(env, 'RATE_LIMIT_SUGGEST', 20, 1, 1_000_000),
+    trustProxy: trustProxy(env),
+    cacheTtlSeconds: integer(env, 'CACHE_TTL_SECONDS', 300, 1, 86_400 * 7),
+    runWorker: flag(env, 'RUN_WORKER', databaseUrl === undefined),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    embeddedPostgresPort: integer(env, 'EMBEDDED_POSTGRES_PORT', 54_329, 1, 65_535),
+    dataDir: text(env, 'DATA_DIR', '.data'),
+    dailySummaryCron: cron(env, 'DAILY_SUMMARY_CRON', '5 0 * * *'),
+    lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 1, 1_000_000_000),
+  }
+}
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return present(env, name) ?? fallback
+}
+
+function optionalUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  const value = present(env, name)
+  if (value === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(name, 'is not a URL')
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+  }
+  return value
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = present(env, name)
+  if (value === undefined) return fallback
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${value}"`)
+  }
+  return Number(value)
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = present(env, name)?.toLowerCase()
+  if (value === undefined) return fallback
+  if (value === 'true' || value === '1') return true
+  if (value === 'false' || value === '0') return false
+  throw new ConfigError(name, `must be true, false, 1 or 0, got "${value}"`)
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = present(env, name)
+  if (value === undefined) return fallback
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`)
+  }
+  return value as T
+}
+
+/** Mirrors Fastify's trustProxy: a flag, a hop count, or a list of trusted addresses/CIDRs. */
+function trustProxy(env: Env): TrustProxy {
+  const value = present(env, 'TRUST_PROXY')
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  const entries = value.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/')
+    const family = isIP(address)
+    const maxPrefix = family === 4 ? 32 : 128
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= maxPrefix)
+    if (family === 0 || !prefixOk) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or addresses/CIDRs, got "${entry}"`)
+    }
+  }
+  return entries
+}
+
+function cron(env: Env, name: string, fallback: string): string {
+  const value = present(env, name)
+  if (value === undefined) return fallback
+  if (value.split(/\s+/).length !== 5) {
+    throw new ConfigError(name, `must be a five-field cron expression, got "${value}"`)
+  }
+  return value
+}
