@@ -1,23 +1,33 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { DomainError } from '../../domain/shared/domain-error.js'
+import { DomainError, type ErrorCode } from '../../domain/shared/domain-error.js'
 
 const PROBLEM_BASE = 'https://aforro.dev/problems/'
 
-/** Every problem type the API can answer with: one row per stable slug (see API.md). */
+/** Problems only the edge answers with: the framework's refusals, the rate limiter, failures. */
+type EdgeProblem = 'payload-too-large' | 'unsupported-media-type' | 'rate-limited' | 'internal-error' | 'service-unavailable'
+
+export type ProblemSlug = ErrorCode | EdgeProblem
+
+/**
+ * Every problem type the API can answer with: one row per stable slug (see API.md). A row per
+ * ErrorCode is required, so a new domain error without one does not compile.
+ */
 const PROBLEM_TYPES = {
   'validation-error': { status: 400, title: 'Request validation failed' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed' },
   'not-found': { status: 404, title: 'Resource not found' },
+  conflict: { status: 409, title: 'Conflict with the current state' },
   'idempotency-key-in-flight': { status: 409, title: 'A request with this idempotency key is still running' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'unknown-products': { status: 422, title: 'Unknown products' },
+  'unknown-category': { status: 422, title: 'Unknown category' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with a different request' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'service-unavailable': { status: 503, title: 'Service temporarily unavailable' },
-} as const
-
-export type ProblemSlug = keyof typeof PROBLEM_TYPES
+} as const satisfies Record<ProblemSlug, { status: number; title: string }>
 
 export interface Problem {
   type: string
@@ -56,9 +66,7 @@ export interface ErrorHandlerOptions {
 export function errorHandler({ isTransientFailure }: ErrorHandlerOptions) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const instance = request.url.split('?')[0] ?? request.url
-    if (error instanceof DomainError && error.code in PROBLEM_TYPES) {
-      return sendProblem(reply, problem(error.code as ProblemSlug, error.message, instance, error.details))
-    }
+    if (error instanceof DomainError) return sendProblem(reply, problem(error.code, error.message, instance, error.details))
     if (error.validation) {
       const errors = error.validation.map((issue) => ({
         path: issue.instancePath === '' ? '/' : issue.instancePath,
