@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
-import { errorHandler, problem, sendProblem } from './problem-details.js'
+import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
 import { inventorySummaryRoutes, type InventorySummaryRoutesOptions } from './routes/inventory-summary.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
@@ -87,10 +87,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close')
   })
-  app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure }))
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0] ?? '/')),
-  )
+  app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure, maxBodyBytes: ONE_MIB }))
+  app.setNotFoundHandler((request, reply) => replyWithProblem(request, reply, 'not-found', `No route for ${request.method} ${requestPath(request)}`))
 
   await app.register(swagger, {
     openapi: {

@@ -1,5 +1,8 @@
 import type { ProductId, StoreId } from '../shared/ids.js'
 
+/** The most units of one product a store may hold: far above any real shelf, far below int4's limit. */
+export const MAX_STOCK_LEVEL = 1_000_000_000
+
 export interface StockLevel {
   productId: ProductId
   quantity: number
