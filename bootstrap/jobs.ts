@@ -70,8 +70,8 @@ await runProgram('aforro-jobs', async ({ config, logger, lifecycle }) => {
     return 0
   }
 
-  const { url } = await openDatabase(config, logger, lifecycle, 'aforro-jobs', 1)
-  const boss = await startPgBoss(url, false, logger, lifecycle)
+  const { directUrl } = await openDatabase(config, logger, lifecycle, 'aforro-jobs', 1)
+  const boss = await startPgBoss(directUrl, false, logger, lifecycle)
 
   if (command.name === 'status') {
     printStatus(await jobsStatus(boss))

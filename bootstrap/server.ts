@@ -12,18 +12,18 @@ const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
 await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
-  const { url, pool, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
+  const { directUrl, pool, sessionPool, replica, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
   if (embedded && !(await hasBeenSeeded(pool))) {
     logger.info('first start of the embedded database: seeding the default data set')
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 })
   }
   // With RUN_WORKER the API's own pg-boss also works the queues and runs the schedules. It closes
   // after the HTTP server (registered later), so running jobs finish once requests have stopped.
-  const boss = await startPgBoss(url, config.runWorker, logger, lifecycle)
+  const boss = await startPgBoss(directUrl, config.runWorker, logger, lifecycle)
 
   const redis = await openRedis(config, logger)
   if (redis) lifecycle.add('redis', () => redis.close())
-  const composition = compose({ config, logger, pool, boss, redis })
+  const composition = compose({ config, logger, pool, sessionPool, replica, boss, redis })
   if (config.runWorker) await startJobWorker(composition)
 
   const purge = composition.useCases.purgeIdempotencyKeys

@@ -8,7 +8,7 @@ import { runProgram } from './runtime/run-program.js'
 // running jobs finish before the process exits.
 await runProgram('aforro-worker', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
-  const { url, pool } = await openDatabase(config, logger, lifecycle, 'aforro-worker')
-  const boss = await startPgBoss(url, true, logger, lifecycle)
-  await startJobWorker(compose({ config, logger, pool, boss }))
+  const { directUrl, pool, sessionPool } = await openDatabase(config, logger, lifecycle, 'aforro-worker')
+  const boss = await startPgBoss(directUrl, true, logger, lifecycle)
+  await startJobWorker(compose({ config, logger, pool, sessionPool, boss }))
 })

@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import type { Reader } from './queryable.js'
 import type { InventoryQueries, StoreInventoryItem } from '../../application/inventory/ports/inventory-queries.js'
 import type { Page, PageRequest } from '../../application/shared/pagination.js'
 import { offsetOf } from './page-offset.js'
@@ -40,10 +40,10 @@ const LIST_STORE_INVENTORY = `
 type ListRow = { total: number } & ({ [K in keyof InventoryItemRow]: null } | InventoryItemRow)
 
 export class PgInventoryQueries implements InventoryQueries {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly db: Reader) {}
 
   async listStoreInventory(storeId: number, page: PageRequest): Promise<Page<StoreInventoryItem>> {
-    const { rows } = await this.pool.query<ListRow>(LIST_STORE_INVENTORY, [storeId, page.pageSize, offsetOf(page)])
+    const { rows } = await this.db.query<ListRow>(LIST_STORE_INVENTORY, [storeId, page.pageSize, offsetOf(page)])
     const first = rows[0]
     if (first === undefined) throw new NotFoundError('Store', storeId)
     const items = rows.flatMap((row) => (row.product_id === null ? [] : [toStoreInventoryItem(row)]))

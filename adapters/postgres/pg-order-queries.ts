@@ -4,7 +4,7 @@ import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/
 import type { Page, PageRequest } from '../../application/shared/pagination.js'
 import { offsetOf } from './page-offset.js'
 import { shortagesFromJson } from './order-rows.js'
-import type { Queryable } from './queryable.js'
+import type { Reader } from './queryable.js'
 
 const FIND_ORDER = `
   SELECT o.id, o.store_id, o.status, o.created_at, o.total_items, o.rejection, o.confirmation_sent_at,
@@ -38,7 +38,7 @@ interface OrderRow {
 }
 
 export class PgOrderQueries implements OrderQueries {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Reader) {}
 
   async findById(id: OrderId): Promise<OrderRecord | null> {
     const { rows } = await this.db.query<OrderRow>(FIND_ORDER, [id])

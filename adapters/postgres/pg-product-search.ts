@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import type { Reader } from './queryable.js'
 import type { Page } from '../../application/shared/pagination.js'
 import { offsetOf } from './page-offset.js'
 import type { ProductHit, ProductSearch, ProductSearchCriteria, ProductSort } from '../../application/catalog/ports/product-search.js'
@@ -247,10 +247,10 @@ interface HitRow {
 }
 
 export class PgProductSearch implements ProductSearch {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly db: Reader) {}
 
   async search(criteria: ProductSearchCriteria): Promise<Page<ProductHit>> {
-    const { rows } = await this.pool.query<HitRow>(searchStatement(criteria))
+    const { rows } = await this.db.query<HitRow>(searchStatement(criteria))
     const first = rows[0]
     if (criteria.storeId !== undefined && !first?.store_found) throw new NotFoundError('Store', criteria.storeId)
     const items = rows.flatMap((row) => (row.id === null ? [] : [toHit(row, row.id)]))
@@ -258,7 +258,7 @@ export class PgProductSearch implements ProductSearch {
   }
 
   async suggest(q: string, limit: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ title: string }>(suggestStatement(q, limit))
+    const { rows } = await this.db.query<{ title: string }>(suggestStatement(q, limit))
     return rows.map((row) => row.title)
   }
 }

@@ -8,6 +8,8 @@ export interface PoolOptions {
   statementTimeoutMs?: number
   /** How long a statement may wait for a row lock before failing, so contention surfaces as a fast 503. */
   lockTimeoutMs?: number
+  /** How long to wait for a new connection before failing the checkout. */
+  connectionTimeoutMs?: number
 }
 
 // bigint ids and counts fit well inside 2^53; numbers are what the API serves.
@@ -24,7 +26,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     lock_timeout: options.lockTimeoutMs ?? 5_000,
     idle_in_transaction_session_timeout: 60_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     types: int8AsNumber,
   })
   // An idle client losing its connection must not crash the process; the next checkout reconnects.

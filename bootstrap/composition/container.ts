@@ -15,6 +15,7 @@ import { Counters } from '../../adapters/metrics/counters.js'
 import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
 import { PgStockLedgerAudit } from '../../adapters/postgres/pg-stock-ledger-audit.js'
+import { ReplicaReads } from '../../adapters/postgres/replica-reads.js'
 import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
@@ -29,6 +30,10 @@ export interface Infrastructure {
   config: Config
   logger: Logger
   pool: pg.Pool
+  /** Connections that may hold session state (the catalog listener's LISTEN); `pool` when omitted. */
+  sessionPool?: pg.Pool | undefined
+  /** A streaming replica for the read paths that can take it (ReplicaReads keeps them fresh). */
+  replica?: pg.Pool | undefined
   /** Started pg-boss; an API process only sends jobs with it, a worker also works the queues. */
   boss: PgBoss
   /** Present when REDIS_URL is set (bootstrap/redis.ts): cache and rate limits then live in Redis. */
@@ -63,10 +68,11 @@ export function compose(infra: Infrastructure): Composition {
   c.register(TOKENS.config, { useValue: infra.config })
   c.register(TOKENS.logger, { useValue: infra.logger })
   c.register(TOKENS.pool, { useValue: infra.pool })
+  c.register(TOKENS.reads, { useValue: infra.replica ? new ReplicaReads(infra.pool, infra.replica, infra.logger) : infra.pool })
   c.register(TOKENS.boss, { useValue: infra.boss })
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
   registerCacheAndRateLimits(c, infra)
-  const catalogListener = new PgCatalogListener(infra.pool, new CatalogChangeInvalidator(c.resolve(TOKENS.cache)), infra.logger)
+  const catalogListener = new PgCatalogListener(infra.sessionPool ?? infra.pool, new CatalogChangeInvalidator(c.resolve(TOKENS.cache)), infra.logger)
   return { container: c, useCases: buildUseCases(c), catalogListener }
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Cache } from '../../adapters/cache/cache.js'
 import type { Counters } from '../../adapters/metrics/counters.js'
 import type { RateLimiter } from '../../adapters/rate-limit/rate-limiter.js'
+import type { Reader } from '../../adapters/postgres/queryable.js'
 import type { HealthProbe } from '../../application/operations/ports/health-probe.js'
 import type { Clock } from '../../application/shared/clock.js'
 import type { Config } from '../runtime/config.js'
@@ -22,6 +23,8 @@ export const TOKENS = {
   config: token<Config>('config'),
   logger: token<Logger>('logger'),
   pool: token<pg.Pool>('pool'),
+  /** Where read-only views run: the primary pool, or ReplicaReads over it and a replica. */
+  reads: token<Reader>('reads'),
   boss: token<PgBoss>('boss'),
   clock: token<Clock>('clock'),
   cache: token<Cache>('cache'),

@@ -34,20 +34,23 @@ import { TOKENS, type Token } from './tokens.js'
 export function buildUseCases(c: DependencyContainer) {
   const resolve = <T>(token: Token<T>): T => c.resolve<T>(token)
   const pool = resolve(TOKENS.pool)
+  // Views a client reads may come from a replica; what a write or a job reads comes from the primary.
+  const reads = resolve(TOKENS.reads)
   const clock = resolve(TOKENS.clock)
   const cache = resolve(TOKENS.cache)
   const stockChanged = new StockChangeInvalidator(cache)
   const orderQueries = new PgOrderQueries(pool)
-  const productSearch = new CachedProductSearch(new PgProductSearch(pool), cache)
+  const orderViews = new PgOrderQueries(reads)
+  const productSearch = new CachedProductSearch(new PgProductSearch(reads), cache)
   const inventorySummaries = new PgInventorySummaries(pool)
   return {
     checkReadiness: new CheckReadiness(new PgHealthProbe(pool), resolve(TOKENS.redisProbe)),
     placeOrder: new PlaceOrder(new PgUnitOfWork(pool, resolve(TOKENS.boss)), orderQueries, stockChanged),
-    getOrder: new GetOrder(orderQueries),
-    listStoreOrders: new ListStoreOrders(orderQueries),
+    getOrder: new GetOrder(orderViews),
+    listStoreOrders: new ListStoreOrders(orderViews),
     purgeIdempotencyKeys: new PurgeIdempotencyKeys(new PgIdempotencyKeys(pool), clock),
     sendOrderConfirmation: new SendOrderConfirmation(orderQueries, new PgOrderConfirmations(pool), new PgOutboxNotifier(pool, resolve(TOKENS.logger))),
-    listStoreInventory: new ListStoreInventory(new CachedInventoryQueries(new PgInventoryQueries(pool), cache)),
+    listStoreInventory: new ListStoreInventory(new CachedInventoryQueries(new PgInventoryQueries(reads), cache)),
     setStockLevel: new SetStockLevel(new PgStockLevels(pool), stockChanged),
     buildDailyInventorySummary: new BuildDailyInventorySummary(inventorySummaries, clock, resolve(TOKENS.config).lowStockThreshold),
     getInventorySummary: new GetInventorySummary(inventorySummaries),

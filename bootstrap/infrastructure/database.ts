@@ -6,15 +6,27 @@ import { prepareSchema } from './schema.js'
 import type { Lifecycle } from '../runtime/shutdown.js'
 
 export interface Database {
+  /** Where the app's statements go: the primary, or a transaction-mode pooler in front of it. */
   url: string
+  /** The primary without a pooler between: pg-boss and anything else that holds a session use it. */
+  directUrl: string
+  /** Statements and transactions only, never session state: safe through a transaction-mode pooler. */
   pool: pg.Pool
+  /** Connections that keep session state (LISTEN); the same pool as `pool` when no pooler is configured. */
+  sessionPool: pg.Pool
+  /** The streaming replica of DATABASE_READ_URL, when set. */
+  replica?: pg.Pool | undefined
   /** True when DATABASE_URL was unset and the embedded Postgres serves this process. */
   embedded: boolean
 }
 
+// A replica that does not answer fast is treated as down (reads go to the primary), not waited on.
+const REPLICA_CONNECT_TIMEOUT_MS = 1_000
+
 /**
  * Opens the configured Postgres (or the embedded one), registers its closing with the lifecycle,
- * and applies pending migrations: every program starts from an up-to-date schema.
+ * and applies pending migrations over the direct URL (the migrator holds a session lock): every
+ * program starts from an up-to-date schema.
  */
 export async function openDatabase(config: Config, logger: Logger, lifecycle: Lifecycle, applicationName: string, poolSize?: number): Promise<Database> {
   let url = config.databaseUrl
@@ -25,9 +37,23 @@ export async function openDatabase(config: Config, logger: Logger, lifecycle: Li
     lifecycle.add('embedded postgres', () => embedded.stop())
     url = embedded.url
   }
+  const directUrl = config.databaseDirectUrl ?? url
   const pool = createPool({ connectionString: url, applicationName, ...(poolSize ? { max: poolSize } : {}) })
   lifecycle.add('postgres pool', () => pool.end())
-  const applied = await prepareSchema(pool, url)
+  const sessionPool = directUrl === url ? pool : createPool({ connectionString: directUrl, applicationName: `${applicationName}-session`, max: 2 })
+  if (sessionPool !== pool) lifecycle.add('postgres session pool', () => sessionPool.end())
+  const applied = await prepareSchema(sessionPool, directUrl)
   if (applied.length > 0) logger.info({ applied }, 'migrations applied')
-  return { url, pool, embedded: config.databaseUrl === undefined }
+  let replica: pg.Pool | undefined
+  if (config.databaseReadUrl !== undefined) {
+    const replicaPool = createPool({
+      connectionString: config.databaseReadUrl,
+      applicationName: `${applicationName}-reads`,
+      connectionTimeoutMs: REPLICA_CONNECT_TIMEOUT_MS,
+      ...(poolSize ? { max: poolSize } : {}),
+    })
+    lifecycle.add('postgres replica pool', () => replicaPool.end())
+    replica = replicaPool
+  }
+  return { url, directUrl, pool, sessionPool, replica, embedded: config.databaseUrl === undefined }
 }

@@ -4,6 +4,13 @@ export type TrustProxy = boolean | number | string[]
 
 export interface Config {
   databaseUrl: string | undefined
+  /** A streaming replica for the read paths that can take it; unset, every read goes to DATABASE_URL. */
+  databaseReadUrl: string | undefined
+  /**
+   * The primary itself, bypassing a transaction-mode pooler in DATABASE_URL: the migrator (session
+   * lock, SET), pg-boss (LISTEN) and the catalog listener need a session. Defaults to DATABASE_URL.
+   */
+  databaseDirectUrl: string | undefined
   redisUrl: string | undefined
   port: number
   host: string
@@ -21,6 +28,8 @@ export interface Config {
 /** Every variable loadConfig reads; docker-compose.yml may set no other (a test keeps them in step). */
 export const CONFIG_VARIABLES = [
   'DATABASE_URL',
+  'DATABASE_READ_URL',
+  'DATABASE_DIRECT_URL',
   'REDIS_URL',
   'PORT',
   'HOST',
@@ -46,12 +55,23 @@ export class ConfigError extends Error {
   }
 }
 
+const POSTGRES_PROTOCOLS = ['postgres:', 'postgresql:']
+
 type Env = Readonly<Record<string, string | undefined>>
 
 export function loadConfig(env: Env = process.env): Config {
-  const databaseUrl = optionalUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  const databaseUrl = optionalUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS)
+  const databaseReadUrl = optionalUrl(env, 'DATABASE_READ_URL', POSTGRES_PROTOCOLS)
+  const databaseDirectUrl = optionalUrl(env, 'DATABASE_DIRECT_URL', POSTGRES_PROTOCOLS)
+  if (databaseUrl === undefined) {
+    // The embedded default is one server: a replica or a second route to it would be a misconfiguration.
+    if (databaseReadUrl !== undefined) throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL (the primary) to be set')
+    if (databaseDirectUrl !== undefined) throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL to be set')
+  }
   return {
     databaseUrl,
+    databaseReadUrl,
+    databaseDirectUrl,
     redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: text(env, 'HOST', '127.0.0.1'),

@@ -21,6 +21,16 @@ describe('configuration', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@h/db', RUN_WORKER: '1' }).runWorker, true)
   })
 
+  test('reads the replica and direct URLs beside the primary', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@pgbouncer/db',
+      DATABASE_READ_URL: 'postgres://u@replica/db',
+      DATABASE_DIRECT_URL: 'postgres://u@primary/db',
+    })
+    assert.equal(config.databaseReadUrl, 'postgres://u@replica/db')
+    assert.equal(config.databaseDirectUrl, 'postgres://u@primary/db')
+  })
+
   test('reads TRUST_PROXY as a flag, a hop count or a list of addresses', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
     assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
@@ -31,6 +41,10 @@ describe('configuration', () => {
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['DATABASE_URL', 'mysql://x@y/z'],
+    ['DATABASE_READ_URL', 'mysql://x@y/z'],
+    // A replica or a direct route means nothing without the primary's DATABASE_URL.
+    ['DATABASE_READ_URL', 'postgres://u@replica/db'],
+    ['DATABASE_DIRECT_URL', 'postgres://u@primary/db'],
     ['REDIS_URL', 'not a url'],
     ['RUN_WORKER', 'maybe'],
     ['LOG_LEVEL', 'loud'],

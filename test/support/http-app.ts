@@ -15,12 +15,13 @@ const TEST_REDIS_KEY_PREFIX = `aforro-test:${randomBytes(6).toString('hex')}:`
 
 /**
  * The real composition over a test database, as the server builds it, without listening:
- * pg-boss connects to `url`, the app's queries go through `pool`, the catalog listener runs, and
+ * pg-boss connects to `url`, the app's queries go through `pool` (views through `replica` when
+ * given), the catalog listener runs (on `sessionPool` when given), and
  * with REDIS_URL in `env` it uses that Redis (apps of one test process share its keys, as
  * instances of one deployment do). `deps` replaces parts of the HTTP wiring.
  */
 export async function buildTestApp(
-  db: { url: string; pool: pg.Pool },
+  db: { url: string; pool: pg.Pool; sessionPool?: pg.Pool; replica?: pg.Pool },
   env: Record<string, string> = {},
   deps: Partial<HttpAppDeps> = {},
 ): Promise<FastifyInstance> {
@@ -30,7 +31,7 @@ export async function buildTestApp(
   boss.on('error', () => undefined)
   await boss.start()
   const redis = await openRedis(config, logger, TEST_REDIS_KEY_PREFIX)
-  const composition = compose({ config, logger, pool: db.pool, boss, redis })
+  const composition = compose({ config, logger, pool: db.pool, sessionPool: db.sessionPool, replica: db.replica, boss, redis })
   const { catalogListener } = composition
   await catalogListener.start()
   const app = await buildHttpApp({ ...httpDeps(composition), ...deps })

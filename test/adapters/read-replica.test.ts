@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { createLogger } from '../../bootstrap/runtime/logger.js'
+import { loadConfig } from '../../bootstrap/runtime/config.js'
+import { ReplicaReads, type ReadRoute } from '../../adapters/postgres/replica-reads.js'
+import { insertCategory, insertProducts, insertStore, stock } from '../support/catalog.js'
+import { buildTestApp } from '../support/http-app.js'
+import { startReplicatedDatabase, type ReplicatedDatabase } from '../support/replicated-database.js'
+
+const silent = createLogger(loadConfig({ LOG_LEVEL: 'silent' }), 'test')
+
+let db: ReplicatedDatabase
+let app: FastifyInstance
+let storeId: number
+let productId: number
+
+before(async () => {
+  db = await startReplicatedDatabase()
+  const categoryId = await insertCategory(db.pool, 'Pantry')
+  storeId = await insertStore(db.pool)
+  ;[productId] = (await insertProducts(db.pool, [{ title: 'Oat milk', categoryId }])) as [number]
+  await stock(db.pool, storeId, productId, 3)
+  app = await buildTestApp({ url: db.url, pool: db.pool, replica: db.replicaPool })
+})
+after(async () => {
+  await app?.close()
+  await db?.close()
+})
+
+async function quantityOn(pool: ReplicatedDatabase['pool']): Promise<number | undefined> {
+  const { rows } = await pool.query<{ quantity: number }>('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+  return rows[0]?.quantity
+}
+
+async function listedQuantity(): Promise<number> {
+  const response = await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory/` })
+  assert.equal(response.statusCode, 200)
+  return response.json().results[0].quantity
+}
+
+async function restock(quantity: number): Promise<void> {
+  const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}/`, payload: { quantity } })
+  assert.equal(response.statusCode, 200, response.body)
+}
+
+/** Holds the replica's replay while `work` runs: it keeps streaming WAL but shows nothing new. */
+async function withReplayPaused(work: () => Promise<void>): Promise<void> {
+  await db.replicaPool.query('SELECT pg_wal_replay_pause()')
+  try {
+    await work()
+  } finally {
+    await db.replicaPool.query('SELECT pg_wal_replay_resume()')
+  }
+}
+
+describe('reads through a streaming replica (DATABASE_READ_URL)', () => {
+  test('a read right after a write is served by the replica once it has replayed the write, and shows it', async () => {
+    const routes: ReadRoute[] = []
+    const reads = new ReplicaReads(db.pool, db.replicaPool, silent, { maxWaitMs: 5_000 }, (route) => routes.push(route))
+
+    await db.pool.query('UPDATE inventory SET quantity = 41 WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+    const { rows } = await reads.query<{ quantity: number }>('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+
+    assert.equal(rows[0]?.quantity, 41)
+    assert.deepEqual(routes, ['replica'])
+  })
+
+  test('a restock then an immediate inventory read shows the new level, cached view included, while the replica lags', async () => {
+    await restock(5)
+    assert.equal(await listedQuantity(), 5, 'warms the cached inventory page')
+
+    await withReplayPaused(async () => {
+      await restock(17)
+
+      assert.equal(await quantityOn(db.replicaPool), 5, 'the replica is behind: a plain replica read would be stale')
+      assert.equal(await listedQuantity(), 17)
+      assert.equal(await listedQuantity(), 17, 'and the cache did not keep a stale page')
+    })
+  })
+
+  test('a search by store after a restock shows the new availability while the replica lags', async () => {
+    await withReplayPaused(async () => {
+      await restock(0)
+      const response = await app.inject({ method: 'GET', url: `/api/search/products/?q=oat&store_id=${storeId}&in_stock=true` })
+
+      assert.equal(response.statusCode, 200)
+      assert.equal(response.json().count, 0)
+    })
+  })
+
+  test('a replica that does not answer degrades reads to the primary', async () => {
+    const routes: ReadRoute[] = []
+    const reads = new ReplicaReads(db.pool, db.replicaPool, silent, {}, (route) => routes.push(route))
+    await db.replica.stop('immediate')
+    try {
+      await db.pool.query('UPDATE inventory SET quantity = 9 WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+      for (let read = 0; read < 2; read++) {
+        const { rows } = await reads.query<{ quantity: number }>('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+        assert.equal(rows[0]?.quantity, 9)
+      }
+      assert.deepEqual(routes, ['primary-unreachable', 'primary-cooling-down'])
+    } finally {
+      await db.replica.start()
+    }
+  })
+})
