@@ -42,7 +42,7 @@ function binary(name: string): string {
 }
 
 /** initdb refuses to run as root: a root caller runs the server as the postgres user, which must own its files. */
-function serverUser(): { uid: number; gid: number } | undefined {
+export function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined
   const line = readPasswd().find((entry) => entry[0] === 'postgres')
   if (line === undefined) throw new Error('Running as root needs a "postgres" user to run the private Postgres servers (apt-get install postgresql creates it)')
