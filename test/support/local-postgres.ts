@@ -36,6 +36,11 @@ export function postgresBinDir(): string {
   return versions[0] === undefined ? '' : join(root, versions[0], 'bin')
 }
 
+/** The server programs this module runs, each checked up front: a missing one names the Debian package. */
+export function checkPostgresBinaries(): void {
+  for (const name of ['initdb', 'pg_ctl', 'pg_basebackup', 'postgres']) binary(name)
+}
+
 function binary(name: string): string {
   const dir = postgresBinDir()
   return requireBinary(dir === '' ? name : join(dir, name), 'postgresql')
@@ -143,7 +148,7 @@ export async function startPrimary(port: number): Promise<LocalPostgres> {
   return server
 }
 
-/** A hot standby streaming from `primary`, cloned with pg_basebackup (-R writes its primary_conninfo). */
+/** A hot standby streaming from `primary`, cloned with pg_basebackup (-R writes its primary_conninfo; a fast checkpoint starts it at once). */
 export async function startStreamingReplica(primary: LocalPostgres, port: number): Promise<LocalPostgres> {
   const root = await privateDirectory('aforro-pg-replica-')
   const dataDir = join(root, 'data')

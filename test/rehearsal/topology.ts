@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process'
+import { rm } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import { requireBinary } from '../support/binaries.js'
+import { startPgBouncer, type LocalPgBouncer } from '../support/local-pgbouncer.js'
+import { checkPostgresBinaries, privateDirectory, startPrimary, startStreamingReplica, type LocalPostgres } from '../support/local-postgres.js'
+import { freePort } from '../support/services.js'
+import { startBalancer, type Balancer } from './haproxy.js'
+import { httpOk, startProgram, waitFor, type Program } from './processes.js'
+
+const run = promisify(execFile)
+
+/** The compiled programs the rehearsal runs, as the container image runs them. */
+const DIST = fileURLToPath(new URL('../../', import.meta.url))
+const entry = (name: string) => `${DIST}bootstrap/${name}.js`
+
+export interface TopologyOptions {
+  apiInstances: number
+  workers: number
+  rateLimitSuggest: number
+}
+
+export interface ApiInstance {
+  name: string
+  port: number
+  program: Program
+}
+
+export interface Topology {
+  dir: string
+  primary: LocalPostgres
+  replica: LocalPostgres
+  pgbouncer: LocalPgBouncer
+  redis: Program & { port: number }
+  balancer: Balancer
+  apis: ApiInstance[]
+  workers: Program[]
+  /** The primary's database, directly. */
+  primaryPool: pg.Pool
+  replicaPool: pg.Pool
+  /** What every app process is started with. */
+  appEnv: Record<string, string>
+  /** Starts the API instance again (after a kill) on its port and waits until it is ready. */
+  restartApi(api: ApiInstance): Promise<void>
+  restartRedis(): Promise<void>
+  /** A CLI (migrate, seed, audit, keys) against the primary; resolves with its stdout. */
+  cli(name: string, args: string[]): Promise<string>
+  /** Stops everything; the logs stay on disk when asked (a failed rehearsal). */
+  teardown(options?: { keepLogs?: boolean }): Promise<void>
+}
+
+const DATABASE = 'aforro'
+
+/** Names each program the topology needs with its Debian package, before anything starts. */
+export function checkBinaries(): void {
+  checkPostgresBinaries()
+  requireBinary('haproxy', 'haproxy')
+  requireBinary('pgbouncer', 'pgbouncer')
+  requireBinary('redis-server', 'redis-server')
+  requireBinary('redis-cli', 'redis-tools')
+}
+
+/**
+ * Builds the scale-out topology on loopback from the machine's binaries, every part private
+ * (free ports, one temporary directory): Postgres primary and streaming replica, PgBouncer in
+ * transaction mode, Redis, the migrated and seeded database, API instances behind HAProxy, and
+ * job workers. Whatever started is stopped again if a later part fails.
+ */
+export async function buildTopology(options: TopologyOptions, log: (line: string) => void): Promise<Topology> {
+  checkBinaries()
+  const dir = await privateDirectory('aforro-rehearsal-')
+  const started: (() => Promise<void>)[] = []
+  const teardown = async ({ keepLogs = false } = {}) => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined)
+    if (!keepLogs) await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    const primary = await startPrimary(await freePort())
+    started.push(() => primary.destroy())
+    const admin = new pg.Client({ connectionString: primary.url() })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${DATABASE}`)
+    await admin.end()
+    log(`postgres primary on ${primary.port}`)
+
+    const redisPort = await freePort()
+    const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+    const startRedis = () =>
+      Object.assign(startProgram({ name: 'redis', command: requireBinary('redis-server', 'redis-server'), args: redisArgs, dir }), { port: redisPort })
+    let redis = startRedis()
+    started.push(() => redis.stop())
+    log(`redis on ${redisPort}`)
+
+    const pgbouncer = await startPgBouncer(await freePort(), { host: '127.0.0.1', port: primary.port }, 10)
+    started.push(() => pgbouncer.stop())
+    log(`pgbouncer (transaction mode) on ${pgbouncer.port}`)
+
+    const appEnv: Record<string, string> = {
+      DATABASE_URL: pgbouncer.url(DATABASE),
+      DATABASE_DIRECT_URL: primary.url(DATABASE),
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      RATE_LIMIT_SUGGEST: String(options.rateLimitSuggest),
+      // Only the balancer's address is trusted to say who the client is.
+      TRUST_PROXY: '127.0.0.1',
+      RUN_WORKER: 'false',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+    }
+    const cli = async (name: string, args: string[]) =>
+      (await run(process.execPath, [entry(name), ...args], { env: { ...process.env, ...appEnv, DATABASE_URL: primary.url(DATABASE) }, maxBuffer: 1 << 24 }))
+        .stdout
+    await cli('migrate', [])
+    await cli('seed', ['--seed', '42', '--categories', '8', '--products', '2000', '--stores', '6', '--inventory-per-store', '400'])
+    log('schema migrated, 2,000 products in 6 stores seeded (seed 42)')
+
+    // Cloned after the seed, so the replica starts with the data instead of replaying it.
+    const replica = await startStreamingReplica(primary, await freePort())
+    started.push(() => replica.destroy())
+    appEnv.DATABASE_READ_URL = replica.url(DATABASE)
+    log(`postgres streaming replica on ${replica.port}`)
+
+    const primaryPool = new pg.Pool({ connectionString: primary.url(DATABASE), max: 4 })
+    const replicaPool = new pg.Pool({ connectionString: replica.url(DATABASE), max: 2, connectionTimeoutMillis: 2_000 })
+    replicaPool.on('error', () => undefined)
+    primaryPool.on('error', () => undefined)
+    started.push(async () => void (await Promise.all([primaryPool.end(), replicaPool.end()])))
+
+    const startApi = (name: string, port: number) =>
+      startProgram({ name, command: process.execPath, args: ['--enable-source-maps', entry('server')], env: { ...appEnv, PORT: String(port) }, dir })
+    const apis: ApiInstance[] = []
+    for (let n = 1; n <= options.apiInstances; n++) {
+      const port = await freePort()
+      const api = { name: `api${n}`, port, program: startApi(`api${n}`, port) }
+      apis.push(api)
+      started.push(() => api.program.stop())
+    }
+    const workers = Array.from({ length: options.workers }, (_, n) =>
+      startProgram({ name: `worker${n + 1}`, command: process.execPath, args: ['--enable-source-maps', entry('worker')], env: appEnv, dir }),
+    )
+    for (const worker of workers) started.push(() => worker.stop())
+    await Promise.all(apis.map((api) => waitFor(`${api.name} to be ready`, () => httpOk(`http://127.0.0.1:${api.port}/health/ready`), 120_000)))
+    log(`${apis.length} API instances ready, ${workers.length} workers started`)
+
+    const balancer = await startBalancer(
+      dir,
+      await freePort(),
+      apis.map(({ name, port }) => ({ name, port })),
+    )
+    started.push(() => balancer.program.stop())
+    await waitFor('haproxy to see every API instance up', async () => (await balancer.serversUp()).length === apis.length, 30_000)
+    log(`haproxy on ${balancer.port}, health-checking /health/ready`)
+
+    return {
+      dir,
+      primary,
+      replica,
+      pgbouncer,
+      get redis() {
+        return redis
+      },
+      balancer,
+      apis,
+      workers,
+      primaryPool,
+      replicaPool,
+      appEnv,
+      cli,
+      async restartApi(api) {
+        api.program = startApi(api.name, api.port)
+        started.push(() => api.program.stop())
+        await waitFor(`${api.name} to be ready again`, () => httpOk(`http://127.0.0.1:${api.port}/health/ready`), 120_000)
+      },
+      async restartRedis() {
+        await redis.kill()
+        redis = startRedis()
+        started.push(() => redis.stop())
+      },
+      teardown,
+    }
+  } catch (error) {
+    await teardown({ keepLogs: true })
+    throw new Error(`the topology did not come up (logs kept in ${dir}): ${(error as Error).message}`, { cause: error })
+  }
+}
