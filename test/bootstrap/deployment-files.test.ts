@@ -5,6 +5,9 @@ import { describe, test } from 'node:test'
 import { parse } from 'yaml'
 import { CONFIG_VARIABLES, loadConfig } from '../../bootstrap/runtime/config.js'
 import { readRepoFile, REPO_ROOT } from '../support/source-files.js'
+import { POOLER_CONNECT_QUERY, POOLER_IGNORED_STARTUP_PARAMETERS } from '../support/local-pgbouncer.js'
+import { haproxyConfig } from '../rehearsal/haproxy.js'
+import { SCALE_OUT } from '../rehearsal/topology.js'
 
 interface ComposeService {
   build?: unknown
@@ -96,5 +99,65 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/health\/ready/m)
     assert.match(dockerfile, /^CMD \["node", "bootstrap\/server.js"\]$/m)
     assert.match(dockerfile, /cp -r migrations dist\/migrations/)
+  })
+})
+
+describe('docker-compose.scale.yml', () => {
+  const scale = parse(readRepoFile('docker-compose.scale.yml'), { merge: true }) as {
+    services: Record<string, ComposeService & { networks?: Record<string, { ipv4_address?: string }> }>
+  }
+  const named = (prefix: string) => Object.keys(scale.services).filter((name) => new RegExp(`^${prefix}\\d+$`).test(name))
+  const environmentOf = (name: string) =>
+    Object.fromEntries(Object.entries(scale.services[name]?.environment ?? {}).map(([key, value]) => [key, interpolateDefaults(String(value))]))
+  const haproxyCfg = readRepoFile('deploy/haproxy.cfg')
+  const pgbouncerIni = readRepoFile('deploy/pgbouncer/pgbouncer.ini')
+
+  test('has the rehearsal’s parts: primary, replica, pooler, Redis, balancer, its API instances and workers', () => {
+    assert.deepEqual(named('api').length, SCALE_OUT.apiInstances)
+    assert.deepEqual(named('worker').length, SCALE_OUT.workers)
+    for (const part of ['postgres-primary', 'postgres-replica', 'pgbouncer', 'redis', 'haproxy']) assert.ok(scale.services[part], part)
+  })
+
+  test('apps send statements through the pooler, sessions to the primary and views to the replica, with settings the app accepts', () => {
+    for (const name of [...named('api'), ...named('worker')]) {
+      const environment = environmentOf(name)
+      assert.deepEqual(
+        Object.keys(environment).filter((key) => !(CONFIG_VARIABLES as readonly string[]).includes(key)),
+        [],
+        `${name} sets variables the app never reads`,
+      )
+      const config = loadConfig(environment)
+      assert.match(config.databaseUrl ?? '', /@pgbouncer:6432\//)
+      assert.match(config.databaseDirectUrl ?? '', /@postgres-primary:5432\//)
+      assert.match(config.databaseReadUrl ?? '', /@postgres-replica:5432\//)
+    }
+  })
+
+  test('API instances trust X-Forwarded-For from the balancer’s address only', () => {
+    const balancer = scale.services.haproxy?.networks?.default?.ipv4_address
+    assert.ok(balancer)
+    for (const name of named('api')) assert.deepEqual(loadConfig(environmentOf(name)).trustProxy, [balancer])
+  })
+
+  test('HAProxy balances every API instance with the rehearsal’s health check and retry settings', () => {
+    const directives = (config: string) =>
+      config
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#') && !/^(bind|server|stats socket) /.test(line))
+    const rehearsal = haproxyConfig({ port: 1, socket: '/x', servers: [] })
+    assert.deepEqual(directives(haproxyCfg), directives(rehearsal))
+    for (const name of named('api')) assert.match(haproxyCfg, new RegExp(`^\\s*server ${name} ${name}:3000 check$`, 'm'))
+  })
+
+  test('PgBouncer pools transactions and handles the app’s startup parameters as the rehearsal’s does', () => {
+    assert.match(pgbouncerIni, /^pool_mode = transaction$/m)
+    assert.match(pgbouncerIni, new RegExp(`^ignore_startup_parameters = ${POOLER_IGNORED_STARTUP_PARAMETERS}$`, 'm'))
+    assert.ok(pgbouncerIni.includes(`connect_query='${POOLER_CONNECT_QUERY}'`))
+  })
+
+  test('the replica is cloned from the primary and streams from it', () => {
+    assert.match(readRepoFile('deploy/postgres/replica.sh'), /pg_basebackup -h postgres-primary .* -R -X stream/)
+    assert.match(readRepoFile('deploy/postgres/allow-replication.sh'), /host replication/)
   })
 })

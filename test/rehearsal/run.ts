@@ -6,7 +6,7 @@ import { summarize } from '../bench/measure.js'
 import { MissingBinaryError } from '../support/binaries.js'
 import { confirmationFindings, stockFindings } from './checks.js'
 import { clientAddress, RehearsalClient, type Sample } from './client.js'
-import { buildTopology, type Topology } from './topology.js'
+import { buildTopology, SCALE_OUT, type Topology } from './topology.js'
 import { waitFor } from './processes.js'
 import { chooseFixtures, runWorkload, spendSuggestBudget, stockTheRace, throughput, type Fixtures } from './workload.js'
 
@@ -18,8 +18,7 @@ const USAGE = `Usage: npm run rehearse -- scale-out [--duration SECONDS] [--no-m
   --no-measure   skip the 1-vs-3-instance throughput measurement
   --keep-logs    keep every program's log (they are kept anyway when the rehearsal fails)`
 
-const API_INSTANCES = 3
-const WORKERS = 2
+const { apiInstances: API_INSTANCES, workers: WORKERS } = SCALE_OUT
 const SUGGEST_BUDGET = 40
 const ORDERERS = 6
 const SEARCHERS = 4

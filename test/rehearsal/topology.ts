@@ -16,6 +16,9 @@ const run = promisify(execFile)
 const DIST = fileURLToPath(new URL('../../', import.meta.url))
 const entry = (name: string) => `${DIST}bootstrap/${name}.js`
 
+/** The shape of the rehearsal, which docker-compose.scale.yml repeats (a test keeps them in step). */
+export const SCALE_OUT = { apiInstances: 3, workers: 2 } as const
+
 export interface TopologyOptions {
   apiInstances: number
   workers: number
