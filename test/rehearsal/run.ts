@@ -147,9 +147,10 @@ async function measureScaling(topology: Topology, fixtures: Fixtures): Promise<s
   await useInstances(all.length)
   const median = (values: number[]) => summarize(values).median
   const row = (name: string, key: string) => {
+    const windows = (count: number) => results[key]![count]!.map((value) => value.toFixed(0)).join(', ')
     const one = median(results[key]![1]!)
     const three = median(results[key]![3]!)
-    return `  ${name.padEnd(34)} 1 instance ${one.toFixed(0).padStart(6)}/s   3 instances ${three.toFixed(0).padStart(6)}/s   ratio ${(three / one).toFixed(2)}`
+    return `  ${name.padEnd(30)} 1 instance ${one.toFixed(0).padStart(5)}/s (${windows(1)})   3 instances ${three.toFixed(0).padStart(5)}/s (${windows(3)})   ratio ${(three / one).toFixed(2)}`
   }
   return [row('orders (1 line, 8 in flight)', 'orders'), row('cached search (8 in flight)', 'cached')]
 }

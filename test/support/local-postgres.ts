@@ -169,6 +169,8 @@ export async function startStreamingReplica(primary: LocalPostgres, port: number
     '-X',
     'stream',
     '--no-sync',
+    '--checkpoint',
+    'fast',
   ])
   // The clone carries the primary's settings: only the port and socket directory differ.
   await appendFile(join(dataDir, 'postgresql.conf'), `\nport = ${port}\nunix_socket_directories = '${root}'\n`)
