@@ -23,6 +23,9 @@ const SUGGEST_BUDGET = 40
 const ORDERERS = 6
 const SEARCHERS = 4
 
+/** No answer, or the balancer's answer for a request its server dropped: what a killed instance can cost. */
+const LOST = [0, 502, 504]
+
 interface FaultEvent {
   name: string
   atMs: number
@@ -51,9 +54,12 @@ const log = (line: string) => process.stdout.write(`[${new Date().toISOString().
 /** SIGSTOP every process of the primary for `ms`: it neither answers nor fails, as a stalled disk or a VM pause. */
 async function pausePrimary(topology: Topology, ms: number): Promise<void> {
   const pids = await topology.primary.processIds()
-  for (const pid of pids) process.kill(pid, 'SIGSTOP')
-  await sleep(ms)
-  for (const pid of pids) process.kill(pid, 'SIGCONT')
+  try {
+    for (const pid of pids) process.kill(pid, 'SIGSTOP')
+    await sleep(ms)
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT')
+  }
 }
 
 /** The faults, spread over the workload: each is recorded with the window it was in effect. */
@@ -199,7 +205,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
     const inFlight = ORDERERS + SEARCHERS + 1 + fixtures.probes.length
     // Until HAProxy's health checks (2 × 500 ms) take the killed instance out, plus the requests it was running.
     const unansweredAtKill = kill
-      ? workloadSamples.filter((sample) => sample.status === 0 && sample.at >= started + kill.atMs && sample.at <= started + killWindowEnd).length
+      ? workloadSamples.filter((sample) => LOST.includes(sample.status) && sample.at >= started + kill.atMs && sample.at <= started + killWindowEnd).length
       : 0
 
     const violations: string[] = []
@@ -225,7 +231,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
       '',
       'faults (seconds into the workload):',
       ...faults.map((event) => `  ${(event.atMs / 1000).toFixed(1).padStart(5)}–${(event.endMs / 1000).toFixed(1).padEnd(5)} ${event.name}`),
-      `  requests without an answer while ${kill ? 'the killed instance was out' : '-'}: ${unansweredAtKill} (at most ${inFlight} can be in flight)`,
+      `  requests lost (no answer, 502, 504) while ${kill ? 'the killed instance was out' : '-'}: ${unansweredAtKill} (at most ${inFlight} can be in flight)`,
       `  requests outside the expected statuses: ${unexpected.length}`,
       '',
       'invariants:',
