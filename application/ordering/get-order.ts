@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { OrderId } from '../../domain/shared/ids.js'
-import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
+import type { OrderRecord } from '../../domain/ordering/order-record.js'
+import type { OrderQueries } from './ports/order-queries.js'
 
 export class GetOrder {
   constructor(private readonly orders: OrderQueries) {}

@@ -1,8 +1,9 @@
-import { draftOrder, placeOrder, totalItems, UnknownProductsError, type OrderDecision } from '../../domain/ordering/order.js'
+import { draftOrder, placeOrder, UnknownProductsError, type OrderDecision } from '../../domain/ordering/order.js'
+import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { OrderId, ProductId } from '../../domain/shared/ids.js'
 import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from './idempotency-errors.js'
-import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
+import type { OrderQueries } from './ports/order-queries.js'
 import type { StockChanged } from '../inventory/ports/stock-changed.js'
 import type { UnitOfWork } from '../shared/unit-of-work.js'
 
@@ -71,14 +72,13 @@ export class PlaceOrder {
 }
 
 function toRecord(id: OrderId, createdAt: Date, decision: OrderDecision, titles: Map<ProductId, string>): OrderRecord {
-  return {
+  return orderRecord({
     id,
     storeId: decision.storeId,
     status: decision.status,
     createdAt,
-    totalItems: totalItems(decision.lines),
     items: decision.lines.map((line) => ({ productId: line.productId, title: titles.get(line.productId) ?? '', quantity: line.quantity })),
     shortages: decision.shortages,
     confirmationSentAt: null,
-  }
+  })
 }

@@ -1,10 +1,10 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
 import type { OrderDecision } from '../../domain/ordering/order.js'
-import { totalItems } from '../../domain/ordering/order.js'
+import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
 import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
-import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-queries.js'
+import type { OrderQueries, OrderSummary } from '../../application/ordering/ports/order-queries.js'
 import type { Page } from '../../application/shared/pagination.js'
 import type { TransactionScope, UnitOfWork } from '../../application/shared/unit-of-work.js'
 
@@ -67,16 +67,17 @@ export class InMemoryStore implements UnitOfWork, OrderQueries {
         insert: async (decision: OrderDecision) => {
           const id = (state.orders.length + 1) as OrderId
           const createdAt = new Date('2026-11-21T10:00:00.000Z')
-          state.orders.push({
-            id,
-            storeId: decision.storeId,
-            status: decision.status,
-            createdAt,
-            totalItems: totalItems(decision.lines),
-            items: decision.lines.map((l) => ({ productId: l.productId, title: this.titles.get(l.productId) ?? '', quantity: l.quantity })),
-            shortages: decision.shortages,
-            confirmationSentAt: null,
-          })
+          state.orders.push(
+            orderRecord({
+              id,
+              storeId: decision.storeId,
+              status: decision.status,
+              createdAt,
+              items: decision.lines.map((l) => ({ productId: l.productId, title: this.titles.get(l.productId) ?? '', quantity: l.quantity })),
+              shortages: decision.shortages,
+              confirmationSentAt: null,
+            }),
+          )
           return { id, createdAt }
         },
       },

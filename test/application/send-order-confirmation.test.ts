@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Notification, NotificationReceipt, Notifier } from '../../application/ordering/ports/notifier.js'
 import type { OrderConfirmations } from '../../application/ordering/ports/order-confirmations.js'
-import type { OrderQueries, OrderRecord } from '../../application/ordering/ports/order-queries.js'
+import type { OrderQueries } from '../../application/ordering/ports/order-queries.js'
+import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 
@@ -43,13 +44,12 @@ class OrdersFake implements OrderQueries, OrderConfirmations {
   }
 }
 
-function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
-  return {
+function order(overrides: Partial<Omit<OrderRecord, 'totalItems'>> = {}): OrderRecord {
+  return orderRecord({
     id: 42 as OrderId,
     storeId: 7 as StoreId,
     status: 'CONFIRMED',
     createdAt: new Date('2026-11-21T19:18:00.000Z'),
-    totalItems: 3,
     items: [
       { productId: 5 as ProductId, title: 'Steel Lamp', quantity: 2 },
       { productId: 10 as ProductId, title: 'Oak Desk', quantity: 1 },
@@ -57,7 +57,7 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
     shortages: null,
     confirmationSentAt: null,
     ...overrides,
-  }
+  })
 }
 
 function arrange(existing: OrderRecord) {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { InsufficientStockError, StoreInventory } from '../../domain/inventory/store-inventory.js'
 import { draftOrder, InvalidOrderError, placeOrder, totalItems } from '../../domain/ordering/order.js'
-import type { ProductId, StoreId } from '../../domain/shared/ids.js'
+import { orderRecord } from '../../domain/ordering/order-record.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 
 const STORE = 1 as StoreId
 const inventoryOf = (levels: Record<number, number>) =>
@@ -171,5 +172,24 @@ describe('store inventory', () => {
     assert.throws(() => inventory.deduct(1 as ProductId, -1), InsufficientStockError)
     assert.throws(() => inventory.deduct(2 as ProductId, 1), InsufficientStockError)
     assert.equal(inventory.available(1 as ProductId), 2)
+  })
+})
+
+describe('order record', () => {
+  test('derives the total from the items it is given, whichever source built it', () => {
+    const record = orderRecord({
+      id: 9 as OrderId,
+      storeId: STORE,
+      status: 'CONFIRMED',
+      createdAt: new Date('2026-11-21T10:00:00.000Z'),
+      items: [
+        { productId: 5 as ProductId, title: 'Lamp', quantity: 2 },
+        { productId: 6 as ProductId, title: 'Desk', quantity: 3 },
+      ],
+      shortages: null,
+      confirmationSentAt: null,
+    })
+
+    assert.equal(record.totalItems, 5)
   })
 })

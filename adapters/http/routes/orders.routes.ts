@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { OrderRecord, OrderSummary } from '../../../application/ordering/ports/order-queries.js'
+import type { OrderSummary } from '../../../application/ordering/ports/order-queries.js'
+import type { OrderRecord } from '../../../domain/ordering/order-record.js'
 import type { GetOrder } from '../../../application/ordering/get-order.js'
 import type { ListStoreOrders } from '../../../application/ordering/list-store-orders.js'
 import type { PlaceOrder } from '../../../application/ordering/place-order.js'
