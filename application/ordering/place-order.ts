@@ -53,7 +53,7 @@ export class PlaceOrder {
       const decision = placeOrder(draft, stock)
       const { id, createdAt } = await tx.orders.insert(decision)
       if (decision.status === 'CONFIRMED') {
-        await tx.inventory.save(stock, `order:${id}`)
+        await tx.inventory.save(stock, { reason: 'order', reference: `order:${id}` })
         await tx.jobs.enqueue('order-confirmation', { orderId: id })
       }
       if (key !== undefined) await tx.idempotency.remember(key, fingerprint, id)

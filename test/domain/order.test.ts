@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { InsufficientStockError, StoreInventory } from '../../domain/inventory/store-inventory.js'
+import { InsufficientStockError, MAX_STOCK_LEVEL, StoreInventory } from '../../domain/inventory/store-inventory.js'
 import { draftOrder, InvalidOrderError, placeOrder, totalItems } from '../../domain/ordering/order.js'
 import { orderRecord } from '../../domain/ordering/order-record.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
+import { ValidationError } from '../../domain/shared/validation-error.js'
 
 const STORE = 1 as StoreId
 const inventoryOf = (levels: Record<number, number>) =>
@@ -172,6 +173,31 @@ describe('store inventory', () => {
     assert.throws(() => inventory.deduct(1 as ProductId, -1), InsufficientStockError)
     assert.throws(() => inventory.deduct(2 as ProductId, 1), InsufficientStockError)
     assert.equal(inventory.available(1 as ProductId), 2)
+  })
+
+  test('a restock sets the level outright and changes by the difference; a product not carried starts at 0', () => {
+    const inventory = inventoryOf({ 1: 2, 2: 9 })
+
+    inventory.setLevel(1 as ProductId, 7)
+    inventory.setLevel(2 as ProductId, 9)
+    inventory.setLevel(3 as ProductId, 4)
+
+    assert.deepEqual(inventory.changes(), [
+      { productId: 1, delta: 5, quantity: 7 },
+      { productId: 3, delta: 4, quantity: 4 },
+    ])
+  })
+
+  test('a restock outside 0 to MAX_STOCK_LEVEL is refused and changes nothing', () => {
+    const inventory = inventoryOf({ 1: 2 })
+
+    for (const quantity of [-1, MAX_STOCK_LEVEL + 1, 1.5, Number.NaN]) {
+      assert.throws(() => inventory.setLevel(1 as ProductId, quantity), ValidationError, String(quantity))
+    }
+    inventory.setLevel(1 as ProductId, MAX_STOCK_LEVEL)
+    assert.equal(inventory.available(1 as ProductId), MAX_STOCK_LEVEL)
+    inventory.setLevel(1 as ProductId, 2)
+    assert.deepEqual(inventory.changes(), [])
   })
 })
 

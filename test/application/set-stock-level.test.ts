@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { beforeEach, describe, test } from 'node:test'
+import { SetStockLevel } from '../../application/inventory/set-stock-level.js'
+import { NotFoundError } from '../../domain/shared/domain-error.js'
+import { ValidationError } from '../../domain/shared/validation-error.js'
+import { InMemoryStore } from './in-memory-store.js'
+
+let store: InMemoryStore
+let events: string[]
+let setStockLevel: SetStockLevel
+
+beforeEach(() => {
+  store = new InMemoryStore()
+  store.stock(1, { 10: 5 })
+  store.catalog.set(30, { title: 'Lamp', price: '19.90', category: 'Home' })
+  events = []
+  setStockLevel = new SetStockLevel(store, { notify: async (storeId) => void events.push(`changed ${storeId}`) })
+})
+
+describe('SetStockLevel', () => {
+  test('sets the level, records the difference as a restock and then tells the store changed', async () => {
+    const item = await setStockLevel.execute({ storeId: 1, productId: 10, quantity: 8 })
+
+    assert.deepEqual(item, { productId: 10, title: 'Product 10', price: '1.00', category: 'General', quantity: 8 })
+    assert.equal(store.level(1, 10), 8)
+    assert.deepEqual(store.state.ledger, [{ storeId: 1, productId: 10, delta: 3, reason: 'restock', reference: null }])
+    assert.deepEqual(events, ['changed 1'])
+  })
+
+  test('adds a product the store did not carry, recording its whole level', async () => {
+    const item = await setStockLevel.execute({ storeId: 1, productId: 30, quantity: 4 })
+
+    assert.deepEqual(item, { productId: 30, title: 'Lamp', price: '19.90', category: 'Home', quantity: 4 })
+    assert.equal(store.level(1, 30), 4)
+    assert.deepEqual(store.state.ledger, [{ storeId: 1, productId: 30, delta: 4, reason: 'restock', reference: null }])
+  })
+
+  test('records no movement when the level already is the one asked for', async () => {
+    await setStockLevel.execute({ storeId: 1, productId: 10, quantity: 5 })
+
+    assert.equal(store.level(1, 10), 5)
+    assert.deepEqual(store.state.ledger, [])
+  })
+
+  test('a missing store or product writes nothing and tells nothing', async () => {
+    await assert.rejects(setStockLevel.execute({ storeId: 2, productId: 10, quantity: 1 }), /Store 2/)
+    await assert.rejects(setStockLevel.execute({ storeId: 1, productId: 99, quantity: 1 }), NotFoundError)
+
+    assert.equal(store.level(1, 99), undefined)
+    assert.deepEqual(store.state.ledger, [])
+    assert.deepEqual(events, [])
+  })
+
+  test('refuses a level outside 0 to MAX_STOCK_LEVEL and rolls back the row it would have added', async () => {
+    await assert.rejects(setStockLevel.execute({ storeId: 1, productId: 30, quantity: -1 }), ValidationError)
+    await assert.rejects(setStockLevel.execute({ storeId: 1, productId: 30, quantity: 1_000_000_001 }), ValidationError)
+
+    assert.equal(store.level(1, 30), undefined)
+    assert.deepEqual(events, [])
+  })
+})
