@@ -5,8 +5,8 @@ import type { StoreInventoryItem } from './ports/inventory-queries.js'
 import type { StockChanged } from './ports/stock-changed.js'
 
 export interface SetStockLevelCommand {
-  storeId: number
-  productId: number
+  storeId: StoreId
+  productId: ProductId
   quantity: number
 }
 
@@ -20,15 +20,13 @@ export class SetStockLevel {
     private readonly stockChanged: StockChanged,
   ) {}
 
-  async execute(command: SetStockLevelCommand): Promise<StoreInventoryItem> {
-    const storeId = command.storeId as StoreId
-    const productId = command.productId as ProductId
+  async execute({ storeId, productId, quantity }: SetStockLevelCommand): Promise<StoreInventoryItem> {
     const item = await this.uow.run(async (tx) => {
       const { storeExists, product } = await tx.inventory.ensureLevel(storeId, productId)
       if (!storeExists) throw new NotFoundError('Store', storeId)
       if (product === null) throw new NotFoundError('Product', productId)
       const stock = await tx.inventory.lockForUpdate(storeId, [productId])
-      stock.setLevel(productId, command.quantity)
+      stock.setLevel(productId, quantity)
       await tx.inventory.save(stock, { reason: 'restock', reference: null })
       return { productId, ...product, quantity: stock.available(productId) }
     })

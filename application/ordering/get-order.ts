@@ -6,8 +6,8 @@ import type { OrderQueries } from './ports/order-queries.js'
 export class GetOrder {
   constructor(private readonly orders: OrderQueries) {}
 
-  async execute(orderId: number): Promise<OrderRecord> {
-    const order = await this.orders.findById(orderId as OrderId)
+  async execute(orderId: OrderId): Promise<OrderRecord> {
+    const order = await this.orders.findById(orderId)
     if (order === null) throw new NotFoundError('Order', orderId)
     return order
   }

@@ -19,8 +19,8 @@ export class SendOrderConfirmation {
     private readonly notifier: Notifier,
   ) {}
 
-  async execute(orderId: number): Promise<ConfirmationOutcome> {
-    const order = await this.orders.findById(orderId as OrderId)
+  async execute(orderId: OrderId): Promise<ConfirmationOutcome> {
+    const order = await this.orders.findById(orderId)
     if (!order) return 'order-missing'
     if (order.status !== 'CONFIRMED') return 'not-confirmed'
     if (order.confirmationSentAt) return 'already-sent'

@@ -8,6 +8,7 @@ import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { JOB_NAMES } from '../../application/shared/job-queue.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
+import type { OrderId } from '../../domain/shared/ids.js'
 import { eventually } from '../support/eventually.js'
 import { FAST_POLLING, insertOrder, seedSmallDataSet, startTestWorker, type TestWorker } from '../support/job-worker.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -36,7 +37,7 @@ after(async () => {
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
-async function confirmedOrder(): Promise<number> {
+async function confirmedOrder(): Promise<OrderId> {
   return insertOrder(db.pool, storeId, 'CONFIRMED', [
     { productId: products[0]!.id, quantity: 2 },
     { productId: products[1]!.id, quantity: 1 },

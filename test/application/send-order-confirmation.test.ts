@@ -44,9 +44,11 @@ class OrdersFake implements OrderQueries, OrderConfirmations {
   }
 }
 
+const ORDER = 42 as OrderId
+
 function order(overrides: Partial<Omit<OrderRecord, 'totalItems'>> = {}): OrderRecord {
   return orderRecord({
-    id: 42 as OrderId,
+    id: ORDER,
     storeId: 7 as StoreId,
     status: 'CONFIRMED',
     createdAt: new Date('2026-11-21T19:18:00.000Z'),
@@ -71,7 +73,7 @@ describe('SendOrderConfirmation', () => {
   test('sends the confirmation of a confirmed order to its store and records when it went out', async () => {
     const { orders, outbox, useCase } = arrange(order())
 
-    const outcome = await useCase.execute(42)
+    const outcome = await useCase.execute(ORDER)
 
     assert.equal(outcome, 'sent')
     const sent = outbox.sent.get(42)
@@ -95,9 +97,9 @@ describe('SendOrderConfirmation', () => {
 
   test('a second run finds the confirmation sent and sends nothing', async () => {
     const { outbox, useCase } = arrange(order())
-    await useCase.execute(42)
+    await useCase.execute(ORDER)
 
-    const outcome = await useCase.execute(42)
+    const outcome = await useCase.execute(ORDER)
 
     assert.equal(outcome, 'already-sent')
     assert.equal(outbox.sent.size, 1)
@@ -106,10 +108,10 @@ describe('SendOrderConfirmation', () => {
   test('a retry after dying between send and record records the first send and sends nothing new', async () => {
     const { orders, outbox, useCase } = arrange(order())
     orders.failNextMark = true
-    await assert.rejects(useCase.execute(42), /worker died/)
+    await assert.rejects(useCase.execute(ORDER), /worker died/)
     const firstSentAt = outbox.sent.get(42)?.sentAt
 
-    const outcome = await useCase.execute(42)
+    const outcome = await useCase.execute(ORDER)
 
     assert.equal(outcome, 'already-sent')
     assert.equal(outbox.sent.size, 1)
@@ -120,7 +122,7 @@ describe('SendOrderConfirmation', () => {
     for (const status of ['REJECTED', 'PENDING'] as const) {
       const { orders, outbox, useCase } = arrange(order({ status }))
 
-      const outcome = await useCase.execute(42)
+      const outcome = await useCase.execute(ORDER)
 
       assert.equal(outcome, 'not-confirmed', status)
       assert.equal(outbox.sent.size, 0, status)
@@ -131,7 +133,7 @@ describe('SendOrderConfirmation', () => {
   test('a job for an order that no longer exists completes without sending', async () => {
     const { outbox, useCase } = arrange(order())
 
-    const outcome = await useCase.execute(404)
+    const outcome = await useCase.execute(404 as OrderId)
 
     assert.equal(outcome, 'order-missing')
     assert.equal(outbox.sent.size, 0)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { beforeEach, describe, test } from 'node:test'
 import { SetStockLevel } from '../../application/inventory/set-stock-level.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
+import type { ProductId, StoreId } from '../../domain/shared/ids.js'
 import { ValidationError } from '../../domain/shared/validation-error.js'
 import { InMemoryStore } from './in-memory-store.js'
 
@@ -17,9 +18,12 @@ beforeEach(() => {
   setStockLevel = new SetStockLevel(store, { notify: async (storeId) => void events.push(`changed ${storeId}`) })
 })
 
+const restock = (storeId: number, productId: number, quantity: number) =>
+  setStockLevel.execute({ storeId: storeId as StoreId, productId: productId as ProductId, quantity })
+
 describe('SetStockLevel', () => {
   test('sets the level, records the difference as a restock and then tells the store changed', async () => {
-    const item = await setStockLevel.execute({ storeId: 1, productId: 10, quantity: 8 })
+    const item = await restock(1, 10, 8)
 
     assert.deepEqual(item, { productId: 10, title: 'Product 10', price: '1.00', category: 'General', quantity: 8 })
     assert.equal(store.level(1, 10), 8)
@@ -28,7 +32,7 @@ describe('SetStockLevel', () => {
   })
 
   test('adds a product the store did not carry, recording its whole level', async () => {
-    const item = await setStockLevel.execute({ storeId: 1, productId: 30, quantity: 4 })
+    const item = await restock(1, 30, 4)
 
     assert.deepEqual(item, { productId: 30, title: 'Lamp', price: '19.90', category: 'Home', quantity: 4 })
     assert.equal(store.level(1, 30), 4)
@@ -36,15 +40,15 @@ describe('SetStockLevel', () => {
   })
 
   test('records no movement when the level already is the one asked for', async () => {
-    await setStockLevel.execute({ storeId: 1, productId: 10, quantity: 5 })
+    await restock(1, 10, 5)
 
     assert.equal(store.level(1, 10), 5)
     assert.deepEqual(store.state.ledger, [])
   })
 
   test('a missing store or product writes nothing and tells nothing', async () => {
-    await assert.rejects(setStockLevel.execute({ storeId: 2, productId: 10, quantity: 1 }), /Store 2/)
-    await assert.rejects(setStockLevel.execute({ storeId: 1, productId: 99, quantity: 1 }), NotFoundError)
+    await assert.rejects(restock(2, 10, 1), /Store 2/)
+    await assert.rejects(restock(1, 99, 1), NotFoundError)
 
     assert.equal(store.level(1, 99), undefined)
     assert.deepEqual(store.state.ledger, [])
@@ -52,8 +56,8 @@ describe('SetStockLevel', () => {
   })
 
   test('refuses a level outside 0 to MAX_STOCK_LEVEL and rolls back the row it would have added', async () => {
-    await assert.rejects(setStockLevel.execute({ storeId: 1, productId: 30, quantity: -1 }), ValidationError)
-    await assert.rejects(setStockLevel.execute({ storeId: 1, productId: 30, quantity: 1_000_000_001 }), ValidationError)
+    await assert.rejects(restock(1, 30, -1), ValidationError)
+    await assert.rejects(restock(1, 30, 1_000_000_001), ValidationError)
 
     assert.equal(store.level(1, 30), undefined)
     assert.deepEqual(events, [])

@@ -7,6 +7,7 @@ import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { addProducts, addStore, levelsOf, stock } from '../support/fixtures.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import type { OrderId } from '../../domain/shared/ids.js'
 
 let db: TestDatabase
 let app: FastifyInstance
@@ -81,12 +82,12 @@ describe('the confirmation job and its transaction', () => {
 
     await assert.rejects(
       uow.run(async (tx) => {
-        await tx.jobs.enqueue('order-confirmation', { orderId: 424_242 })
+        await tx.jobs.enqueue('order-confirmation', { orderId: 424_242 as OrderId })
         throw new Error('the order failed after enqueueing')
       }),
       /the order failed/,
     )
-    await new PgBossJobQueue(boss).enqueue('order-confirmation', { orderId: 434_343 })
+    await new PgBossJobQueue(boss).enqueue('order-confirmation', { orderId: 434_343 as OrderId })
 
     const { rows } = await db.pool.query(
       "SELECT data->>'orderId' AS id FROM pgboss.job WHERE name = 'order-confirmation' AND (data->>'orderId')::bigint IN (424242, 434343)",
