@@ -44,9 +44,9 @@ export class PlaceOrder {
         }
       }
       const productIds = draft.lines.map((line) => line.productId)
-      const references = await tx.orders.references(draft.storeId, productIds)
-      if (!references.storeExists) throw new NotFoundError('Store', draft.storeId)
-      const unknown = productIds.filter((id) => !references.titles.has(id))
+      const found = await tx.orders.findStoreAndProducts(draft.storeId, productIds)
+      if (!found.storeExists) throw new NotFoundError('Store', draft.storeId)
+      const unknown = productIds.filter((id) => !found.titles.has(id))
       if (unknown.length > 0) throw new UnknownProductsError(unknown)
 
       const stock = await tx.inventory.lockForUpdate(draft.storeId, productIds)
@@ -57,7 +57,7 @@ export class PlaceOrder {
         await tx.jobs.enqueue('order-confirmation', { orderId: id })
       }
       if (key !== undefined) await tx.idempotency.remember(key, fingerprint, id)
-      return { kind: 'placed', order: toRecord(id, createdAt, decision, references.titles) }
+      return { kind: 'placed', order: toRecord(id, createdAt, decision, found.titles) }
     })
 
     if (outcome.kind === 'replay') {

@@ -4,18 +4,18 @@ import { SetStockLevel } from '../../application/inventory/set-stock-level.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { ProductId, StoreId } from '../../domain/shared/ids.js'
 import { ValidationError } from '../../domain/shared/validation-error.js'
-import { InMemoryStore } from './in-memory-store.js'
+import { InMemoryDatabase } from './in-memory-database.js'
 
-let store: InMemoryStore
+let database: InMemoryDatabase
 let events: string[]
 let setStockLevel: SetStockLevel
 
 beforeEach(() => {
-  store = new InMemoryStore()
-  store.stock(1, { 10: 5 })
-  store.catalog.set(30, { title: 'Lamp', price: '19.90', category: 'Home' })
+  database = new InMemoryDatabase()
+  database.stock(1, { 10: 5 })
+  database.catalog.set(30, { title: 'Lamp', price: '19.90', category: 'Home' })
   events = []
-  setStockLevel = new SetStockLevel(store, { notify: async (storeId) => void events.push(`changed ${storeId}`) })
+  setStockLevel = new SetStockLevel(database, { notify: async (storeId) => void events.push(`changed ${storeId}`) })
 })
 
 const restock = (storeId: number, productId: number, quantity: number) =>
@@ -26,8 +26,8 @@ describe('SetStockLevel', () => {
     const item = await restock(1, 10, 8)
 
     assert.deepEqual(item, { productId: 10, title: 'Product 10', price: '1.00', category: 'General', quantity: 8 })
-    assert.equal(store.level(1, 10), 8)
-    assert.deepEqual(store.state.ledger, [{ storeId: 1, productId: 10, delta: 3, reason: 'restock', reference: null }])
+    assert.equal(database.level(1, 10), 8)
+    assert.deepEqual(database.state.ledger, [{ storeId: 1, productId: 10, delta: 3, reason: 'restock', reference: null }])
     assert.deepEqual(events, ['changed 1'])
   })
 
@@ -35,23 +35,23 @@ describe('SetStockLevel', () => {
     const item = await restock(1, 30, 4)
 
     assert.deepEqual(item, { productId: 30, title: 'Lamp', price: '19.90', category: 'Home', quantity: 4 })
-    assert.equal(store.level(1, 30), 4)
-    assert.deepEqual(store.state.ledger, [{ storeId: 1, productId: 30, delta: 4, reason: 'restock', reference: null }])
+    assert.equal(database.level(1, 30), 4)
+    assert.deepEqual(database.state.ledger, [{ storeId: 1, productId: 30, delta: 4, reason: 'restock', reference: null }])
   })
 
   test('records no movement when the level already is the one asked for', async () => {
     await restock(1, 10, 5)
 
-    assert.equal(store.level(1, 10), 5)
-    assert.deepEqual(store.state.ledger, [])
+    assert.equal(database.level(1, 10), 5)
+    assert.deepEqual(database.state.ledger, [])
   })
 
   test('a missing store or product writes nothing and tells nothing', async () => {
     await assert.rejects(restock(2, 10, 1), /Store 2/)
     await assert.rejects(restock(1, 99, 1), NotFoundError)
 
-    assert.equal(store.level(1, 99), undefined)
-    assert.deepEqual(store.state.ledger, [])
+    assert.equal(database.level(1, 99), undefined)
+    assert.deepEqual(database.state.ledger, [])
     assert.deepEqual(events, [])
   })
 
@@ -59,7 +59,7 @@ describe('SetStockLevel', () => {
     await assert.rejects(restock(1, 30, -1), ValidationError)
     await assert.rejects(restock(1, 30, 1_000_000_001), ValidationError)
 
-    assert.equal(store.level(1, 30), undefined)
+    assert.equal(database.level(1, 30), undefined)
     assert.deepEqual(events, [])
   })
 })

@@ -23,7 +23,7 @@ const levelKey = (storeId: number, productId: number) => `${storeId}:${productId
  * The ports of the order use cases over plain maps, with real transaction semantics: a unit of
  * work sees a copy of the state, and only a unit of work that resolves replaces the state.
  */
-export class InMemoryStore implements UnitOfWork, OrderQueries {
+export class InMemoryDatabase implements UnitOfWork, OrderQueries {
   state: State = { levels: new Map(), orders: [], jobs: [], keys: new Map(), ledger: [] }
   readonly stores = new Set<number>()
   readonly catalog = new Map<number, CatalogEntry>()
@@ -61,7 +61,7 @@ export class InMemoryStore implements UnitOfWork, OrderQueries {
   private scope(state: State): TransactionScope {
     return {
       orders: {
-        references: async (storeId, productIds) => ({
+        findStoreAndProducts: async (storeId, productIds) => ({
           storeExists: this.stores.has(storeId),
           titles: new Map(productIds.flatMap((id) => (this.catalog.has(id) ? [[id, this.catalog.get(id)!.title] as const] : []))),
         }),
