@@ -5,7 +5,7 @@ import { BuildDailyInventorySummary } from '../../application/inventory/build-da
 import { appOverTestDatabase } from '../support/http-app.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
 
-const subject = appOverTestDatabase(seedSmallDataSet)
+const subject = appOverTestDatabase({ prepare: (db) => seedSmallDataSet(db.pool) })
 
 /** Runs the summary use case as the job does (the job itself is covered with the worker). */
 async function summarise(date: string, lowStockThreshold = 5): Promise<void> {

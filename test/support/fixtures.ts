@@ -1,14 +1,23 @@
 import type pg from 'pg'
 import { eventually } from './eventually.js'
 
+/**
+ * Test data written straight to the tables (the catalog has no write endpoints), in one
+ * vocabulary for every test file: stores, categories, products and their first stock.
+ */
 export interface ProductSpec {
   title: string
   price?: string
   description?: string | null
+  /** A category name, matched ignoring case and created when missing; default General. */
   category?: string
 }
 
-/** Inserts categories (by name, on demand) and products; returns product ids in the given order. */
+export async function addCategory(pool: pg.Pool, name: string): Promise<number> {
+  return (await pool.query<{ id: number }>('INSERT INTO categories (name) VALUES ($1) RETURNING id', [name])).rows[0]!.id
+}
+
+/** Inserts in one statement, like the seeder, creating missing categories; returns the ids in the order given. */
 export async function addProducts(pool: pg.Pool, products: ProductSpec[]): Promise<number[]> {
   const { rows } = await pool.query<{ id: number }>(
     `WITH wanted AS (SELECT DISTINCT category FROM unnest($4::text[]) AS w(category)),
