@@ -1,7 +1,7 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
 import type { OrderDecision } from '../../domain/ordering/order.js'
 import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
-import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
+import type { OrderId, StoreId } from '../../domain/shared/ids.js'
 import type { CatalogEntry, MovementCause } from '../../application/inventory/ports/inventory-repository.js'
 import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
 import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
@@ -94,7 +94,7 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
             storeId,
             productIds.flatMap((productId) => {
               const quantity = state.levels.get(levelKey(storeId, productId))
-              return quantity === undefined ? [] : [{ productId: productId as ProductId, quantity }]
+              return quantity === undefined ? [] : [{ productId, quantity }]
             }),
           ),
         save: async (inventory, cause) => {

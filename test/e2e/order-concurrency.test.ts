@@ -5,6 +5,7 @@ import { PgUnitOfWork } from '../../adapters/postgres/pg-unit-of-work.js'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { addProducts, addStore, levelsOf, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { CreatedOrderView } from '../support/http-bodies.js'
 import type { OrderId } from '../../domain/shared/ids.js'
 
 const subject = appOverTestDatabase({
@@ -27,12 +28,14 @@ describe('orders racing for the same stock', () => {
     const responses = await Promise.all(Array.from({ length: 50 }, () => order(storeId, [[product, 1]])))
 
     assert.deepEqual([...new Set(responses.map((r) => r.statusCode))], [201], responses.find((r) => r.statusCode !== 201)?.body)
-    const statuses = responses.map((r) => r.json().status as string)
+    const statuses = responses.map((r) => r.json<CreatedOrderView>().status)
     assert.equal(statuses.filter((s) => s === 'CONFIRMED').length, 10)
     assert.equal(statuses.filter((s) => s === 'REJECTED').length, 40)
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [product]: 0 })
-    const ledger = await subject.db.pool.query("SELECT sum(delta) AS taken FROM stock_movements WHERE store_id = $1 AND reason = 'order'", [storeId])
-    assert.equal(Number(ledger.rows[0].taken), -10)
+    const ledger = await subject.db.pool.query<{ taken: string }>("SELECT sum(delta) AS taken FROM stock_movements WHERE store_id = $1 AND reason = 'order'", [
+      storeId,
+    ])
+    assert.equal(Number(ledger.rows[0]?.taken), -10)
   })
 
   test('two-line orders naming the same products in opposite orders never deadlock', async () => {
@@ -58,7 +61,7 @@ describe('orders racing for the same stock', () => {
     )
 
     assert.deepEqual([...new Set(responses.map((r) => r.statusCode))], [201], responses.find((r) => r.statusCode !== 201)?.body)
-    const confirmed = responses.filter((r) => r.json().status === 'CONFIRMED').length
+    const confirmed = responses.filter((r) => r.json<CreatedOrderView>().status === 'CONFIRMED').length
     assert.equal(confirmed, 30)
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [a]: 0, [b]: 0 })
   })
@@ -79,7 +82,7 @@ describe('the confirmation job and its transaction', () => {
     )
     await new PgBossJobQueue(boss).enqueue('order-confirmation', { orderId: 434_343 as OrderId })
 
-    const { rows } = await subject.db.pool.query(
+    const { rows } = await subject.db.pool.query<{ id: string }>(
       "SELECT data->>'orderId' AS id FROM pgboss.job WHERE name = 'order-confirmation' AND (data->>'orderId')::bigint IN (424242, 434343)",
     )
     assert.deepEqual(

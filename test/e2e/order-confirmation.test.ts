@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { CreatedOrderView, OrderView } from '../support/http-bodies.js'
 import { startTestWorker, type TestWorker } from '../support/job-worker.js'
 import { startProgram } from '../support/programs.js'
 import { freePort } from '../support/services.js'
@@ -19,7 +20,12 @@ const subject = appOverTestDatabase({
 })
 
 const outboxRows = async (orderId: number) =>
-  (await subject.db.pool.query('SELECT recipient, subject, sent_at FROM notifications WHERE order_id = $1', [orderId])).rows
+  (
+    await subject.db.pool.query<{ recipient: string; subject: string; sent_at: Date }>(
+      'SELECT recipient, subject, sent_at FROM notifications WHERE order_id = $1',
+      [orderId],
+    )
+  ).rows
 
 describe('an order placed over HTTP, with a worker running', () => {
   test('a confirmed order gets confirmation_sent_at and exactly one outbox row; a rejected one gets none', async () => {
@@ -38,21 +44,22 @@ describe('an order placed over HTTP, with a worker running', () => {
       payload: { store_id: storeId, items: [{ product_id: desk, quantity_requested: 1 }] },
     })
 
-    assert.deepEqual([confirmed.json().status, rejected.json().status], ['CONFIRMED', 'REJECTED'])
-    const confirmedId = confirmed.json().id as number
+    const [confirmedOrder, rejectedOrder] = [confirmed.json<CreatedOrderView>(), rejected.json<CreatedOrderView>()]
+    assert.deepEqual([confirmedOrder.status, rejectedOrder.status], ['CONFIRMED', 'REJECTED'])
+    const confirmedId = confirmedOrder.id
     const sentAt = await eventually('the confirmation to be recorded', async () => {
-      const body = (await subject.app.inject({ method: 'GET', url: `/orders/${confirmedId}/` })).json()
+      const body = (await subject.app.inject({ method: 'GET', url: `/orders/${confirmedId}/` })).json<OrderView>()
       return body.confirmation_sent_at ?? undefined
     })
     const rows = await outboxRows(confirmedId)
     assert.equal(rows.length, 1)
-    assert.equal(rows[0].recipient, `store-${storeId}@orders.aforro.dev`)
-    assert.equal(sentAt, rows[0].sent_at.toISOString())
-    const rejectedView = (await subject.app.inject({ method: 'GET', url: `/orders/${rejected.json().id}/` })).json()
+    assert.equal(rows[0]?.recipient, `store-${storeId}@orders.aforro.dev`)
+    assert.equal(sentAt, rows[0]?.sent_at.toISOString())
+    const rejectedView = (await subject.app.inject({ method: 'GET', url: `/orders/${rejectedOrder.id}/` })).json<OrderView>()
     assert.equal(rejectedView.confirmation_sent_at, null)
-    assert.deepEqual(await outboxRows(rejected.json().id), [])
+    assert.deepEqual(await outboxRows(rejectedOrder.id), [])
     assert.equal(
-      (await subject.db.pool.query("SELECT count(*) AS n FROM pgboss.job WHERE name = 'order-confirmation'")).rows[0].n,
+      await countOf(subject.db.pool, "SELECT count(*) AS n FROM pgboss.job WHERE name = 'order-confirmation'"),
       1,
       'only the confirmed order enqueued a job',
     )

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import type { MetricsSnapshot } from '../../adapters/http/routes/metrics.routes.js'
 import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
+import type { CreatedOrderView, ProblemBody } from '../support/http-bodies.js'
 import { eventually } from '../support/eventually.js'
 import { testRedisUrl } from '../support/test-database.js'
 
@@ -38,7 +40,7 @@ async function statementsFor(url: string): Promise<{ body: unknown; statements: 
   subject.counting.reset()
   const response = await get(url)
   assert.equal(response.statusCode, 200, response.body)
-  return { body: response.json(), statements: subject.counting.statements() }
+  return { body: response.json<unknown>(), statements: subject.counting.statements() }
 }
 
 const quantityOf = (body: unknown, productId: number): number | undefined => {
@@ -69,9 +71,10 @@ describe('cached reads', () => {
     await get('/api/search/suggest/?q=desk')
     await get('/api/search/suggest/?q=desk')
 
-    const metrics = (await get('/metrics')).json()
+    const metrics = (await get('/metrics')).json<MetricsSnapshot>()
 
-    assert.ok(metrics.cache.suggest.hit >= 1 && metrics.cache.suggest.miss >= 1, JSON.stringify(metrics))
+    const suggest = metrics.cache.suggest ?? {}
+    assert.ok((suggest.hit ?? 0) >= 1 && (suggest.miss ?? 0) >= 1, JSON.stringify(metrics))
   })
 })
 
@@ -107,7 +110,7 @@ describe('invalidation', () => {
     const listing = await get(inventory())
     const search = await get(storeSearch())
 
-    assert.equal(order.json().status, 'CONFIRMED', order.body)
+    assert.equal(order.json<CreatedOrderView>().status, 'CONFIRMED', order.body)
     assert.equal(quantityOf(listing.json(), shade), before - 1)
     assert.equal(quantityOf(search.json(), shade), before - 1)
   })
@@ -130,7 +133,7 @@ describe('invalidation', () => {
     await subject.db.pool.query(`UPDATE products SET title = 'Rice Paper Screen' WHERE id = $1`, [screen])
 
     await eventually('autocomplete to show the new title', async () => {
-      const suggestions = (await get('/api/search/suggest/?q=screen')).json().suggestions as string[]
+      const { suggestions } = (await get('/api/search/suggest/?q=screen')).json<{ suggestions: string[] }>()
       return suggestions.includes('Rice Paper Screen') ? true : undefined
     })
   })
@@ -156,7 +159,7 @@ describe('autocomplete rate limit', () => {
     assert.deepEqual([first.headers['x-ratelimit-limit'], first.headers['x-ratelimit-remaining'], first.headers['x-ratelimit-reset']], ['20', '19', '60'])
     assert.equal(refused.statusCode, 429)
     assert.match(String(refused.headers['content-type']), /^application\/problem\+json/)
-    assert.equal(refused.json().type, 'https://aforro.dev/problems/rate-limited')
+    assert.equal(refused.json<ProblemBody>().type, 'https://aforro.dev/problems/rate-limited')
     assert.equal(refused.headers['x-ratelimit-remaining'], '0')
     assert.match(String(refused.headers['retry-after']), /^[1-9]\d*$/)
     assert.ok(Number(refused.headers['retry-after']) <= 60)

@@ -79,8 +79,9 @@ describe('API documentation', () => {
     const docs = await subject.app.inject({ method: 'GET', url: '/docs' })
 
     assert.equal(spec.statusCode, 200)
-    assert.match(spec.json().openapi, /^3\./)
-    assert.ok(spec.json().paths['/health/ready'])
+    const document = spec.json<{ openapi: string; paths: Record<string, unknown> }>()
+    assert.match(document.openapi, /^3\./)
+    assert.ok(document.paths['/health/ready'])
     assert.ok(docs.statusCode === 200 || docs.statusCode === 302, `docs answered ${docs.statusCode}`)
   })
 })

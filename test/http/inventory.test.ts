@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { InventoryItemView, PageEnvelope, ProblemBody } from '../support/http-bodies.js'
 
 let storeId: number
 let emptyStoreId: number
@@ -33,6 +34,10 @@ async function shelf(level?: number): Promise<{ store: number; product: number }
   return { store, product: product! }
 }
 
+type InventoryPage = PageEnvelope<InventoryItemView>
+
+const movementCount = async () => (await subject.db.pool.query<{ n: number }>('SELECT count(*) AS n FROM stock_movements')).rows[0]?.n
+
 async function ledger(store: number, product: number) {
   const { rows } = await subject.db.pool.query<{ delta: number; reason: string }>(
     'SELECT delta, reason FROM stock_movements WHERE store_id = $1 AND product_id = $2 ORDER BY id',
@@ -46,9 +51,9 @@ describe('GET /stores/<store_id>/inventory/', () => {
     const response = await subject.app.inject({ method: 'GET', url: `/stores/${storeId}/inventory/` })
 
     assert.equal(response.statusCode, 200)
-    const body = response.json()
+    const body = response.json<InventoryPage>()
     assert.deepEqual(
-      body.results.map((item: { product_id: number }) => item.product_id),
+      body.results.map((item) => item.product_id),
       [products.apple, products.appleAgain, products.banana, products.eclair, products.zebra],
     )
     assert.deepEqual(body.results[0], { product_id: products.apple, title: 'Apple', price: '1.00', category: 'Pantry', quantity: 0 })
@@ -56,11 +61,11 @@ describe('GET /stores/<store_id>/inventory/', () => {
   })
 
   test('pages keep every other parameter and a page past the end is empty with the right count', async () => {
-    const second = (await subject.app.inject({ method: 'GET', url: `/stores/${storeId}/inventory?page=2&page_size=2` })).json()
-    const beyond = (await subject.app.inject({ method: 'GET', url: `/stores/${storeId}/inventory?page=9&page_size=2` })).json()
+    const second = (await subject.app.inject({ method: 'GET', url: `/stores/${storeId}/inventory?page=2&page_size=2` })).json<InventoryPage>()
+    const beyond = (await subject.app.inject({ method: 'GET', url: `/stores/${storeId}/inventory?page=9&page_size=2` })).json<InventoryPage>()
 
     assert.deepEqual(
-      second.results.map((item: { title: string }) => item.title),
+      second.results.map((item) => item.title),
       ['Banana', 'Éclair'],
     )
     assert.deepEqual(
@@ -75,9 +80,9 @@ describe('GET /stores/<store_id>/inventory/', () => {
     const missing = await subject.app.inject({ method: 'GET', url: '/stores/999999/inventory' })
     const malformed = await subject.app.inject({ method: 'GET', url: '/stores/abc/inventory' })
 
-    assert.deepEqual({ count: empty.json().count, results: empty.json().results }, { count: 0, results: [] })
+    assert.deepEqual({ count: empty.json<InventoryPage>().count, results: empty.json<InventoryPage>().results }, { count: 0, results: [] })
     assert.equal(missing.statusCode, 404)
-    assert.equal(missing.json().type, 'https://aforro.dev/problems/not-found')
+    assert.equal(missing.json<ProblemBody>().type, 'https://aforro.dev/problems/not-found')
     assert.equal(malformed.statusCode, 400)
   })
 })
@@ -101,7 +106,7 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
     await subject.app.inject({ method: 'GET', url: `/stores/${store}/inventory` })
 
     const response = await subject.app.inject({ method: 'PUT', url: `/stores/${store}/inventory/${product}`, payload: { quantity: 3 } })
-    const listing = (await subject.app.inject({ method: 'GET', url: `/stores/${store}/inventory` })).json()
+    const listing = (await subject.app.inject({ method: 'GET', url: `/stores/${store}/inventory` })).json<InventoryPage>()
 
     assert.equal(response.statusCode, 200)
     assert.deepEqual(await ledger(store, product), [{ delta: 3, reason: 'restock' }])
@@ -118,16 +123,16 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   })
 
   test('a missing store or product is a 404 and writes nothing', async () => {
-    const before = (await subject.db.pool.query('SELECT count(*) AS n FROM stock_movements')).rows[0].n
+    const before = await movementCount()
 
     const noStore = await subject.app.inject({ method: 'PUT', url: `/stores/999999/inventory/${products.apple}`, payload: { quantity: 1 } })
     const noProduct = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/999999`, payload: { quantity: 1 } })
 
     assert.equal(noStore.statusCode, 404)
     assert.equal(noProduct.statusCode, 404)
-    assert.match(noStore.json().detail, /Store 999999/)
-    assert.match(noProduct.json().detail, /Product 999999/)
-    assert.equal((await subject.db.pool.query('SELECT count(*) AS n FROM stock_movements')).rows[0].n, before)
+    assert.match(noStore.json<ProblemBody>().detail, /Store 999999/)
+    assert.match(noProduct.json<ProblemBody>().detail, /Product 999999/)
+    assert.equal(await movementCount(), before)
   })
 
   test('rejects quantities outside 0–1,000,000,000, non-integers and unknown fields', async () => {
@@ -135,7 +140,7 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
     for (const payload of [{ quantity: -1 }, { quantity: 1_000_000_001 }, { quantity: 1.5 }, { quantity: '3' }, {}, { quantity: 1, note: 'x' }]) {
       const response = await subject.app.inject({ method: 'PUT', url, payload })
       assert.equal(response.statusCode, 400, JSON.stringify(payload))
-      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error')
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error')
     }
   })
 
@@ -151,12 +156,13 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
       responses.map((response) => response.statusCode),
       quantities.map(() => 200),
     )
-    const { rows } = await subject.db.pool.query(
+    const { rows } = await subject.db.pool.query<{ quantity: number; recorded: string }>(
       `SELECT i.quantity, (SELECT coalesce(sum(delta), 0) FROM stock_movements m WHERE m.store_id = i.store_id AND m.product_id = i.product_id) AS recorded
          FROM inventory i WHERE i.store_id = $1 AND i.product_id = $2`,
       [store, product],
     )
-    assert.equal(Number(rows[0].recorded), rows[0].quantity)
-    assert.ok(quantities.includes(rows[0].quantity))
+    const [level] = rows
+    assert.equal(Number(level?.recorded), level?.quantity)
+    assert.ok(quantities.includes(level?.quantity ?? -1))
   })
 })

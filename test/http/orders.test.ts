@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { before, beforeEach, describe, test } from 'node:test'
 import { addProducts, addStore, confirmationJobsFor, ledgerOf, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { CreatedOrderView, PageEnvelope, ProblemBody, StoreOrderSummaryView } from '../support/http-bodies.js'
 
 let storeId: number
 let lamp: number
@@ -24,6 +25,8 @@ beforeEach(async () => {
   await stock(subject.db.pool, storeId, { [lamp]: 5, [desk]: 1 })
 })
 
+const orderCount = async () => (await subject.db.pool.query<{ n: number }>('SELECT count(*) AS n FROM orders')).rows[0]?.n
+
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   subject.app.inject({ method: 'POST', url: '/orders/', payload: body as object, headers: { 'content-type': 'application/json', ...headers } })
 
@@ -38,7 +41,7 @@ describe('POST /orders/', () => {
     })
 
     assert.equal(response.statusCode, 201)
-    const order = response.json()
+    const order = response.json<CreatedOrderView>()
     assert.equal(response.headers.location, `/orders/${order.id}/`)
     assert.deepEqual(
       { ...order, created_at: undefined },
@@ -74,7 +77,7 @@ describe('POST /orders/', () => {
     })
 
     assert.equal(response.statusCode, 201)
-    const order = response.json()
+    const order = response.json<CreatedOrderView>()
     assert.equal(order.status, 'REJECTED')
     assert.deepEqual(order.rejection, { reason: 'insufficient_stock', items: [{ product_id: desk, requested: 2, available: 1 }] })
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [lamp]: 5, [desk]: 1 })
@@ -85,7 +88,7 @@ describe('POST /orders/', () => {
   test('a product the store does not stock is short with 0 available', async () => {
     const response = await post({ store_id: storeId, items: [{ product_id: chair, quantity_requested: 1 }] })
 
-    assert.deepEqual(response.json().rejection.items, [{ product_id: chair, requested: 1, available: 0 }])
+    assert.deepEqual(response.json<CreatedOrderView>().rejection?.items, [{ product_id: chair, requested: 1, available: 0 }])
   })
 
   test('repeated lines for one product are decided together and answered as one line', async () => {
@@ -97,13 +100,13 @@ describe('POST /orders/', () => {
       ],
     })
 
-    assert.equal(response.json().status, 'REJECTED')
-    assert.deepEqual(response.json().rejection.items, [{ product_id: lamp, requested: 6, available: 5 }])
+    assert.equal(response.json<CreatedOrderView>().status, 'REJECTED')
+    assert.deepEqual(response.json<CreatedOrderView>().rejection?.items, [{ product_id: lamp, requested: 6, available: 5 }])
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [lamp]: 5, [desk]: 1 })
   })
 
   test('an unknown store is a 404 and an unknown product a 422 naming it; nothing is written', async () => {
-    const before = (await subject.db.pool.query('SELECT count(*) AS n FROM orders')).rows[0].n
+    const before = await orderCount()
 
     const missingStore = await post({ store_id: 999_999, items: [{ product_id: lamp, quantity_requested: 1 }] })
     const unknown = await post({
@@ -115,11 +118,11 @@ describe('POST /orders/', () => {
     })
 
     assert.equal(missingStore.statusCode, 404)
-    assert.equal(missingStore.json().type, 'https://aforro.dev/problems/not-found')
+    assert.equal(missingStore.json<ProblemBody>().type, 'https://aforro.dev/problems/not-found')
     assert.equal(unknown.statusCode, 422)
-    assert.equal(unknown.json().type, 'https://aforro.dev/problems/unknown-products')
-    assert.deepEqual(unknown.json().product_ids, [888_888])
-    assert.equal((await subject.db.pool.query('SELECT count(*) AS n FROM orders')).rows[0].n, before)
+    assert.equal(unknown.json<ProblemBody>().type, 'https://aforro.dev/problems/unknown-products')
+    assert.deepEqual(unknown.json<ProblemBody>().product_ids, [888_888])
+    assert.equal(await orderCount(), before)
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [lamp]: 5, [desk]: 1 })
   })
 
@@ -146,8 +149,8 @@ describe('POST /orders/', () => {
 
       assert.equal(response.statusCode, 400)
       assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
-      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error')
-      assert.ok(Array.isArray(response.json().errors))
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error')
+      assert.ok(Array.isArray(response.json<ProblemBody>().errors))
     })
   }
 
@@ -162,11 +165,11 @@ describe('POST /orders/', () => {
     })
 
     assert.equal(plain.statusCode, 415)
-    assert.equal(plain.json().type, 'https://aforro.dev/problems/unsupported-media-type')
+    assert.equal(plain.json<ProblemBody>().type, 'https://aforro.dev/problems/unsupported-media-type')
     assert.equal(broken.statusCode, 400)
-    assert.equal(broken.json().type, 'https://aforro.dev/problems/validation-error')
+    assert.equal(broken.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error')
     assert.equal(huge.statusCode, 413)
-    assert.equal(huge.json().type, 'https://aforro.dev/problems/payload-too-large')
+    assert.equal(huge.json<ProblemBody>().type, 'https://aforro.dev/problems/payload-too-large')
   })
 
   test('a stuck lock fails fast with a 503 problem instead of hanging', async () => {
@@ -178,7 +181,7 @@ describe('POST /orders/', () => {
       const response = await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] })
 
       assert.equal(response.statusCode, 503)
-      assert.equal(response.json().type, 'https://aforro.dev/problems/service-unavailable')
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/service-unavailable')
       assert.doesNotMatch(response.body, /lock|SQL|pg/i)
     } finally {
       await holder.query('ROLLBACK')
@@ -200,7 +203,7 @@ describe('POST /orders/', () => {
         url: '/orders/',
         payload: { store_id: storeId, items: productIds.map((id) => ({ product_id: id, quantity_requested: 1 })) },
       })
-      assert.equal(response.json().status, 'CONFIRMED')
+      assert.equal(response.json<CreatedOrderView>().status, 'CONFIRMED')
       return subject.counting.statements()
     }
 
@@ -236,7 +239,7 @@ describe('Idempotency-Key', () => {
     const reused = await post({ ...body(), items: [{ product_id: lamp, quantity_requested: 2 }] }, { 'idempotency-key': key })
 
     assert.equal(reused.statusCode, 422)
-    assert.equal(reused.json().type, 'https://aforro.dev/problems/idempotency-key-reused')
+    assert.equal(reused.json<ProblemBody>().type, 'https://aforro.dev/problems/idempotency-key-reused')
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [lamp]: 4, [desk]: 1 })
   })
 
@@ -253,7 +256,7 @@ describe('Idempotency-Key', () => {
     holder.release()
 
     assert.equal(duplicate.statusCode, 409)
-    assert.equal(duplicate.json().type, 'https://aforro.dev/problems/idempotency-key-in-flight')
+    assert.equal(duplicate.json<ProblemBody>().type, 'https://aforro.dev/problems/idempotency-key-in-flight')
     assert.equal((await first).statusCode, 201)
     assert.equal((await post(body(), { 'idempotency-key': key })).headers['idempotent-replayed'], 'true')
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [lamp]: 4, [desk]: 1 })
@@ -279,7 +282,7 @@ describe('Idempotency-Key', () => {
 
 describe('GET /orders/<id>/', () => {
   test('returns the order with confirmation_sent_at, and 404 or 400 otherwise', async () => {
-    const created = (await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] })).json()
+    const created = (await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] })).json<CreatedOrderView>()
 
     const found = await subject.app.inject({ method: 'GET', url: `/orders/${created.id}/` })
     const missing = await subject.app.inject({ method: 'GET', url: '/orders/987654321' })
@@ -308,27 +311,31 @@ describe('GET /stores/<id>/orders/', () => {
           { product_id: desk, quantity_requested: 1 },
         ],
       })
-      ids.push(response.json().id)
+      ids.push(response.json<CreatedOrderView>().id)
     }
   })
 
   test('lists newest first with totals, and pages without overlap', async () => {
-    const first = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2` })).json()
-    const third = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=3` })).json()
-    const beyond = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=9` })).json()
+    const first = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2` })).json<PageEnvelope<StoreOrderSummaryView>>()
+    const third = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=3` })).json<
+      PageEnvelope<StoreOrderSummaryView>
+    >()
+    const beyond = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=9` })).json<
+      PageEnvelope<StoreOrderSummaryView>
+    >()
 
     assert.equal(first.count, 5)
     assert.equal(first.total_pages, 3)
     assert.deepEqual(
-      first.results.map((o: { id: number }) => o.id),
+      first.results.map((o) => o.id),
       [ids[4], ids[3]],
     )
-    assert.deepEqual(Object.keys(first.results[0]).sort(), ['created_at', 'id', 'status', 'total_items'])
-    assert.equal(first.results[0].total_items, 3)
+    assert.deepEqual(Object.keys(first.results[0] ?? {}).sort(), ['created_at', 'id', 'status', 'total_items'])
+    assert.equal(first.results[0]?.total_items, 3)
     assert.equal(first.previous, null)
     assert.equal(first.next, `/stores/${listedStore}/orders/?page_size=2&page=2`)
     assert.deepEqual(
-      third.results.map((o: { id: number }) => o.id),
+      third.results.map((o) => o.id),
       [ids[0]],
     )
     assert.equal(third.next, null)
@@ -337,15 +344,19 @@ describe('GET /stores/<id>/orders/', () => {
   })
 
   test('filters by status', async () => {
-    const confirmed = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=CONFIRMED` })).json()
-    const rejected = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=REJECTED` })).json()
+    const confirmed = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=CONFIRMED` })).json<
+      PageEnvelope<StoreOrderSummaryView>
+    >()
+    const rejected = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=REJECTED` })).json<
+      PageEnvelope<StoreOrderSummaryView>
+    >()
 
     assert.deepEqual(
-      confirmed.results.map((o: { id: number }) => o.id),
+      confirmed.results.map((o) => o.id),
       [ids[3], ids[1], ids[0]],
     )
     assert.deepEqual(
-      rejected.results.map((o: { id: number }) => o.id),
+      rejected.results.map((o) => o.id),
       [ids[4], ids[2]],
     )
     assert.equal(confirmed.count, 3)
@@ -371,7 +382,7 @@ describe('GET /stores/<id>/orders/', () => {
     const statementsFor = async (pageSize: number) => {
       subject.counting.reset()
       const response = await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=${pageSize}` })
-      assert.equal(response.json().results.length, Math.min(pageSize, 5))
+      assert.equal(response.json<PageEnvelope<StoreOrderSummaryView>>().results.length, Math.min(pageSize, 5))
       return subject.counting.statements()
     }
 

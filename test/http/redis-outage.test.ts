@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { InventoryItemView, PageEnvelope, ProductHitView } from '../support/http-bodies.js'
 import { eventually } from '../support/eventually.js'
 import { freePort, startRedisServer } from '../support/services.js'
 
@@ -46,17 +47,19 @@ test('with Redis killed mid-run every endpoint answers from Postgres, readiness 
   const overTheLimit = []
   for (let i = 0; i < 25; i++) overTheLimit.push((await get('/api/search/suggest/?q=lamp', '10.2.0.2')).statusCode)
 
-  assert.deepEqual(suggest.json().suggestions, ['Steel Lamp'])
-  assert.equal(search.json().results[0].quantity, 5)
-  assert.equal(inventory.json().results[0].quantity, 5)
+  assert.deepEqual(suggest.json<{ suggestions: string[] }>().suggestions, ['Steel Lamp'])
+  assert.equal(search.json<PageEnvelope<ProductHitView>>().results[0]?.quantity, 5)
+  assert.equal(inventory.json<PageEnvelope<InventoryItemView>>().results[0]?.quantity, 5)
   assert.equal(restock.statusCode, 200)
-  assert.equal(afterRestock.json().results[0].quantity, 9)
+  assert.equal(afterRestock.json<PageEnvelope<InventoryItemView>>().results[0]?.quantity, 9)
   assert.equal(ready.statusCode, 200)
   assert.deepEqual(ready.json(), { status: 'degraded', checks: { postgres: 'ok', redis: 'down' } })
   assert.deepEqual(overTheLimit, Array(25).fill(200), 'the rate limiter fails open')
 
   redisServer = await startRedisServer(redisPort)
-  await eventually('readiness to see Redis again', async () => ((await get('/health/ready')).json().checks.redis === 'ok' ? true : undefined))
+  await eventually('readiness to see Redis again', async () =>
+    (await get('/health/ready')).json<{ checks: { redis: string } }>().checks.redis === 'ok' ? true : undefined,
+  )
   await get('/api/search/suggest/?q=lamp', '10.2.0.9')
   const warmAgain = await statementsFor('/api/search/suggest/?q=lamp')
   const limited = await get('/api/search/suggest/?q=lamp', '10.2.0.3')

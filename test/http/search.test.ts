@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { addCategory, addProducts, addStore, stock } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { PageEnvelope, ProblemBody } from '../support/http-bodies.js'
 
 const subject = appOverTestDatabase({
   prepare: async () => {
@@ -47,7 +48,7 @@ const CATALOG = [
 async function search(query: string) {
   const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
   assert.equal(response.statusCode, 200, response.body)
-  return response.json() as { count: number; next: string | null; previous: string | null; total_pages: number; results: Hit[] }
+  return response.json<PageEnvelope<Hit>>()
 }
 
 async function titles(query: string): Promise<string[]> {
@@ -58,7 +59,7 @@ async function rejected(query: string, status = 400) {
   const response = await subject.app.inject({ method: 'GET', url: `/api/search/products?${query}` })
   assert.equal(response.statusCode, status, `${query} answered ${response.statusCode}`)
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
-  return response.json()
+  return response.json<ProblemBody>()
 }
 
 /** Walks every page and returns the hits in the order served. */
@@ -119,7 +120,7 @@ describe('keywords', () => {
     for (const query of ['q=lamp%00', 'category=%00x', 'q=%07', 'category=Lamps%0A']) {
       const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
       assert.equal(response.statusCode, 400, query)
-      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', query)
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error', query)
     }
   })
 })

@@ -4,6 +4,7 @@ import type { onRequestAsyncHookHandler } from 'fastify'
 import { addProducts } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
 import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
+import type { ProblemBody } from '../support/http-bodies.js'
 
 const subject = appOverTestDatabase({
   prepare: async () => {
@@ -30,7 +31,7 @@ const TITLES = [
 async function suggest(q: string): Promise<string[]> {
   const response = await subject.app.inject({ method: 'GET', url: `/api/search/suggest/?q=${encodeURIComponent(q)}` })
   assert.equal(response.statusCode, 200, response.body)
-  return response.json().suggestions
+  return response.json<{ suggestions: string[] }>().suggestions
 }
 
 describe('GET /api/search/suggest/', () => {
@@ -100,7 +101,7 @@ describe('GET /api/search/suggest/', () => {
     for (const url of urls) {
       const response = await subject.app.inject({ method: 'GET', url })
       assert.equal(response.statusCode, 400, url)
-      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', url)
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error', url)
     }
   })
 })

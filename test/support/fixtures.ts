@@ -61,6 +61,14 @@ export async function stock(pool: pg.Pool, storeId: number, levels: Record<numbe
   )
 }
 
+/** The one number a counting query answers: SELECT count(*) AS n … */
+export async function countOf(pool: pg.Pool, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(sql, params)
+  const [row] = rows
+  if (row === undefined) throw new Error(`no row from ${sql}`)
+  return row.n
+}
+
 export async function levelsOf(pool: pg.Pool, storeId: number): Promise<Record<number, number>> {
   const { rows } = await pool.query<{ product_id: number; quantity: number }>(
     'SELECT product_id, quantity FROM inventory WHERE store_id = $1 ORDER BY product_id',
@@ -70,9 +78,10 @@ export async function levelsOf(pool: pg.Pool, storeId: number): Promise<Record<n
 }
 
 export async function ledgerOf(pool: pg.Pool, storeId: number): Promise<{ product_id: number; delta: number; reason: string; reference: string }[]> {
-  const { rows } = await pool.query("SELECT product_id, delta, reason, reference FROM stock_movements WHERE store_id = $1 AND reason <> 'seed' ORDER BY id", [
-    storeId,
-  ])
+  const { rows } = await pool.query<{ product_id: number; delta: number; reason: string; reference: string }>(
+    "SELECT product_id, delta, reason, reference FROM stock_movements WHERE store_id = $1 AND reason <> 'seed' ORDER BY id",
+    [storeId],
+  )
   return rows
 }
 
