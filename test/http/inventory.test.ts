@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { InventoryItemView, PageEnvelope, ProblemBody } from '../support/http-bodies.js'
 
@@ -36,7 +36,7 @@ async function shelf(level?: number): Promise<{ store: number; product: number }
 
 type InventoryPage = PageEnvelope<InventoryItemView>
 
-const movementCount = async () => (await subject.db.pool.query<{ n: number }>('SELECT count(*) AS n FROM stock_movements')).rows[0]?.n
+const movementCount = () => countOf(subject.db.pool, 'SELECT count(*) AS n FROM stock_movements')
 
 async function ledger(store: number, product: number) {
   const { rows } = await subject.db.pool.query<{ delta: number; reason: string }>(

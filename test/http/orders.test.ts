@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { before, beforeEach, describe, test } from 'node:test'
-import { addProducts, addStore, confirmationJobsFor, ledgerOf, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
+import { addProducts, addStore, confirmationJobsFor, countOf, ledgerOf, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { CreatedOrderView, PageEnvelope, ProblemBody, StoreOrderSummaryView } from '../support/http-bodies.js'
 
@@ -25,7 +25,7 @@ beforeEach(async () => {
   await stock(subject.db.pool, storeId, { [lamp]: 5, [desk]: 1 })
 })
 
-const orderCount = async () => (await subject.db.pool.query<{ n: number }>('SELECT count(*) AS n FROM orders')).rows[0]?.n
+const orderCount = () => countOf(subject.db.pool, 'SELECT count(*) AS n FROM orders')
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   subject.app.inject({ method: 'POST', url: '/orders/', payload: body as object, headers: { 'content-type': 'application/json', ...headers } })
