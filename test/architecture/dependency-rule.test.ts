@@ -79,7 +79,7 @@ describe('dependency rule', () => {
       name: 'application importing tsyringe',
       path: 'application/ordering/x.ts',
       text: "import { container } from 'tsyringe'",
-      rule: 'only bootstrap/ may use the container',
+      rule: 'only bootstrap/composition/ may use the container',
     },
     {
       name: 'adapter importing bootstrap',
@@ -91,7 +91,13 @@ describe('dependency rule', () => {
       name: 'adapter importing reflect-metadata',
       path: 'adapters/http/x.ts',
       text: "import 'reflect-metadata'",
-      rule: 'only bootstrap/ may use the container',
+      rule: 'only bootstrap/composition/ may use the container',
+    },
+    {
+      name: 'an entry point importing tsyringe',
+      path: 'bootstrap/server.ts',
+      text: "import { container } from 'tsyringe'",
+      rule: 'only bootstrap/composition/ may use the container',
     },
     {
       name: 'dynamic import of pg in domain',
@@ -119,7 +125,7 @@ describe('dependency rule', () => {
         text: "import type { Order } from '../../domain/ordering/order.js'\nimport type { Clock } from '../ports/clock.js'",
       },
       { path: 'adapters/http/x.ts', text: "import Fastify from 'fastify'\nimport { PlaceOrder } from '../../application/ordering/place-order.js'" },
-      { path: 'bootstrap/container.ts', text: "import 'reflect-metadata'\nimport { container } from 'tsyringe'" },
+      { path: 'bootstrap/composition/container.ts', text: "import 'reflect-metadata'\nimport { container } from 'tsyringe'" },
     ]
 
     assert.deepEqual(findViolations(files), [])

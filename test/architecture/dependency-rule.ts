@@ -22,7 +22,7 @@ function layerOf(path: string): string | undefined {
 /**
  * DESIGN.md's rule, domain ← application ← adapters ← bootstrap: domain imports only domain
  * (and node:crypto); application imports domain and application and no package; adapters never
- * import bootstrap; only bootstrap imports tsyringe and reflect-metadata.
+ * import bootstrap; only bootstrap/composition imports tsyringe and reflect-metadata.
  */
 export function findViolations(files: SourceFile[]): Violation[] {
   const violations: Violation[] = []
@@ -34,8 +34,8 @@ export function findViolations(files: SourceFile[]): Violation[] {
       const targetLayer = target === undefined ? undefined : layerOf(target)
       const report = (rule: string) => violations.push({ file: file.path, specifier, rule })
 
-      if ((specifier === 'tsyringe' || specifier === 'reflect-metadata') && layer !== 'bootstrap') {
-        report('only bootstrap/ may use the container')
+      if ((specifier === 'tsyringe' || specifier === 'reflect-metadata') && !file.path.startsWith('bootstrap/composition/')) {
+        report('only bootstrap/composition/ may use the container')
       }
       if (layer === 'domain' && !(relativeImport ? targetLayer === 'domain' : specifier === 'node:crypto')) {
         report('domain/ imports only domain/ (and node:crypto)')
