@@ -5,6 +5,7 @@ import type pg from 'pg'
 import { createPool } from '../../adapters/postgres/pool.js'
 import { addProducts, addStore, confirmationJobsFor, levelsOf, stock } from '../support/fixtures.js'
 import { buildTestApp } from '../support/http-app.js'
+import type { CreatedOrderView } from '../support/http-bodies.js'
 import { startPgBouncer, type LocalPgBouncer } from '../support/local-pgbouncer.js'
 import { freePort } from '../support/services.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -56,7 +57,7 @@ describe('the app through PgBouncer in transaction mode', () => {
         }),
       ),
     )
-    const orders = new Map(responses.map((response) => [response.json().id as number, response.json().status as string]))
+    const orders = new Map(responses.map((response) => response.json<CreatedOrderView>()).map((order) => [order.id, order.status]))
     const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}/`, payload: { quantity: 4 } })
 
     assert.deepEqual(

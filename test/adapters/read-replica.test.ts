@@ -5,8 +5,9 @@ import type { FastifyInstance } from 'fastify'
 import { createLogger } from '../../bootstrap/runtime/logger.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
 import { ReplicaReads, type ReadRoute } from '../../adapters/postgres/replica-reads.js'
-import { insertCategory, insertProducts, insertStore, stock } from '../support/catalog.js'
+import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { buildTestApp } from '../support/http-app.js'
+import type { InventoryItemView, PageEnvelope, ProductHitView } from '../support/http-bodies.js'
 import { startReplicatedDatabase, type ReplicatedDatabase } from '../support/replicated-database.js'
 
 const silent = createLogger(loadConfig({ LOG_LEVEL: 'silent' }), 'test')
@@ -18,10 +19,9 @@ let productId: number
 
 before(async () => {
   db = await startReplicatedDatabase()
-  const categoryId = await insertCategory(db.pool, 'Pantry')
-  storeId = await insertStore(db.pool)
-  ;[productId] = (await insertProducts(db.pool, [{ title: 'Oat milk', categoryId }])) as [number]
-  await stock(db.pool, storeId, productId, 3)
+  storeId = await addStore(db.pool)
+  ;[productId] = (await addProducts(db.pool, [{ title: 'Oat milk', category: 'Pantry' }])) as [number]
+  await stock(db.pool, storeId, { [productId]: 3 })
   app = await buildTestApp({ url: db.url, pool: db.pool, replica: db.replicaPool })
 })
 after(async () => {
@@ -37,7 +37,7 @@ async function quantityOn(pool: ReplicatedDatabase['pool']): Promise<number | un
 async function listedQuantity(): Promise<number> {
   const response = await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory/` })
   assert.equal(response.statusCode, 200)
-  return response.json().results[0].quantity
+  return response.json<PageEnvelope<InventoryItemView>>().results[0]!.quantity
 }
 
 async function restock(quantity: number): Promise<void> {
@@ -86,7 +86,7 @@ describe('reads through a streaming replica (DATABASE_READ_URL)', () => {
       const response = await app.inject({ method: 'GET', url: `/api/search/products/?q=oat&store_id=${storeId}&in_stock=true` })
 
       assert.equal(response.statusCode, 200)
-      assert.equal(response.json().count, 0)
+      assert.equal(response.json<PageEnvelope<ProductHitView>>().count, 0)
     })
   })
 

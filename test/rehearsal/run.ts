@@ -198,7 +198,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
     const stock = await stockFindings(topology.primaryPool, outcome)
     const audit = await topology.cli('audit', []).then(
       (stdout) => ({ passed: true, summary: stdout.trim().split('\n').at(-1) ?? '' }),
-      (error: { stdout?: string }) => ({ passed: false, summary: (error.stdout ?? String(error)).trim().split('\n').slice(-3).join(' | ') }),
+      (error: Error & { stdout?: string }) => ({ passed: false, summary: (error.stdout ?? error.message).trim().split('\n').slice(-3).join(' | ') }),
     )
     const scaling = measure ? await measureScaling(topology, fixtures) : []
     client.close()
