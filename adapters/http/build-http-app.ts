@@ -18,7 +18,7 @@ import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
 import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
 import { inventoryRoutes } from './routes/inventory.routes.js'
-import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
+import { metricsRoutes, requestMetricsHook, type HttpMetrics } from './routes/metrics.routes.js'
 import { orderRoutes } from './routes/orders.routes.js'
 import { searchRoutes } from './routes/search.routes.js'
 
@@ -29,8 +29,8 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
   checkReadiness: CheckReadiness
-  /** Cache and rate-limit counters, served by GET /metrics. */
-  metrics: () => MetricsSnapshot
+  /** Observes every response and is served by GET /metrics. */
+  metrics: HttpMetrics
   getInventorySummary: GetInventorySummary
   placeOrder: PlaceOrder
   getOrder: GetOrder
@@ -88,6 +88,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  app.addHook('onResponse', requestMetricsHook(deps.metrics))
   // While draining, answers to requests already running close their connection: otherwise a
   // keep-alive socket that turns idle after close() began holds the server open until it times out.
   let draining = false

@@ -13,7 +13,8 @@ import { rateLimitHook } from '../../adapters/http/rate-limit-hook.js'
 import type { JobHandlers } from '../../adapters/jobs/workers.js'
 import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
 import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
-import { Counters } from '../../adapters/metrics/counters.js'
+import { queueCounts } from '../../adapters/jobs/queue-admin.js'
+import { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
 import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../../adapters/postgres/pg-health-probe.js'
@@ -80,6 +81,7 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
 
   singleton(c, TOKENS.postgresProbe, (resolve) => new PgHealthProbe(resolve(TOKENS.pool)))
+  registerMetrics(c, infra)
   registerCacheAndRateLimits(c, infra)
   singleton(c, TOKENS.checkReadiness, (resolve) => new CheckReadiness(resolve(TOKENS.postgresProbe), resolve(TOKENS.redisProbe)))
 
@@ -117,10 +119,21 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   return c
 }
 
+/** One Prometheus registry per process; the counters the adapters increment are its series. */
+function registerMetrics(c: DependencyContainer, { logger, pool, boss }: Infrastructure): void {
+  singleton(c, TOKENS.metrics, () => {
+    const metrics = new PrometheusMetrics(logger)
+    metrics.observePool('app', pool)
+    metrics.observeQueues(() => queueCounts(boss))
+    return metrics
+  })
+  singleton(c, TOKENS.cacheCounters, (resolve) => resolve(TOKENS.metrics).cacheLookups)
+  singleton(c, TOKENS.rateLimitCounters, (resolve) => resolve(TOKENS.metrics).rateLimitDecisions)
+  singleton(c, TOKENS.jobCounters, (resolve) => resolve(TOKENS.metrics).jobAttempts)
+}
+
 /** Redis when it is configured, else in-process stores: same ports, same behaviour within one process. */
 function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure): void {
-  singleton(c, TOKENS.cacheCounters, () => new Counters())
-  singleton(c, TOKENS.rateLimitCounters, () => new Counters())
   singleton(c, TOKENS.cache, (resolve) => {
     const store = redis ? new RedisCacheStore(redis, config.cacheTtlSeconds) : new MemoryCacheStore({ ttlSeconds: config.cacheTtlSeconds })
     const cache = new ReadThroughCache(store, resolve(TOKENS.cacheCounters), logger)
@@ -150,7 +163,7 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     trustProxy: config.trustProxy,
     isTransientFailure: isTransientDatabaseFailure,
     checkReadiness: resolve(c, TOKENS.checkReadiness),
-    metrics: () => ({ cache: resolve(c, TOKENS.cacheCounters).snapshot(), rate_limit: resolve(c, TOKENS.rateLimitCounters).snapshot() }),
+    metrics: resolve(c, TOKENS.metrics),
     suggestGuard: rateLimitHook(resolve(c, TOKENS.suggestRateLimiter), resolve(c, TOKENS.rateLimitCounters), 'suggest'),
     placeOrder: resolve(c, TOKENS.placeOrder),
     getOrder: resolve(c, TOKENS.getOrder),

@@ -2,6 +2,7 @@ import type pg from 'pg'
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Counters } from '../../adapters/metrics/counters.js'
+import type { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
 import type { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
 import type { Cache } from '../../adapters/cache/cache.js'
 import type { CatalogChanged } from '../../adapters/cache/catalog-changed.js'
@@ -46,8 +47,10 @@ export const TOKENS = {
   redisProbe: token<HealthProbe>('redisProbe'),
   checkReadiness: token<CheckReadiness>('checkReadiness'),
   cache: token<Cache>('cache'),
+  metrics: token<PrometheusMetrics>('metrics'),
   cacheCounters: token<Counters>('cacheCounters'),
   rateLimitCounters: token<Counters>('rateLimitCounters'),
+  jobCounters: token<Counters>('jobCounters'),
   suggestRateLimiter: token<RateLimiter>('suggestRateLimiter'),
   catalogChanged: token<CatalogChanged>('catalogChanged'),
   boss: token<PgBoss>('boss'),

@@ -6,6 +6,7 @@ import { countingPool, type CountingPool } from '../support/counting-pool.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { buildTestApp } from '../support/http-app.js'
 import { eventually } from '../support/eventually.js'
+import { parseExposition, valueOf } from '../support/prometheus.js'
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
@@ -76,9 +77,10 @@ describe('cached reads', () => {
     await get('/api/search/suggest/?q=desk')
     await get('/api/search/suggest/?q=desk')
 
-    const metrics = (await get('/metrics')).json()
+    const metrics = parseExposition((await get('/metrics')).body)
 
-    assert.ok(metrics.cache.suggest.hit >= 1 && metrics.cache.suggest.miss >= 1, JSON.stringify(metrics))
+    assert.ok(valueOf(metrics, 'aforro_cache_lookups_total', { view: 'suggest', outcome: 'hit' }) >= 1)
+    assert.ok(valueOf(metrics, 'aforro_cache_lookups_total', { view: 'suggest', outcome: 'miss' }) >= 1)
   })
 })
 
