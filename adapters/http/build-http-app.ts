@@ -15,6 +15,7 @@ import type { SearchProducts } from '../../application/catalog/search-products.j
 import type { SetStockLevel } from '../../application/inventory/set-stock-level.js'
 import type { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
+import { OneLinePerRequest } from './request-log.js'
 import { healthRoutes } from './routes/health.routes.js'
 import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
 import { inventoryRoutes } from './routes/inventory.routes.js'
@@ -70,6 +71,7 @@ function trustProxy(setting: HttpAppDeps['trustProxy']) {
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
+    logController: new OneLinePerRequest(),
     bodyLimit: ONE_MIB,
     trustProxy: trustProxy(deps.trustProxy),
     requestIdHeader: false,

@@ -25,7 +25,12 @@ export async function openDatabase(config: Config, logger: Logger, lifecycle: Li
     lifecycle.add('embedded postgres', () => embedded.stop())
     url = embedded.url
   }
-  const pool = createPool({ connectionString: url, applicationName, ...(poolSize ? { max: poolSize } : {}) })
+  const pool = createPool({
+    connectionString: url,
+    applicationName,
+    ...(poolSize ? { max: poolSize } : {}),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost; the pool opens a new one when needed'),
+  })
   lifecycle.add('postgres pool', () => pool.end())
   const applied = await prepareSchema(pool, url)
   if (applied.length > 0) logger.info({ applied }, 'migrations applied')

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createLogger } from './logger.js'
 import { Lifecycle } from './shutdown.js'
+import { flushTracing } from './tracing-switch.js'
 
 export interface ProgramContext {
   config: Config
@@ -24,6 +25,7 @@ export async function runProgram(name: string, program: (context: ProgramContext
   }
   const logger = createLogger(config, name)
   const lifecycle = new Lifecycle(logger)
+  lifecycle.add('tracing', flushTracing)
   try {
     const exitCode = await program({ config, logger, lifecycle })
     if (typeof exitCode === 'number') {

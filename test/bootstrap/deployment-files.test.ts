@@ -43,10 +43,11 @@ describe('docker-compose.yml', () => {
       ['api', 'bootstrap/server.js'],
       ['worker', 'bootstrap/worker.js'],
     ] as const) {
-      assert.deepEqual(services[name]?.command, ['node', entry])
+      assert.deepEqual(services[name]?.command, ['node', '--import', './bootstrap/runtime/register-tracing.js', entry])
       assert.ok(services[name]?.build, `${name} is built from the Dockerfile`)
     }
     assert.ok(existsSync(join(REPO_ROOT, 'bootstrap/server.ts')))
+    assert.ok(existsSync(join(REPO_ROOT, 'bootstrap/runtime/register-tracing.ts')))
   })
 
   test('sets only variables the app reads, and values the app accepts', () => {
@@ -94,7 +95,7 @@ describe('Dockerfile', () => {
 
   test('checks readiness and starts the API from the compiled tree', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/health\/ready/m)
-    assert.match(dockerfile, /^CMD \["node", "bootstrap\/server.js"\]$/m)
+    assert.match(dockerfile, /^CMD \["node", "--import", ".\/bootstrap\/runtime\/register-tracing.js", "bootstrap\/server.js"\]$/m)
     assert.match(dockerfile, /cp -r migrations dist\/migrations/)
   })
 })
