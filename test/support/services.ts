@@ -34,7 +34,7 @@ export async function startPostgres(): Promise<RunningService> {
   if (dockerLooksReachable()) {
     try {
       const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
-      const container = await new PostgreSqlContainer('postgres:17-alpine').start()
+      const container = await new PostgreSqlContainer('postgres:18-alpine').start()
       return { url: container.getConnectionUri(), stop: async () => void (await container.stop()) }
     } catch {
       // Docker is not really there: fall through to the embedded server.
