@@ -18,6 +18,14 @@ export interface Database {
  * and applies pending migrations: every program starts from an up-to-date schema.
  */
 export async function openDatabase(config: Config, logger: Logger, lifecycle: Lifecycle, applicationName: string, poolSize?: number): Promise<Database> {
+  const database = await connectDatabase(config, logger, lifecycle, applicationName, poolSize)
+  const applied = await prepareSchema(database.pool, database.url)
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied')
+  return database
+}
+
+/** Opens the database as openDatabase does, and checks that it answers, without migrating it. */
+export async function connectDatabase(config: Config, logger: Logger, lifecycle: Lifecycle, applicationName: string, poolSize?: number): Promise<Database> {
   let url = config.databaseUrl
   if (url === undefined) {
     const embedded = await startEmbedded(config, logger)
@@ -31,10 +39,9 @@ export async function openDatabase(config: Config, logger: Logger, lifecycle: Li
     onIdleError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost; the pool opens a new one when needed'),
   })
   lifecycle.add('postgres pool', () => pool.end())
-  const applied = await prepareSchema(pool, url).catch((error: unknown) => {
+  await pool.query('SELECT 1').catch((error: unknown) => {
     throw (config.databaseUrl && explainDatabaseFailure(error, config.databaseUrl)) || error
   })
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied')
   return { url, pool, embedded: config.databaseUrl === undefined }
 }
 
