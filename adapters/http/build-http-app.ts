@@ -14,6 +14,7 @@ import type { PlaceOrder } from '../../application/ordering/place-order.js'
 import type { SearchProducts } from '../../application/catalog/search-products.js'
 import type { SetStockLevel } from '../../application/inventory/set-stock-level.js'
 import type { SuggestProducts } from '../../application/catalog/suggest-products.js'
+import { refineOpenApi, type OpenApiDocument } from './openapi.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { OneLinePerRequest } from './request-log.js'
 import { healthRoutes } from './routes/health.routes.js'
@@ -114,6 +115,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         description: 'Catalog, per-store inventory, atomic orders, search and autocomplete. Errors are RFC 9457 problem details.',
       },
     },
+    transformObject: (document) => ('openapiObject' in document ? refineOpenApi(document.openapiObject as OpenApiDocument) : document.swaggerObject),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -9,15 +9,18 @@ export interface InventorySummaryRoutesOptions {
 
 const Count = Type.Integer({ minimum: 0 })
 
-const InventorySummaryView = Type.Object({
-  store_id: Id,
-  date: Type.String({ format: 'date', examples: ['2026-11-21'] }),
-  sku_count: Count,
-  total_units: Count,
-  out_of_stock: Count,
-  low_stock: Type.Array(Type.Object({ product_id: Id, title: Type.String(), quantity: Type.Integer({ minimum: 1 }) })),
-  generated_at: Timestamp,
-})
+const InventorySummaryView = Type.Object(
+  {
+    store_id: Id,
+    date: Type.String({ format: 'date', examples: ['2026-11-21'] }),
+    sku_count: Count,
+    total_units: Count,
+    out_of_stock: Count,
+    low_stock: Type.Array(Type.Object({ product_id: Id, title: Type.String(), quantity: Type.Integer({ minimum: 1 }) })),
+    generated_at: Timestamp,
+  },
+  { title: 'InventorySummary' },
+)
 
 function toView(summary: InventorySummary) {
   return {

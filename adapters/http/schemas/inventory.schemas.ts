@@ -4,17 +4,20 @@ import { Id, Money, PageOf, PaginationQuery } from './common.schemas.js'
 
 const MAX_STOCK_LEVEL = 1_000_000_000
 
-export const InventoryItemView = Type.Object({
-  product_id: Id,
-  title: Type.String(),
-  price: Money,
-  category: Type.String(),
-  quantity: Type.Integer({ minimum: 0 }),
-})
+export const InventoryItemView = Type.Object(
+  {
+    product_id: Id,
+    title: Type.String(),
+    price: Money,
+    category: Type.String(),
+    quantity: Type.Integer({ minimum: 0 }),
+  },
+  { title: 'InventoryItem' },
+)
 
 export type InventoryItemView = Static<typeof InventoryItemView>
 
-export const InventoryPage = PageOf(InventoryItemView)
+export const InventoryPage = PageOf(InventoryItemView, 'InventoryPage')
 
 export const InventoryQuery = Type.Object(PaginationQuery, { additionalProperties: false })
 
@@ -22,7 +25,7 @@ export const InventoryItemParams = Type.Object({ store_id: Id, product_id: Id },
 
 export const RestockBody = Type.Object(
   { quantity: Type.Integer({ minimum: 0, maximum: MAX_STOCK_LEVEL, description: 'The new level: the store has exactly this many units.' }) },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'StockLevelRequest' },
 )
 
 export function toInventoryItemView(item: StoreInventoryItem): InventoryItemView {
