@@ -1,4 +1,4 @@
-import { buildContainer, resolve } from './composition/container.js'
+import { compose, resolve } from './composition/container.js'
 import { TOKENS } from './composition/tokens.js'
 import { openDatabase } from './infrastructure/database.js'
 import { startJobWorker } from './infrastructure/job-worker.js'
@@ -12,9 +12,10 @@ await runProgram('aforro-worker', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
   const { url, pool } = await openDatabase(config, logger, lifecycle, 'aforro-worker')
   const boss = await startPgBoss(url, true, logger, lifecycle)
-  const container = buildContainer({ config, logger, pool, boss })
+  const composition = compose({ config, logger, pool, boss })
   if (config.workerMetricsPort !== undefined) {
-    await serveMetrics(resolve(container, TOKENS.metrics), { host: config.host, port: config.workerMetricsPort }, logger, lifecycle)
+    const metrics = resolve(composition.container, TOKENS.metrics)
+    await serveMetrics(metrics, { host: config.host, port: config.workerMetricsPort }, logger, lifecycle)
   }
-  await startJobWorker(container)
+  await startJobWorker(composition)
 })

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { buildHttpApp, type HttpAppDeps } from '../../adapters/http/build-http-app.js'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { createPool } from '../../adapters/postgres/pool.js'
-import { buildContainer, httpDeps } from '../../bootstrap/composition/container.js'
+import { compose, httpDeps } from '../../bootstrap/composition/container.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
 import { createLogger } from '../../bootstrap/runtime/logger.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
@@ -44,7 +44,7 @@ export default async function metricsBenchmark({ args }: BenchContext): Promise<
     await runSeed(pool, { categories: 10, products: 1000, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 }, process.stderr)
     await boss.start()
     const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' })
-    const deps = httpDeps(buildContainer({ config, logger: createLogger(config, 'bench'), pool, boss }))
+    const deps = httpDeps(compose({ config, logger: createLogger(config, 'bench'), pool, boss }))
     const switchedOff: HttpAppDeps['metrics'] = { observeRequest: () => undefined, contentType: 'text/plain', exposition: async () => '' }
     const variants = [
       { label: 'with request metrics', base: await listening({ ...deps, suggestGuard: undefined }), rates: [] as number[] },
