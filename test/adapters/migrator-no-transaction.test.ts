@@ -124,8 +124,8 @@ describe('migration status', () => {
         ],
       )
       assert.ok(states[0]?.appliedAt instanceof Date)
-      const { rows } = await pool!.query("SELECT to_regclass('c') AS c")
-      assert.equal(rows[0].c, null, 'nothing applied')
+      const { rows } = await pool!.query<{ c: string | null }>("SELECT to_regclass('c') AS c")
+      assert.equal(rows[0]?.c, null, 'nothing applied')
     })
   })
 

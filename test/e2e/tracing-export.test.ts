@@ -17,11 +17,13 @@ after(() => db.close())
 /** A stand-in OTLP/HTTP collector: records what is posted to it. */
 async function startCollector() {
   const received: { path: string; body: Buffer }[] = []
-  const server = createServer(async (request: IncomingMessage, response) => {
+  const server = createServer((request: IncomingMessage, response) => {
     const chunks: Buffer[] = []
-    for await (const chunk of request) chunks.push(chunk as Buffer)
-    received.push({ path: request.url ?? '', body: Buffer.concat(chunks) })
-    response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      received.push({ path: request.url ?? '', body: Buffer.concat(chunks) })
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+    })
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')

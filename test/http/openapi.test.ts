@@ -15,9 +15,11 @@ import { REPO_ROOT } from '../support/source-files.js'
 
 // The default data set, as the first `npm start` seeds it: the documented examples must work on it.
 // The daily summary is built as `npm run jobs -- trigger daily-inventory-summary` would.
-const subject = appOverTestDatabase(async (pool) => {
-  await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 }, new Writable({ write: (_chunk, _encoding, done) => done() }))
-  await new BuildDailyInventorySummary(new PgInventorySummaries(pool), { now: () => new Date() }, 5).execute({})
+const subject = appOverTestDatabase({
+  prepare: async ({ pool }) => {
+    await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 }, new Writable({ write: (_chunk, _encoding, done) => done() }))
+    await new BuildDailyInventorySummary(new PgInventorySummaries(pool), { now: () => new Date() }, 5).execute({})
+  },
 })
 
 const workDir = mkdtempSync(join(tmpdir(), 'aforro-openapi-'))
@@ -77,7 +79,7 @@ describe('the served OpenAPI document', () => {
   test('names its schemas as components and documents the response headers', () => {
     const names = Object.keys(document.components?.schemas ?? {})
     for (const name of ['Problem', 'Order', 'CreatedOrder', 'PlaceOrderRequest', 'ProductHit', 'SearchPage', 'InventoryPage', 'StoreOrdersPage']) {
-      assert.ok(names.includes(name), `${name} in ${names}`)
+      assert.ok(names.includes(name), `${name} in ${names.join(', ')}`)
     }
     const placeOrder = document.paths?.['/orders']?.post
     assert.deepEqual(Object.keys(placeOrder?.responses?.['201']?.headers ?? {}).sort(), ['Idempotent-Replayed', 'Location', 'x-request-id'])
@@ -153,8 +155,8 @@ describe('the documented examples work on the default data set', () => {
     )
     return {
       method: method.toUpperCase() as 'GET',
-      url: `${url}${query.size > 0 ? `?${query}` : ''}`,
-      ...(example.body ? { payload: example.body as object } : {}),
+      url: `${url}${query.size > 0 ? `?${query.toString()}` : ''}`,
+      ...(example.body ? { payload: example.body } : {}),
     }
   }
 
@@ -192,5 +194,5 @@ test('/docs serves its page and every asset it loads from this server, with no n
   const initializer = (await subject.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })).body
   assert.match(initializer, /validatorUrl: null/, 'no call to the public validator')
   const spec = await subject.app.inject({ method: 'GET', url: '/docs/json' })
-  assert.equal(spec.json().openapi, '3.1.0')
+  assert.equal(spec.json<{ openapi: string }>().openapi, '3.1.0')
 })

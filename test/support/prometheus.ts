@@ -27,8 +27,9 @@ export function parseExposition(text: string): Scrape {
     if (line === '' || line.startsWith('#')) continue
     const match = SAMPLE_LINE.exec(line)
     assert.ok(match, `a sample line: ${line}`)
-    const labels = Object.fromEntries([...(match[2] ?? '').matchAll(LABEL)].map(([, key, value]) => [key, value]))
-    samples.push({ name: match[1]!, labels: labels as Record<string, string>, value: Number(match[3]) })
+    const labels: Record<string, string> = {}
+    for (const [, key = '', value = ''] of (match[2] ?? '').matchAll(LABEL)) labels[key] = value
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) })
   }
   return { families, samples }
 }

@@ -42,12 +42,18 @@ describe('tracing', () => {
     assert.equal(response.statusCode, 200, response.body)
 
     const root = exporter.getFinishedSpans().find((span) => span.attributes['http.route'] === '/stores/:store_id/inventory')
-    assert.ok(root, `a span for the route in ${exporter.getFinishedSpans().map((span) => span.name)}`)
+    assert.ok(
+      root,
+      `a span for the route in ${exporter
+        .getFinishedSpans()
+        .map((span) => span.name)
+        .join(', ')}`,
+    )
     const spans = spansOf(root.spanContext().traceId)
     const sql = spans.filter((span) => system(span) === 'postgresql')
     const redis = spans.filter((span) => system(span) === 'redis')
-    assert.ok(sql.length > 0, `SQL spans among ${spans.map((span) => span.name)}`)
-    assert.ok(redis.length > 0, `Redis spans among ${spans.map((span) => span.name)}`)
+    assert.ok(sql.length > 0, `SQL spans among ${spans.map((span) => span.name).join(', ')}`)
+    assert.ok(redis.length > 0, `Redis spans among ${spans.map((span) => span.name).join(', ')}`)
     assert.ok(sql.some((span) => String(span.attributes['db.query.text'] ?? span.attributes['db.statement']).includes('inventory')))
 
     const requestLines = logLines.filter((line) => line.reqId === 'trace-me-1')
