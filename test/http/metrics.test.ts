@@ -1,47 +1,44 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
+import { describe, test } from 'node:test'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
-import { buildTestApp } from '../support/http-app.js'
+import { appOverTestDatabase } from '../support/http-app.js'
 import { family, labelValues, parseExposition, valueOf, type Scrape } from '../support/prometheus.js'
 import { freePort, startRedisServer } from '../support/services.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 const SUGGEST_LIMIT = 3
 
-let db: TestDatabase
 let redisServer: Awaited<ReturnType<typeof startRedisServer>>
-let app: FastifyInstance
 let storeId: number
 let lamp: number
 
-before(async () => {
-  db = await createTestDatabase()
-  // A Redis of this file's own, stopped on purpose to see the rate limiter fail open.
-  redisServer = await startRedisServer(await freePort())
-  app = await buildTestApp(db, { REDIS_URL: redisServer.url, RATE_LIMIT_SUGGEST: String(SUGGEST_LIMIT) })
-  ;[lamp] = (await addProducts(db.pool, [{ title: 'Steel Lamp' }])) as [number]
-  storeId = await addStore(db.pool)
-  await stock(db.pool, storeId, { [lamp]: 5 })
-})
-after(async () => {
-  await app.close()
-  await redisServer.stop()
-  await db.close()
+const subject = appOverTestDatabase({
+  prepare: async ({ pool }) => {
+    // A Redis of this file's own, stopped on purpose to see the rate limiter fail open.
+    redisServer = await startRedisServer(await freePort())
+    ;[lamp] = (await addProducts(pool, [{ title: 'Steel Lamp' }])) as [number]
+    storeId = await addStore(pool)
+    await stock(pool, storeId, { [lamp]: 5 })
+  },
+  release: () => redisServer.stop(),
+  env: () => ({ REDIS_URL: redisServer.url, RATE_LIMIT_SUGGEST: String(SUGGEST_LIMIT) }),
 })
 
 async function scrape(): Promise<Scrape> {
-  const response = await app.inject({ method: 'GET', url: '/metrics' })
+  const response = await subject.app.inject({ method: 'GET', url: '/metrics' })
   assert.equal(response.statusCode, 200, response.body)
   assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/)
   return parseExposition(response.body)
 }
 
-const suggest = (client: string) => app.inject({ method: 'GET', url: '/api/search/suggest/?q=lamp', remoteAddress: client })
+const suggest = (client: string) => subject.app.inject({ method: 'GET', url: '/api/search/suggest/?q=lamp', remoteAddress: client })
 
 describe('GET /metrics', () => {
   test('a placed order shows as a ready confirmation job in the queue depths', async () => {
-    const order = await app.inject({ method: 'POST', url: '/orders/', payload: { store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] } })
+    const order = await subject.app.inject({
+      method: 'POST',
+      url: '/orders/',
+      payload: { store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] },
+    })
     assert.equal(order.statusCode, 201, order.body)
 
     // No worker runs here, so the job waits; depths are recounted at most once a minute, and this
@@ -78,7 +75,7 @@ describe('GET /metrics', () => {
     const before = await scrape()
 
     for (let i = 0; i < SUGGEST_LIMIT + 1; i++) await suggest('10.7.0.1')
-    const order = await app.inject({ method: 'GET', url: `/orders/999999/` })
+    const order = await subject.app.inject({ method: 'GET', url: `/orders/999999/` })
     await redisServer.stop()
     const failedOpen = await suggest('10.7.0.2')
     const after = await scrape()
@@ -101,7 +98,7 @@ describe('GET /metrics', () => {
   })
 
   test('an unmatched path is counted under one label, however many paths are probed', async () => {
-    for (const path of ['/nope', '/wp-admin', '/.env']) await app.inject({ method: 'GET', url: path })
+    for (const path of ['/nope', '/wp-admin', '/.env']) await subject.app.inject({ method: 'GET', url: path })
 
     const metrics = await scrape()
 
