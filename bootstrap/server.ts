@@ -36,9 +36,13 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   }, IDEMPOTENCY_PURGE_INTERVAL_MS).unref()
   lifecycle.add('idempotency purge', async () => clearInterval(purgeTimer))
 
-  const catalogListener = resolve(container, TOKENS.catalogListener)
-  await catalogListener.start()
-  lifecycle.add('catalog change listener', () => catalogListener.stop())
+  // Listening before the cache reads the announcements already made, so none falls between the two.
+  const notificationListener = resolve(container, TOKENS.notificationListener)
+  await notificationListener.start()
+  lifecycle.add('notification listener', () => notificationListener.stop())
+  const cache = resolve(container, TOKENS.cache)
+  await cache.start()
+  lifecycle.add('cache', () => cache.close())
   const app = await buildHttpApp(httpDeps(container))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })

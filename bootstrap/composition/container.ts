@@ -11,10 +11,11 @@ import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import type { HttpAppDeps } from '../../adapters/http/build-http-app.js'
 import { rateLimitHook } from '../../adapters/http/rate-limit-hook.js'
 import type { JobHandlers } from '../../adapters/jobs/workers.js'
-import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
+import { MemoryCacheBackend } from '../../adapters/memory/memory-cache-backend.js'
 import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
 import { Counters } from '../../adapters/metrics/counters.js'
-import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
+import { catalogChanges, PgNotificationListener } from '../../adapters/postgres/pg-notification-listener.js'
+import { PgInvalidationRelay } from '../../adapters/postgres/pg-invalidation-relay.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../../adapters/postgres/pg-health-probe.js'
 import { PgIdempotencyKeys } from '../../adapters/postgres/pg-idempotency-keys.js'
@@ -27,9 +28,10 @@ import { PgProductSearch } from '../../adapters/postgres/pg-product-search.js'
 import { PgStockLedgerAudit } from '../../adapters/postgres/pg-stock-ledger-audit.js'
 import { PgStockLevels } from '../../adapters/postgres/pg-stock-levels.js'
 import { PgUnitOfWork } from '../../adapters/postgres/pg-unit-of-work.js'
-import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
+import { RedisInvalidationFeed } from '../../adapters/redis/redis-invalidation-feed.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
 import { AuditStockLedger } from '../../application/inventory/audit-stock-ledger.js'
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
@@ -91,7 +93,6 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   singleton(c, TOKENS.listStoreOrders, (resolve) => new ListStoreOrders(resolve(TOKENS.orderQueries)))
   singleton(c, TOKENS.purgeIdempotencyKeys, (resolve) => new PurgeIdempotencyKeys(resolve(TOKENS.idempotencyKeys), resolve(TOKENS.clock)))
 
-  singleton(c, TOKENS.catalogListener, (resolve) => new PgCatalogListener(resolve(TOKENS.pool), resolve(TOKENS.catalogChanged), resolve(TOKENS.logger)))
   singleton(c, TOKENS.inventoryQueries, (resolve) => new CachedInventoryQueries(new PgInventoryQueries(resolve(TOKENS.pool)), resolve(TOKENS.cache)))
   singleton(c, TOKENS.stockLevels, (resolve) => new PgStockLevels(resolve(TOKENS.pool)))
   singleton(c, TOKENS.productSearch, (resolve) => new CachedProductSearch(new PgProductSearch(resolve(TOKENS.pool)), resolve(TOKENS.cache)))
@@ -118,15 +119,32 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
 }
 
 /** Redis when it is configured, else in-process stores: same ports, same behaviour within one process. */
-function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure): void {
+function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, pool, redis }: Infrastructure): void {
   singleton(c, TOKENS.cacheCounters, () => new Counters())
   singleton(c, TOKENS.rateLimitCounters, () => new Counters())
+  // With Redis: hits answered in process (validated by Redis pushes), and invalidations Redis
+  // misses announced through Postgres. Without: one process, nothing to tell anyone.
+  const relay = redis ? new PgInvalidationRelay(pool) : undefined
   singleton(c, TOKENS.cache, (resolve) => {
-    const store = redis ? new RedisCacheStore(redis, config.cacheTtlSeconds) : new MemoryCacheStore({ ttlSeconds: config.cacheTtlSeconds })
-    const cache = new ReadThroughCache(store, resolve(TOKENS.cacheCounters), logger)
-    redis?.onReconnected(() => void cache.retryInvalidations())
+    if (!redis) return new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: config.cacheTtlSeconds }), resolve(TOKENS.cacheCounters), logger)
+    const backend = new RedisCacheBackend(redis, config.cacheTtlSeconds)
+    const cache = new ReadThroughCache(backend, resolve(TOKENS.cacheCounters), logger, { feed: new RedisInvalidationFeed(redis), relay })
+    redis.onAvailable(() => void cache.recordPending())
     return cache
   })
+  singleton(
+    c,
+    TOKENS.notificationListener,
+    (resolve) =>
+      new PgNotificationListener(
+        pool,
+        [
+          catalogChanges(resolve(TOKENS.catalogChanged)),
+          ...(relay ? [relay.subscription((announcement) => resolve(TOKENS.cache).announced(announcement))] : []),
+        ],
+        logger,
+      ),
+  )
   const suggestWindow = { limit: config.rateLimitSuggest, windowMs: ONE_MINUTE_MS }
   singleton(c, TOKENS.suggestRateLimiter, (resolve) =>
     redis

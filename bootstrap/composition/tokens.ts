@@ -2,8 +2,8 @@ import type pg from 'pg'
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Counters } from '../../adapters/metrics/counters.js'
-import type { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
-import type { Cache } from '../../adapters/cache/cache.js'
+import type { PgNotificationListener } from '../../adapters/postgres/pg-notification-listener.js'
+import type { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import type { CatalogChanged } from '../../adapters/cache/catalog-changed.js'
 import type { Clock } from '../../application/shared/clock.js'
 import type { HealthProbe } from '../../application/operations/ports/health-probe.js'
@@ -45,7 +45,7 @@ export const TOKENS = {
   postgresProbe: token<HealthProbe>('postgresProbe'),
   redisProbe: token<HealthProbe>('redisProbe'),
   checkReadiness: token<CheckReadiness>('checkReadiness'),
-  cache: token<Cache>('cache'),
+  cache: token<ReadThroughCache>('cache'),
   cacheCounters: token<Counters>('cacheCounters'),
   rateLimitCounters: token<Counters>('rateLimitCounters'),
   suggestRateLimiter: token<RateLimiter>('suggestRateLimiter'),
@@ -59,7 +59,7 @@ export const TOKENS = {
   getOrder: token<GetOrder>('getOrder'),
   listStoreOrders: token<ListStoreOrders>('listStoreOrders'),
   purgeIdempotencyKeys: token<PurgeIdempotencyKeys>('purgeIdempotencyKeys'),
-  catalogListener: token<PgCatalogListener>('catalogListener'),
+  notificationListener: token<PgNotificationListener>('notificationListener'),
   inventoryQueries: token<InventoryQueries>('inventoryQueries'),
   stockLevels: token<StockLevels>('stockLevels'),
   productSearch: token<ProductSearch>('productSearch'),

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { CacheEntry } from '../../adapters/cache/cache.js'
-import type { CacheStore } from '../../adapters/cache/cache-store.js'
+import type { CacheBackend } from '../../adapters/cache/cache-backend.js'
 import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
-import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
+import { MemoryCacheBackend } from '../../adapters/memory/memory-cache-backend.js'
 import { Counters } from '../../adapters/metrics/counters.js'
-import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { connectTestRedis, RecordingLogger } from '../support/redis.js'
 
@@ -41,9 +41,9 @@ async function freshRedis(): Promise<RedisConnection> {
 }
 after(() => Promise.all(connections.map((redis) => redis.close())))
 
-const stores: [string, () => Promise<CacheStore>][] = [
-  ['memory', async () => new MemoryCacheStore({ ttlSeconds: TTL_SECONDS })],
-  ['redis', async () => new RedisCacheStore(await freshRedis(), TTL_SECONDS)],
+const stores: [string, () => Promise<CacheBackend>][] = [
+  ['memory', async () => new MemoryCacheBackend({ ttlSeconds: TTL_SECONDS })],
+  ['redis', async () => new RedisCacheBackend(await freshRedis(), TTL_SECONDS)],
 ]
 
 for (const [name, makeStore] of stores) {
@@ -139,7 +139,7 @@ for (const [name, makeStore] of stores) {
 describe('memory cache store', () => {
   test('an entry expires after the TTL', async () => {
     let now = 0
-    const cache = new ReadThroughCache(new MemoryCacheStore({ ttlSeconds: 10, now: () => now }), new Counters(), new RecordingLogger())
+    const cache = new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: 10, now: () => now }), new Counters(), new RecordingLogger())
     await cache.getOrLoad(entry('lap'), async () => 'old')
 
     now = 9_999
@@ -152,7 +152,7 @@ describe('memory cache store', () => {
 
   test('beyond its size bound it drops the least recently used entries', async () => {
     // Each entry takes 28 characters (slot and JSON text): room for two, not three.
-    const cache = new ReadThroughCache(new MemoryCacheStore({ ttlSeconds: 60, maxChars: 60 }), new Counters(), new RecordingLogger())
+    const cache = new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: 60, maxChars: 60 }), new Counters(), new RecordingLogger())
     const value = (key: string) => async () => `value of ${key} ....`
     await cache.getOrLoad(entry('a'), value('a'))
     await cache.getOrLoad(entry('b'), value('b'))
@@ -179,7 +179,7 @@ describe('redis cache store', () => {
   })
 
   test('entries are written with the configured TTL', async () => {
-    const store = new RedisCacheStore(redis, 42)
+    const store = new RedisCacheBackend(redis, 42)
     const { slot } = await store.read('suggest:lap', ['catalog'])
 
     await store.write(slot, '"Laptop"')
@@ -189,7 +189,7 @@ describe('redis cache store', () => {
   })
 
   test('a lost generation hides the older entries instead of bringing them back', async () => {
-    const cache = new ReadThroughCache(new RedisCacheStore(redis, TTL_SECONDS), new Counters(), new RecordingLogger())
+    const cache = new ReadThroughCache(new RedisCacheBackend(redis, TTL_SECONDS), new Counters(), new RecordingLogger())
     await cache.getOrLoad(entry('lap'), async () => 'first')
     await cache.invalidate(['catalog'])
     await cache.getOrLoad(entry('lap'), async () => 'second')

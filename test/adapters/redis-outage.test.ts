@@ -4,7 +4,7 @@ import type { CacheEntry } from '../../adapters/cache/cache.js'
 import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import { Counters } from '../../adapters/metrics/counters.js'
-import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
@@ -30,7 +30,7 @@ before(async () => {
   redis = new RedisConnection({ url: server.url, logger, keyPrefix: 'outage:' })
   await redis.start()
   counters = new Counters()
-  cache = new ReadThroughCache(new RedisCacheStore(redis, 300), counters, logger)
+  cache = new ReadThroughCache(new RedisCacheBackend(redis, 300), counters, logger)
   limiter = new RedisRateLimiter(redis, { limit: 20, windowMs: 60_000, name: 'suggest' }, new Counters(), logger)
   probe = new RedisHealthProbe(redis)
 })

@@ -101,7 +101,7 @@ export default async function cacheBenchmark({ args }: BenchContext): Promise<vo
 }
 
 /** The real container graph; `bare` swaps the read routes' ports for the uncached Postgres adapters. */
-async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, bare = false): Promise<{ app: FastifyInstance; cache: Cache }> {
+export async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, bare = false): Promise<{ app: FastifyInstance; cache: Cache }> {
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'bench')
   const boss = createPgBoss({ connectionString: url, worker: false, max: 1 })
@@ -116,12 +116,15 @@ async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, 
         listStoreInventory: new ListStoreInventory(new PgInventoryQueries(pool)),
       }
     : {}
+  const cache = resolve(container, TOKENS.cache)
+  await cache.start()
   const app = await buildHttpApp({ ...httpDeps(container), ...uncached, suggestGuard: undefined })
   app.addHook('onClose', async () => {
+    await cache.close()
     await boss.stop({ graceful: false })
     await redis?.close()
   })
-  return { app, cache: resolve(container, TOKENS.cache) }
+  return { app, cache }
 }
 
 /** Latency of `samples` requests cycling through `urls`, each after an untimed `before`; a warm-up round first. */
