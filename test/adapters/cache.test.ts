@@ -136,6 +136,63 @@ for (const [name, makeStore] of stores) {
   })
 }
 
+describe('invalidations the backend misses', () => {
+  /** The real in-process backend, with bumps that fail or wait on demand. */
+  function faultyBackend() {
+    const inner = new MemoryCacheBackend({ ttlSeconds: TTL_SECONDS })
+    const faults: (() => Promise<void>)[] = []
+    const backend: CacheBackend = {
+      ttlMs: inner.ttlMs,
+      read: (name, dependsOn) => inner.read(name, dependsOn),
+      write: (slot, text) => inner.write(slot, text),
+      bump: async (scopes) => {
+        await faults.shift()?.()
+        await inner.bump(scopes)
+      },
+    }
+    return { backend, faults }
+  }
+
+  test('an older bump finishing late does not clear a newer invalidation the backend missed', async () => {
+    const { backend, faults } = faultyBackend()
+    const counters = new Counters()
+    const cache = new ReadThroughCache(backend, counters, new RecordingLogger(), { retryIntervalMs: 60_000 })
+    let version = 'old'
+    await cache.getOrLoad(entry('lap'), async () => version)
+    const slowBump = deferred<void>()
+    faults.push(
+      () => slowBump.promise,
+      () => Promise.reject(new Error('unreachable')),
+    )
+
+    const older = cache.invalidate(['catalog'])
+    await cache.invalidate(['catalog'])
+    version = 'new'
+    slowBump.resolve()
+    await older
+    const read = await cache.getOrLoad(entry('lap'), async () => version)
+
+    assert.equal(read, 'new')
+    assert.deepEqual(counters.snapshot().suggest, { miss: 1, skip: 1 })
+    await cache.close()
+  })
+
+  test('a missed invalidation is retried on a timer until the backend has it, with no read needed', async () => {
+    const { backend, faults } = faultyBackend()
+    const counters = new Counters()
+    const cache = new ReadThroughCache(backend, counters, new RecordingLogger(), { retryIntervalMs: 10 })
+    await cache.getOrLoad(entry('lap'), async () => 'old')
+    faults.push(() => Promise.reject(new Error('unreachable')))
+
+    await cache.invalidate(['catalog'])
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const fromBackend = await backend.read('suggest:lap', ['catalog'])
+
+    assert.equal(fromBackend.text, undefined, 'the old entry is unreachable in the backend')
+    await cache.close()
+  })
+})
+
 describe('memory cache store', () => {
   test('an entry expires after the TTL', async () => {
     let now = 0

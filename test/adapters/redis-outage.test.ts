@@ -71,6 +71,29 @@ describe('Redis stopped mid-run', () => {
 })
 
 describe('Redis hung (stopped with SIGSTOP: connected, never answering)', () => {
+  test("after the cooldown a request's command is still refused at once: only the background trial waits on Redis", async () => {
+    const hung = new RedisConnection({ url: server.url, logger, keyPrefix: 'outage-trial:', cooldownMs: 50 })
+    await hung.start()
+    server.process.kill('SIGSTOP')
+    try {
+      await assert.rejects(
+        hung.run((client) => client.ping()),
+        /no answer within/,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 200))
+
+      await assert.rejects(
+        hung.run((client) => client.ping()),
+        /recent failure/,
+      )
+    } finally {
+      server.process.kill('SIGCONT')
+    }
+    await eventually('the background trial to close the breaker', async () => (hung.available ? true : undefined))
+    assert.equal(await hung.run((client) => client.ping()), 'PONG')
+    await hung.close()
+  })
+
   test('commands give up instead of waiting, and an invalidation missed meanwhile is applied before the cache is read again', async () => {
     await cache.getOrLoad(titles('desk'), async () => 'old title')
     server.process.kill('SIGSTOP')

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { createClient } from 'redis'
+import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { buildTestApp } from '../support/http-app.js'
+import { eventually } from '../support/eventually.js'
+import { freePort, startRedisServer } from '../support/services.js'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+
+/**
+ * Instances of one deployment (apps of this process share their Redis keys) on a private
+ * redis-server, which the tests hang with SIGSTOP. The contract: an invalidation is never lost to
+ * a Redis fault; the other instances stop serving the old value within one second of the
+ * writer's response, and the writer keeps retrying until Redis has it.
+ */
+const CONTRACT_BOUND_MS = 1_000
+
+let db: TestDatabase
+let redis: Awaited<ReturnType<typeof startRedisServer>>
+let storeId: number
+let lamp: number
+const apps: FastifyInstance[] = []
+
+async function instance(): Promise<FastifyInstance> {
+  const app = await buildTestApp(db, { REDIS_URL: redis.url })
+  apps.push(app)
+  return app
+}
+
+before(async () => {
+  db = await createTestDatabase()
+  redis = await startRedisServer(await freePort())
+  ;[lamp] = (await addProducts(db.pool, [{ title: 'Brass Lamp' }])) as [number]
+  storeId = await addStore(db.pool)
+  await stock(db.pool, storeId, { [lamp]: 5 })
+})
+after(async () => {
+  if (redis.process.exitCode === null) redis.process.kill('SIGCONT')
+  for (const app of apps) await app.close()
+  await redis.stop()
+  await db.close()
+})
+
+async function quantityOn(app: FastifyInstance): Promise<number> {
+  const response = await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory/` })
+  assert.equal(response.statusCode, 200, response.body)
+  return (response.json().results as { product_id: number; quantity: number }[]).find((row) => row.product_id === lamp)?.quantity as number
+}
+
+async function restock(app: FastifyInstance, quantity: number): Promise<void> {
+  const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity } })
+  assert.equal(response.statusCode, 200, response.body)
+}
+
+/** Waits (bounded by the contract's second, from now) for `app` to show `quantity`. */
+async function showsWithinBound(app: FastifyInstance, quantity: number): Promise<void> {
+  await eventually(`the other instance to show ${quantity}`, async () => ((await quantityOn(app)) === quantity ? true : undefined), CONTRACT_BOUND_MS)
+}
+
+/** Waits until `app` reaches Redis again (its breaker closed after an earlier hang), then reads twice: once to fill, once from the cache. */
+async function warm(app: FastifyInstance): Promise<number> {
+  await eventually('the instance to reach Redis', async () => ((await app.inject({ url: '/health/ready' })).json().checks.redis === 'ok' ? true : undefined))
+  await quantityOn(app)
+  return quantityOn(app)
+}
+
+async function unsettledAnnouncements(): Promise<number> {
+  const { rows } = await db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM cache_invalidations')
+  return rows[0]?.count ?? 0
+}
+
+async function redisCommandsProcessed(): Promise<number> {
+  const client = createClient({ url: redis.url })
+  await client.connect()
+  try {
+    const stats = await client.info('stats')
+    return Number(/total_commands_processed:(\d+)/.exec(stats)?.[1])
+  } finally {
+    client.destroy()
+  }
+}
+
+describe('two instances on one Redis', () => {
+  let a: FastifyInstance
+  let b: FastifyInstance
+  before(async () => {
+    a = await instance()
+    b = await instance()
+  })
+
+  test('a repeated read is answered in process, without a Redis round trip per request', async () => {
+    await quantityOn(b)
+    await quantityOn(b)
+
+    const before = await redisCommandsProcessed()
+    for (let read = 0; read < 50; read++) await quantityOn(b)
+    const during = (await redisCommandsProcessed()) - before
+
+    // Heartbeats and the INFO call itself go on meanwhile: a few commands, never one per read.
+    assert.ok(during < 25, `${during} Redis commands for 50 cached reads`)
+  })
+
+  test('a restock on one instance reaches the other instance’s in-process entries', async () => {
+    assert.equal(await quantityOn(b), 5)
+
+    await restock(a, 6)
+
+    await showsWithinBound(b, 6)
+  })
+
+  test('Redis hung around a restock: the other instance stops serving the old level within a second; once Redis resumes, every instance shows the new one', async () => {
+    assert.equal(await warm(b), 6)
+
+    redis.process.kill('SIGSTOP')
+    // A read that times out opens the writer's breaker: its bump is then refused without being sent.
+    await quantityOn(a)
+    await restock(a, 40)
+    await showsWithinBound(b, 40)
+    redis.process.kill('SIGCONT')
+
+    assert.equal(await quantityOn(b), 40, 'still the new level right after Redis resumes')
+    await eventually('the writer to record the invalidation in Redis', async () => ((await unsettledAnnouncements()) === 0 ? true : undefined))
+    const late = await instance()
+    assert.equal(await quantityOn(late), 40, 'an instance that never heard of the write reads the new level from Redis')
+  })
+
+  test('the same with the writer gone before Redis returns: the other instance records the invalidation itself', async () => {
+    const writer = await instance()
+    assert.equal(await warm(writer), 40)
+    assert.equal(await warm(b), 40)
+
+    redis.process.kill('SIGSTOP')
+    await quantityOn(writer)
+    await restock(writer, 41)
+    await showsWithinBound(b, 41)
+    await writer.close()
+    apps.splice(apps.indexOf(writer), 1)
+    redis.process.kill('SIGCONT')
+
+    assert.equal(await quantityOn(b), 41, 'still the new level right after Redis resumes')
+    await eventually('the other instance to record the invalidation in Redis', async () => ((await unsettledAnnouncements()) === 0 ? true : undefined))
+    const late = await instance()
+    assert.equal(await quantityOn(late), 41, 'an instance that never heard of the write reads the new level from Redis')
+  })
+})
