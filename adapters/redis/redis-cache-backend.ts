@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import type { CacheBackend, CacheRead } from '../cache/cache-backend.js'
 import { LuaScript, type RedisConnection } from './redis-connection.js'
+import { uniqueToken } from './unique-token.js'
 
 /**
  * Reads the generations of an entry's scopes, the entry itself and its remaining life in one
@@ -28,14 +28,6 @@ return { slot, text, redis.call('PTTL', slot) }
 /** Losing a generation only costs misses, so it may expire; a day makes that rare. */
 const GENERATION_TTL_SECONDS = 86_400
 
-/** Unique across processes (a random prefix) and within one (a counter): cheaper than random bytes per read. */
-const PROCESS_TOKEN = randomBytes(9).toString('base64url')
-let issued = 0
-function freshGeneration(): string {
-  issued++
-  return `${PROCESS_TOKEN}.${issued.toString(36)}`
-}
-
 /** The channel every bump is published on (scopes separated by spaces), for the near caches of every instance. */
 export function invalidationChannel(redis: RedisConnection): string {
   return `${redis.keyPrefix}invalidated`
@@ -56,7 +48,7 @@ export class RedisCacheBackend implements CacheBackend {
     const reply = await this.redis.evalScript(
       READ_ENTRY,
       dependsOn.map((scope) => this.generationKey(scope)),
-      [`${this.redis.keyPrefix}cache:${name}`, freshGeneration(), String(GENERATION_TTL_SECONDS)],
+      [`${this.redis.keyPrefix}cache:${name}`, uniqueToken(), String(GENERATION_TTL_SECONDS)],
     )
     const [slot, text, ttlMs] = reply as [string, string?, number?]
     return { slot, text, ttlMs: ttlMs ?? 0 }
@@ -72,7 +64,7 @@ export class RedisCacheBackend implements CacheBackend {
     await this.redis.run((client) => {
       const transaction = client.multi()
       for (const scope of scopes) {
-        transaction.set(this.generationKey(scope), freshGeneration(), { expiration: { type: 'EX', value: GENERATION_TTL_SECONDS } })
+        transaction.set(this.generationKey(scope), uniqueToken(), { expiration: { type: 'EX', value: GENERATION_TTL_SECONDS } })
       }
       transaction.publish(invalidationChannel(this.redis), scopes.join(' '))
       return transaction.exec()

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import type { InvalidationFeed, InvalidationListener } from '../cache/invalidation-feed.js'
 import { invalidationChannel } from './redis-cache-backend.js'
 import type { RedisClient, RedisConnection } from './redis-connection.js'
+import { uniqueToken } from './unique-token.js'
 
 export interface RedisInvalidationFeedOptions {
   /** How often this process publishes a heartbeat to itself through Redis. */
@@ -33,7 +33,7 @@ export class RedisInvalidationFeed implements InvalidationFeed {
     private readonly redis: RedisConnection,
     options: RedisInvalidationFeedOptions = {},
   ) {
-    this.heartbeatChannel = `${redis.keyPrefix}heartbeat:${randomBytes(9).toString('base64url')}`
+    this.heartbeatChannel = `${redis.keyPrefix}heartbeat:${uniqueToken()}`
     this.heartbeatMs = options.heartbeatMs ?? 150
     this.leaseMs = options.leaseMs ?? 600
   }

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { insertCategory, insertProducts, insertStore, stock } from '../support/catalog.js'
 import { buildTestApp } from '../support/http-app.js'
+import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
@@ -76,6 +77,26 @@ describe('GET /stores/<store_id>/inventory/', () => {
       { count: 5, total_pages: 3, next: `/stores/${storeId}/inventory?page=3&page_size=2`, previous: `/stores/${storeId}/inventory?page=1&page_size=2` },
     )
     assert.deepEqual({ count: beyond.count, results: beyond.results }, { count: 5, results: [] })
+  })
+
+  test('a renamed product moves to its new place in the order of every store that carries it', async () => {
+    const categoryId = await insertCategory(db.pool, 'Greengrocer')
+    const [yam, kale] = (await insertProducts(db.pool, [
+      { title: 'Yam', price: '1.00', categoryId },
+      { title: 'Kale', price: '1.00', categoryId },
+    ])) as [number, number]
+    const stores = [await insertStore(db.pool, 'Rename One'), await insertStore(db.pool, 'Rename Two')]
+    for (const id of stores) {
+      await stock(db.pool, id, yam, 1)
+      await stock(db.pool, id, kale, 1)
+    }
+    const queries = new PgInventoryQueries(db.pool)
+    const order = async (id: number) => (await queries.listStoreInventory(id, { page: 1, pageSize: 10 })).items.map((item) => item.title)
+
+    await db.pool.query(`UPDATE products SET title = 'Ávocado' WHERE id = $1`, [yam])
+
+    assert.deepEqual(await order(stores[0] as number), ['Ávocado', 'Kale'])
+    assert.deepEqual(await order(stores[1] as number), ['Ávocado', 'Kale'])
   })
 
   test('a store that carries nothing has an empty list; a missing store is a 404', async () => {
