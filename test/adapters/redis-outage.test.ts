@@ -7,6 +7,7 @@ import { Counters } from '../../adapters/metrics/counters.js'
 import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
+import { RedisInvalidationFeed } from '../../adapters/redis/redis-invalidation-feed.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
 import { eventually } from '../support/eventually.js'
 import { RecordingLogger } from '../support/redis.js'
@@ -113,5 +114,35 @@ describe('Redis hung (stopped with SIGSTOP: connected, never answering)', () => 
     assert.equal(statusDuring, 'down')
     assert.equal(afterOutage, 'new title')
     assert.ok((counters.snapshot().suggest?.skip ?? 0) > 0)
+  })
+})
+
+describe('the invalidation feed behind the near cache', () => {
+  test('stops counting as current within its lease when Redis hangs or drops its subscription, and resets its listeners before counting again', async () => {
+    const feed = new RedisInvalidationFeed(redis, { heartbeatMs: 20, leaseMs: 200 })
+    let resets = 0
+    feed.listen({ invalidated: () => undefined, reset: () => resets++ })
+    feed.start()
+    const current = () => eventually('the feed to be current', async () => (feed.isCurrent() ? true : undefined))
+    try {
+      await current()
+      const resetsBeforeHang = resets
+      server.process.kill('SIGSTOP')
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      const currentDuringHang = feed.isCurrent()
+      server.process.kill('SIGCONT')
+      await current()
+      const resetsAfterHang = resets
+
+      await redis.run((client) => client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))
+      await eventually('a reset for the lost subscription', async () => (resets > resetsAfterHang ? true : undefined))
+      await current()
+
+      assert.equal(currentDuringHang, false)
+      assert.ok(resetsAfterHang > resetsBeforeHang)
+    } finally {
+      if (server.process.exitCode === null) server.process.kill('SIGCONT')
+      await feed.close()
+    }
   })
 })
