@@ -43,6 +43,7 @@ export class ReadThroughCache implements Cache {
   private readonly announcements = new Map<number, readonly string[]>()
   private sequence = 0
   private retryTimer: NodeJS.Timeout | undefined
+  private closed = false
   private readonly near: NearCache | undefined
   private readonly feed: InvalidationFeed | undefined
   private readonly relay: InvalidationRelay | undefined
@@ -72,6 +73,7 @@ export class ReadThroughCache implements Cache {
 
   /** Stops the feed and the retries: what is still unrecorded stays announced for the other instances. */
   async close(): Promise<void> {
+    this.closed = true
     clearInterval(this.retryTimer)
     this.retryTimer = undefined
     await this.feed?.close()
@@ -149,7 +151,6 @@ export class ReadThroughCache implements Cache {
   private request(scopes: readonly string[]): void {
     this.sequence++
     for (const scope of scopes) this.unrecorded.set(scope, this.sequence)
-    this.retryTimer ??= setInterval(() => void this.record(), this.retryIntervalMs).unref()
   }
 
   private async record(): Promise<void> {
@@ -158,6 +159,7 @@ export class ReadThroughCache implements Cache {
       try {
         await this.backend.bump(batch.map(([scope]) => scope))
       } catch {
+        if (!this.closed) this.retryTimer ??= setInterval(() => void this.record(), this.retryIntervalMs).unref()
         return
       }
       for (const [scope, sequence] of batch) if (this.unrecorded.get(scope) === sequence) this.unrecorded.delete(scope)
