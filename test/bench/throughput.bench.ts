@@ -32,6 +32,7 @@ interface Target {
 
 const TARGETS: Target[] = [
   { label: 'bare Fastify route (ceiling)', url: ({ bare }) => `http://127.0.0.1:${bare}/` },
+  { label: 'the app without I/O (GET /health/live)', url: ({ app }) => `http://127.0.0.1:${app}/health/live` },
   { label: 'cached autocomplete (q=keyboard)', url: ({ app }) => `http://127.0.0.1:${app}/api/search/suggest/?q=keyboard` },
   { label: 'cached search page (q=keyboard)', url: ({ app }) => `http://127.0.0.1:${app}/api/search/products/?q=keyboard` },
   { label: 'uncached inventory page, 100 rows', url: ({ uncached }) => `http://127.0.0.1:${uncached}/stores/1/inventory/?page_size=100` },
