@@ -33,24 +33,27 @@ function deferred<T>() {
 }
 
 const connections: RedisConnection[] = []
-/** A connection with keys of its own, so that no two tests meet in Redis. */
+/**
+ * A connection with keys of its own, so that no two tests meet in Redis; patient, because these
+ * tests are about what is cached, not about a slow Redis (a busy machine can stall one for 100 ms).
+ */
 async function freshRedis(): Promise<RedisConnection> {
-  const redis = await connectTestRedis()
+  const redis = await connectTestRedis({ commandTimeoutMs: 2_000 })
   connections.push(redis)
   return redis
 }
 after(() => Promise.all(connections.map((redis) => redis.close())))
 
-const stores: [string, () => Promise<CacheBackend>][] = [
+const backends: [string, () => Promise<CacheBackend>][] = [
   ['memory', async () => new MemoryCacheBackend({ ttlSeconds: TTL_SECONDS })],
   ['redis', async () => new RedisCacheBackend(await freshRedis(), TTL_SECONDS)],
 ]
 
-for (const [name, makeStore] of stores) {
-  describe(`read-through cache over the ${name} store`, () => {
+for (const [name, makeBackend] of backends) {
+  describe(`read-through cache over the ${name} backend`, () => {
     const makeCache = async () => {
       const counters = new Counters()
-      return { cache: new ReadThroughCache(await makeStore(), counters, new RecordingLogger()), counters }
+      return { cache: new ReadThroughCache(await makeBackend(), counters, new RecordingLogger()), counters }
     }
 
     test('a second read of an entry is a hit and does not load again', async () => {
@@ -193,7 +196,7 @@ describe('invalidations the backend misses', () => {
   })
 })
 
-describe('memory cache store', () => {
+describe('memory cache backend', () => {
   test('an entry expires after the TTL', async () => {
     let now = 0
     const cache = new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: 10, now: () => now }), new Counters(), new RecordingLogger())
@@ -229,17 +232,17 @@ describe('memory cache store', () => {
   })
 })
 
-describe('redis cache store', () => {
+describe('redis cache backend', () => {
   let redis: RedisConnection
   before(async () => {
     redis = await freshRedis()
   })
 
   test('entries are written with the configured TTL', async () => {
-    const store = new RedisCacheBackend(redis, 42)
-    const { slot } = await store.read('suggest:lap', ['catalog'])
+    const backend = new RedisCacheBackend(redis, 42)
+    const { slot } = await backend.read('suggest:lap', ['catalog'])
 
-    await store.write(slot, '"Laptop"')
+    await backend.write(slot, '"Laptop"')
 
     const ttl = await redis.client.ttl(slot)
     assert.ok(ttl > 40 && ttl <= 42, `TTL ${ttl}`)
