@@ -143,4 +143,18 @@ describe('two instances on one Redis', () => {
     const late = await instance()
     assert.equal(await quantityOn(late), 41, 'an instance that never heard of the write reads the new level from Redis')
   })
+
+  test('a writer cut off from Redis while the others reach it: they hear of the write through Postgres and record it in Redis for it', async () => {
+    const cutOff = await buildTestApp(db, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
+    apps.push(cutOff)
+    const current = await warm(b)
+    const late = await instance()
+    assert.equal(await warm(late), current)
+
+    await restock(cutOff, current + 1)
+
+    await showsWithinBound(b, current + 1)
+    await eventually('another instance to record the invalidation in Redis', async () => ((await unsettledAnnouncements()) === 0 ? true : undefined))
+    assert.equal(await quantityOn(late), current + 1)
+  })
 })
