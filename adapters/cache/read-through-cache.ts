@@ -169,7 +169,7 @@ export class ReadThroughCache implements Cache {
       this.retryTimer = undefined
       if (batch.length > 0) this.logger.info({}, 'missed cache invalidations recorded')
     }
-    await this.settleAnnouncements()
+    if (this.announcements.size > 0) await this.settleAnnouncements()
   }
 
   private async settleAnnouncements(): Promise<void> {
