@@ -59,9 +59,17 @@ export class RedisInvalidationFeed implements InvalidationFeed {
         channel === this.heartbeatChannel ? this.heartbeat(Number(message)) : this.invalidated(message.split(' ')),
       )
       .catch(() => undefined)
+    // Straight on the client, not through the breaker: a late heartbeat only lets the lease lapse
+    // (hits then ask Redis), it must not shut Redis off for requests. One in flight at most, so a
+    // hung Redis does not pile them up.
+    let inFlight = false
     this.timer = setInterval(() => {
-      const sentAt = String(Date.now())
-      if (this.redis.available) this.redis.run((client) => client.publish(this.heartbeatChannel, sentAt)).catch(() => undefined)
+      if (inFlight || !this.redis.available) return
+      inFlight = true
+      this.redis.client
+        .publish(this.heartbeatChannel, String(Date.now()))
+        .catch(() => undefined)
+        .finally(() => (inFlight = false))
     }, this.heartbeatMs).unref()
   }
 
