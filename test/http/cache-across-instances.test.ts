@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { createClient } from 'redis'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import type { InventoryItemView, PageEnvelope } from '../support/http-bodies.js'
 import { buildTestApp } from '../support/http-app.js'
 import { eventually } from '../support/eventually.js'
 import { freePort, startRedisServer } from '../support/services.js'
@@ -45,7 +46,7 @@ after(async () => {
 async function quantityOn(app: FastifyInstance): Promise<number> {
   const response = await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory/` })
   assert.equal(response.statusCode, 200, response.body)
-  return (response.json().results as { product_id: number; quantity: number }[]).find((row) => row.product_id === lamp)?.quantity as number
+  return response.json<PageEnvelope<InventoryItemView>>().results.find((row) => row.product_id === lamp)?.quantity as number
 }
 
 async function restock(app: FastifyInstance, quantity: number): Promise<void> {
@@ -60,7 +61,9 @@ async function showsWithinBound(app: FastifyInstance, quantity: number): Promise
 
 /** Waits until `app` reaches Redis again (its breaker closed after an earlier hang), then reads twice: once to fill, once from the cache. */
 async function warm(app: FastifyInstance): Promise<number> {
-  await eventually('the instance to reach Redis', async () => ((await app.inject({ url: '/health/ready' })).json().checks.redis === 'ok' ? true : undefined))
+  await eventually('the instance to reach Redis', async () =>
+    (await app.inject({ url: '/health/ready' })).json<{ checks: { redis: string } }>().checks.redis === 'ok' ? true : undefined,
+  )
   await quantityOn(app)
   return quantityOn(app)
 }
