@@ -92,6 +92,28 @@ describe('two instances on one Redis', () => {
     b = await instance()
   })
 
+  /**
+   * Hangs Redis, restocks through `writer` (after a read that times out and opens its breaker, so
+   * its bump is refused without being sent), checks that `b` stops serving the old level within
+   * the bound, runs `beforeResume`, then resumes Redis.
+   */
+  async function restockWhileRedisHangs(writer: FastifyInstance, quantity: number, beforeResume?: () => Promise<void>): Promise<void> {
+    redis.process.kill('SIGSTOP')
+    await quantityOn(writer)
+    await restock(writer, quantity)
+    await showsWithinBound(b, quantity)
+    await beforeResume?.()
+    redis.process.kill('SIGCONT')
+  }
+
+  /** Right after Redis resumes `b` still shows `quantity`; once Redis has the bump, so does an instance that never heard of the write. */
+  async function everyInstanceShows(quantity: number): Promise<void> {
+    assert.equal(await quantityOn(b), quantity, 'still the new level right after Redis resumes')
+    await eventually('an instance to record the invalidation in Redis', async () => ((await unsettledAnnouncements()) === 0 ? true : undefined))
+    const late = await instance()
+    assert.equal(await quantityOn(late), quantity, 'an instance that never heard of the write reads the new level from Redis')
+  }
+
   test('a repeated read is answered in process, without a Redis round trip per request', async () => {
     await quantityOn(b)
     await quantityOn(b)
@@ -122,17 +144,9 @@ describe('two instances on one Redis', () => {
   test('Redis hung around a restock: the other instance stops serving the old level within a second; once Redis resumes, every instance shows the new one', async () => {
     assert.equal(await warm(b), 6)
 
-    redis.process.kill('SIGSTOP')
-    // A read that times out opens the writer's breaker: its bump is then refused without being sent.
-    await quantityOn(a)
-    await restock(a, 40)
-    await showsWithinBound(b, 40)
-    redis.process.kill('SIGCONT')
+    await restockWhileRedisHangs(a, 40)
 
-    assert.equal(await quantityOn(b), 40, 'still the new level right after Redis resumes')
-    await eventually('the writer to record the invalidation in Redis', async () => ((await unsettledAnnouncements()) === 0 ? true : undefined))
-    const late = await instance()
-    assert.equal(await quantityOn(late), 40, 'an instance that never heard of the write reads the new level from Redis')
+    await everyInstanceShows(40)
   })
 
   test('the same with the writer gone before Redis returns: the other instance records the invalidation itself', async () => {
@@ -140,18 +154,12 @@ describe('two instances on one Redis', () => {
     assert.equal(await warm(writer), 40)
     assert.equal(await warm(b), 40)
 
-    redis.process.kill('SIGSTOP')
-    await quantityOn(writer)
-    await restock(writer, 41)
-    await showsWithinBound(b, 41)
-    await writer.close()
-    apps.splice(apps.indexOf(writer), 1)
-    redis.process.kill('SIGCONT')
+    await restockWhileRedisHangs(writer, 41, async () => {
+      await writer.close()
+      apps.splice(apps.indexOf(writer), 1)
+    })
 
-    assert.equal(await quantityOn(b), 41, 'still the new level right after Redis resumes')
-    await eventually('the other instance to record the invalidation in Redis', async () => ((await unsettledAnnouncements()) === 0 ? true : undefined))
-    const late = await instance()
-    assert.equal(await quantityOn(late), 41, 'an instance that never heard of the write reads the new level from Redis')
+    await everyInstanceShows(41)
   })
 
   test('a writer cut off from Redis while the others reach it: they hear of the write through Postgres and record it in Redis for it', async () => {
