@@ -99,7 +99,8 @@ export class ReadThroughCache implements Cache {
     try {
       found = await this.backend.read(name, entry.dependsOn)
     } catch {
-      return this.skip(entry, load)
+      this.counters.increment(entry.namespace, 'skip')
+      return this.loadAndKeep(entry, name, ticket, load)
     }
     if (found.text !== undefined) {
       this.counters.increment(entry.namespace, 'hit')
@@ -108,17 +109,22 @@ export class ReadThroughCache implements Cache {
       return value
     }
     this.counters.increment(entry.namespace, 'miss')
-    return this.flights.run(found.slot, async () => {
-      const value = await load()
-      const text = entry.codec.encode(value)
-      try {
-        await this.backend.write(found.slot, text)
-        if (ticket !== undefined) this.near?.fill(name, entry.dependsOn, ticket, value, text.length, this.backend.ttlMs)
-      } catch {
-        // Not kept this time: the next read loads again.
-      }
-      return value
-    })
+    return this.flights.run(found.slot, () => this.loadAndKeep(entry, name, ticket, load, found.slot))
+  }
+
+  /**
+   * Loads, keeps the value in the near cache (its validity rests on the ticket and the feed, not
+   * on the backend, so a backend that failed or is slow does not keep it out) and writes it to
+   * the backend's slot when there is one.
+   */
+  private async loadAndKeep<T>(entry: CacheEntry<T>, name: string, ticket: FillTicket | undefined, load: () => Promise<T>, slot?: string): Promise<T> {
+    const value = await load()
+    if (ticket === undefined && slot === undefined) return value
+    const text = entry.codec.encode(value)
+    if (ticket !== undefined) this.near?.fill(name, entry.dependsOn, ticket, value, text.length, this.backend.ttlMs)
+    // Not kept in the backend if this fails: the next read there loads again.
+    if (slot !== undefined) await this.backend.write(slot, text).catch(() => undefined)
+    return value
   }
 
   async invalidate(scopes: readonly string[]): Promise<void> {

@@ -11,7 +11,8 @@ import { rateLimitHook } from '../../adapters/http/rate-limit-hook.js'
 import type { JobHandlers } from '../../adapters/jobs/workers.js'
 import { MemoryCacheBackend } from '../../adapters/memory/memory-cache-backend.js'
 import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
-import { Counters } from '../../adapters/metrics/counters.js'
+import { queueCounts } from '../../adapters/jobs/queue-admin.js'
+import { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
 import { catalogChanges, PgNotificationListener } from '../../adapters/postgres/pg-notification-listener.js'
 import { PgInvalidationRelay } from '../../adapters/postgres/pg-invalidation-relay.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
@@ -71,6 +72,7 @@ export function compose(infra: Infrastructure): Composition {
   c.register(TOKENS.pool, { useValue: infra.pool })
   c.register(TOKENS.boss, { useValue: infra.boss })
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
+  registerMetrics(c, infra)
   // With Redis: hits answered in process (validated by Redis pushes), and invalidations Redis
   // misses announced through Postgres. Without: one process, nothing to tell anyone.
   const relay = infra.redis ? new PgInvalidationRelay(infra.pool) : undefined
@@ -95,10 +97,21 @@ export async function startCache({ notificationListener, cache }: Composition): 
   }
 }
 
+/** One Prometheus registry per process; the counters the adapters increment are its series. */
+function registerMetrics(c: DependencyContainer, { logger, pool, boss }: Infrastructure): void {
+  singleton(c, TOKENS.metrics, () => {
+    const metrics = new PrometheusMetrics(logger)
+    metrics.observePool('app', pool)
+    metrics.observeQueues(() => queueCounts(boss))
+    return metrics
+  })
+  singleton(c, TOKENS.cacheCounters, (resolve) => resolve(TOKENS.metrics).cacheLookups)
+  singleton(c, TOKENS.rateLimitCounters, (resolve) => resolve(TOKENS.metrics).rateLimitDecisions)
+  singleton(c, TOKENS.jobCounters, (resolve) => resolve(TOKENS.metrics).jobAttempts)
+}
+
 /** Redis when it is configured, else in-process backends: same ports, same behaviour within one process. */
 function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure, relay: PgInvalidationRelay | undefined): void {
-  singleton(c, TOKENS.cacheCounters, () => new Counters())
-  singleton(c, TOKENS.rateLimitCounters, () => new Counters())
   singleton(c, TOKENS.cache, (resolve) => {
     if (!redis) return new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: config.cacheTtlSeconds }), resolve(TOKENS.cacheCounters), logger)
     const backend = new RedisCacheBackend(redis, config.cacheTtlSeconds)
@@ -125,7 +138,7 @@ export function httpDeps({ container: c, useCases }: Composition): HttpAppDeps {
     logger: resolve(c, TOKENS.logger),
     trustProxy: resolve(c, TOKENS.config).trustProxy,
     isTransientFailure: isTransientDatabaseFailure,
-    metrics: () => ({ cache: resolve(c, TOKENS.cacheCounters).snapshot(), rate_limit: resolve(c, TOKENS.rateLimitCounters).snapshot() }),
+    metrics: resolve(c, TOKENS.metrics),
     suggestGuard: rateLimitHook(resolve(c, TOKENS.suggestRateLimiter), resolve(c, TOKENS.rateLimitCounters), 'suggest'),
     useCases,
   }
