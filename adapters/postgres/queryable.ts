@@ -7,3 +7,14 @@ export type Queryable = Pick<pg.ClientBase, 'query'>
 export interface Reader {
   query<R extends pg.QueryResultRow>(statement: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>>
 }
+
+/**
+ * Reads through a transaction-mode pooler: a named (prepared) statement lives on the one server
+ * connection that parsed it, which the next transaction may not get, so names are dropped here.
+ */
+export function withoutStatementNames(pool: pg.Pool): Reader {
+  return {
+    query: <R extends pg.QueryResultRow>(statement: string | pg.QueryConfig, values?: unknown[]) =>
+      typeof statement === 'string' ? pool.query<R>(statement, values) : pool.query<R>({ text: statement.text, values: statement.values ?? values }),
+  }
+}

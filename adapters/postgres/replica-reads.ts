@@ -38,7 +38,7 @@ export class ReplicaReads implements Reader {
   private readonly cooldownMs: number
 
   constructor(
-    private readonly primary: pg.Pool,
+    private readonly primary: Reader,
     private readonly replica: pg.Pool,
     private readonly logger: Logger,
     options: ReplicaReadsOptions = {},

@@ -30,7 +30,8 @@ before(async () => {
   ;[productId] = (await addProducts(db.pool, [{ title: 'Rye bread' }])) as [number]
   await stock(db.pool, storeId, { [productId]: 10 })
   // The app's statements go through the pooler; pg-boss and the catalog listener keep their sessions on the server itself.
-  app = await buildTestApp({ url: db.url, pool: pooled, sessionPool: db.pool })
+  // DATABASE_DIRECT_URL set, as in a deployment: it tells the app that DATABASE_URL is a pooler.
+  app = await buildTestApp({ url: db.url, pool: pooled, sessionPool: db.pool }, { DATABASE_DIRECT_URL: db.url })
 })
 after(async () => {
   await app?.close()
@@ -72,6 +73,18 @@ describe('the app through PgBouncer in transaction mode', () => {
     assert.equal(rows[0]?.units, 4, 'the ledger adds up to the level')
     for (const [id, status] of orders) assert.equal(await confirmationJobsFor(db.pool, id), status === 'CONFIRMED' ? 1 : 0)
     assert.ok((await pooledTransactions()) - before >= 13, 'the orders and the restock ran through the pooler')
+  })
+
+  test('views read through the pooler again and again, as each server connection answers in turn', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 3 * SERVER_CONNECTIONS }, async (_, n) => {
+        // Distinct pages: each one misses the cache and reaches Postgres.
+        const response = await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory/?page=${n + 1}` })
+        return response.statusCode
+      }),
+    )
+
+    assert.deepEqual(statuses, Array(3 * SERVER_CONNECTIONS).fill(200))
   })
 
   test('no server connection keeps session state: no LISTEN, no advisory lock, no setting beyond the pooler’s own', async () => {
