@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { insertCategory, insertProducts, insertStore, stock } from '../support/catalog.js'
+import { codePointRepresentatives } from '../support/code-points.js'
 import { eventually } from '../support/eventually.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -338,5 +339,26 @@ describe('the search document follows the catalog', () => {
     await settles('q=organizer', (found) => found.length === 0)
     assert.equal((await search('q=organizer')).count, 0)
     assert.equal((await search('')).count, CATALOG.length - 1)
+  })
+})
+
+describe('any text in q', () => {
+  test('a combining mark that unaccent deletes is no 500', async () => {
+    for (const q of ['x%CC%81', '%CC%81', 'lamp%20x%CC%81', 'x%CC%81%CC%82lamp']) {
+      const response = await app.inject({ method: 'GET', url: `/api/search/products/?q=${q}` })
+      assert.equal(response.statusCode, 200, `${q}: ${response.body}`)
+    }
+  })
+
+  test('every class of code point, alone or within words, is answered without a 5xx', async () => {
+    const failures: string[] = []
+    for (const character of codePointRepresentatives()) {
+      for (const q of [character, `x${character}`, `lamp ${character}steel`, `${character}${character}\\`]) {
+        const response = await app.inject({ method: 'GET', url: `/api/search/products/?q=${encodeURIComponent(q)}&sort=relevance` })
+        if (response.statusCode >= 500) failures.push(`U+${character.codePointAt(0)?.toString(16)} in ${JSON.stringify(q)}: ${response.statusCode}`)
+      }
+    }
+
+    assert.deepEqual(failures, [])
   })
 })

@@ -56,7 +56,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
     async (request) => {
       const query = toSearchQuery(request.query)
       const page = await searchProducts.execute(query)
-      return pageEnvelope(request, query.page, page, toProductHitView)
+      return { ...pageEnvelope(request, query.page, page, toProductHitView), count_exact: page.totalExact }
     },
   )
 
