@@ -139,3 +139,8 @@ BEGIN
     any_word := search_words_query(head, false, '', '|') || lexemes_query(completions, '');
   END IF;
 END $$;
+
+-- Replaced by search_words_query (text quoted after unaccent) and product_search_count_capped.
+DROP FUNCTION product_search_count(tsquery);
+DROP FUNCTION lexeme_query(text);
+DROP FUNCTION product_search_query(text);

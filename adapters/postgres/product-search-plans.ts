@@ -199,21 +199,43 @@ function answer(c: Context, ctes: string[], storeFound: string): string {
    ORDER BY page.tier, page.position`
 }
 
+/** How many rows of an index order a walk reads at most before it gives up on finding `n` matches there. */
+const walkLength = (n: string) => `least(greatest(${n}, 0) * 100 + 1000, 20000)`
+
+/**
+ * The first `n` matches of the conditions in `order`. With `walk` (the order is an index's), top-N
+ * with early termination: the first rows of the index are read in order and filtered, which finds
+ * a common word's page after a few hundred rows whatever the planner estimates; when they hold
+ * fewer than `n` matches, the matches are rare enough to be read through the text index, all of
+ * them, and sorted. Without `walk`, as the planner chooses.
+ */
+function firstMatches(conditions: string[], order: string, n: string, walk: boolean): string {
+  const columns = 's.product_id, s.price, s.created_at, s.title'
+  if (!walk) return `SELECT ${columns} FROM product_search s WHERE ${where(conditions)} ORDER BY ${order} LIMIT greatest(${n}, 0)`
+  return `WITH walked AS MATERIALIZED (
+        SELECT ${columns} FROM (SELECT * FROM product_search ORDER BY ${order} LIMIT ${walkLength(n)}) s
+         WHERE ${where(conditions)} ORDER BY ${order} LIMIT greatest(${n}, 0)
+      ),
+      enough AS (SELECT count(*) >= greatest(${n}, 0) AS found FROM walked),
+      every_match AS MATERIALIZED (SELECT ${columns} FROM product_search s WHERE ${where(conditions)} AND NOT (SELECT found FROM enough))
+      SELECT * FROM walked WHERE (SELECT found FROM enough)
+      UNION ALL
+      (SELECT * FROM every_match ORDER BY ${order} LIMIT greatest(${n}, 0))`
+}
+
 /**
  * One tier's slice of the page: its matches in `order`, from `skip` of them, at most `take`,
- * numbered in that order. Read through an index when the order has one and matches are common
- * (the walk stops after the page), through the text index and a top-N sort when they are rare.
+ * numbered in that order.
  */
-function slice(tier: number, conditions: string[], order: string, take: string, skip: string): string {
+function slice(tier: number, conditions: string[], order: string, take: string, skip: string, walk = true): string {
   return `SELECT product_id, NULL::integer AS quantity, ${tier} AS tier, row_number() OVER (ORDER BY ${order}) AS position
-      FROM (SELECT s.product_id, s.price, s.created_at, s.title FROM product_search s
-             WHERE ${where(conditions)}
+      FROM (SELECT * FROM (${firstMatches(conditions, order, `greatest(${skip}, 0) + greatest(${take}, 0)`, walk)}) first_matches
              ORDER BY ${order} LIMIT greatest(${take}, 0) OFFSET greatest(${skip}, 0)) tier_${tier}`
 }
 
-/** Up to `limit` matches of the conditions, counted: how many of a tier come before a page. */
-const countUpTo = (conditions: string[], limit: string) =>
-  `(SELECT count(*) FROM (SELECT FROM product_search s WHERE ${where(conditions)} LIMIT greatest(${limit}, 0)) counted)`
+/** Up to `limit` matches of a lower tier, counted: how many of it come before a page. */
+const countUpTo = (conditions: string[], limit: string, walk: boolean) =>
+  `(SELECT count(*) FROM (${firstMatches(conditions, LOWER_TIER_ORDER, limit, walk)}) counted)`
 
 /** A page past the last counted match reads nothing, however deep. */
 const withinCount = (c: Context) => `${c.offset} < (SELECT total FROM total)`
@@ -228,13 +250,20 @@ const categoriesNamed = (c: Context) => `ARRAY(SELECT id FROM categories WHERE t
  * counted no further than the page needs.
  */
 function lowerTiers(c: Context, before: string): string[] {
-  const inCategoryTier = [...c.filters, `s.category_id = ANY (${categoriesNamed(c)})`, `s.document @@ ${c.inTitleOrCategory}`, `NOT s.document @@ ${c.inTitle}`]
+  // No category named by a word: the tier is empty, and neither read nor counted.
+  const inCategoryTier = [
+    ...c.filters,
+    `s.category_id = ANY (${categoriesNamed(c)})`,
+    `cardinality(${categoriesNamed(c)}) > 0`,
+    `s.document @@ ${c.inTitleOrCategory}`,
+    `NOT s.document @@ ${c.inTitle}`,
+  ]
   const inDescriptionTier = [...c.filters, `NOT s.document @@ ${c.inTitleOrCategory}`]
   const afterTitles = `${c.offset} - ${before}`
   const inCategories = `category_tier_before_page`
   return [
     slice(1, [...inCategoryTier, `${c.pageEnd} > ${before}`, withinCount(c)], LOWER_TIER_ORDER, `least(${c.limit}, ${c.pageEnd} - ${before})`, afterTitles),
-    `SELECT tier_2_page.* FROM (SELECT ${countUpTo(inCategoryTier, `${c.pageEnd} - ${before}`)} AS ${inCategories}) counted, LATERAL (${slice(
+    `SELECT tier_2_page.* FROM (SELECT ${countUpTo(inCategoryTier, `${c.pageEnd} - ${before}`, true)} AS ${inCategories}) counted, LATERAL (${slice(
       2,
       [...inDescriptionTier, `${c.pageEnd} > ${before} + ${inCategories}`, withinCount(c)],
       LOWER_TIER_ORDER,
@@ -335,9 +364,9 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
       `page AS (
     (${pageOfMatches(c, RELEVANCE_ORDER, ALL_COUNTED)})
     UNION ALL
-    (${slice(0, [...inTitleTier, withinCount(c), `NOT ${ALL_COUNTED}`], TITLE_TIER_ORDER, c.limit, c.offset)})
+    (${slice(0, [...inTitleTier, withinCount(c), `NOT ${ALL_COUNTED}`], TITLE_TIER_ORDER, c.limit, c.offset, false)})
     UNION ALL
-    (SELECT lower_tiers.* FROM (SELECT ${countUpTo(inTitleTier, c.pageEnd)} AS ${before} WHERE NOT ${ALL_COUNTED}) counted,
+    (SELECT lower_tiers.* FROM (SELECT ${countUpTo(inTitleTier, c.pageEnd, false)} AS ${before} WHERE NOT ${ALL_COUNTED}) counted,
        LATERAL (${lowerTiers(c, before)
          .map((part) => `(${part})`)
          .join(' UNION ALL ')}) lower_tiers)

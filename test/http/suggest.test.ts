@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify'
 import { insertCategory, insertProducts } from '../support/catalog.js'
 import { eventually } from '../support/eventually.js'
+import { codePointRepresentatives } from '../support/code-points.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -137,5 +138,24 @@ describe('the suggest guard option', () => {
     assert.equal(search.statusCode, 200)
     assert.deepEqual(seen, ['/api/search/suggest?q=x&blocked', '/api/search/suggest?q=x'])
     await guarded.close()
+  })
+})
+
+describe('any text in q', () => {
+  test('every class of code point, alone or within words, is answered without a 5xx', async () => {
+    const unlimited = await buildTestApp(db, { RATE_LIMIT_SUGGEST: '1000000' })
+    const failures: string[] = []
+    try {
+      for (const character of codePointRepresentatives()) {
+        for (const q of [`${character}${character}${character}`, `lap${character}`, `x${character}%_\\`, `${character} desk`]) {
+          const response = await unlimited.inject({ method: 'GET', url: `/api/search/suggest/?q=${encodeURIComponent(q)}` })
+          if (response.statusCode >= 500) failures.push(`U+${character.codePointAt(0)?.toString(16)} in ${JSON.stringify(q)}: ${response.statusCode}`)
+        }
+      }
+    } finally {
+      await unlimited.close()
+    }
+
+    assert.deepEqual(failures, [])
   })
 })
