@@ -21,9 +21,10 @@ import type { BenchContext } from './run.js'
  *
  * Options: --products N (1000000), --stores N (200), --reseed, --requests N (per cell at one
  * connection; twice that at ten), --seconds N (a cell stops sending after this long), --only text
- * (shapes whose label contains it).
+ * (shapes whose label contains it), --database name (aforro_bench; another build's catalog can
+ * live beside it, to compare the two).
  */
-const BENCH_DATABASE = 'aforro_bench'
+const DEFAULT_DATABASE = 'aforro_bench'
 const SEED = 42
 const CATEGORIES = 10
 const INVENTORY_PER_STORE = 300
@@ -194,26 +195,29 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
       requests: { type: 'string', default: '300' },
       seconds: { type: 'string', default: '20' },
       only: { type: 'string' },
+      database: { type: 'string', default: DEFAULT_DATABASE },
     },
   })
+  const database = String(values.database)
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain lower-case name, got ${database}`)
   const products = Number(String(values.products).replaceAll('_', ''))
   const stores = Number(values.stores)
   const requests = Number(values.requests)
   const seconds = Number(values.seconds)
   const postgres = await startPostgres()
   const redis = await startRedisServer(await freePort())
-  const url = databaseUrl(postgres.url, BENCH_DATABASE)
+  const url = databaseUrl(postgres.url, database)
   let api: RunningProgram | undefined
   try {
     await withClient(postgres.url, async (client) => {
-      if (values.reseed === true) await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [BENCH_DATABASE])
-      if (rowCount === 0) await client.query(`CREATE DATABASE ${BENCH_DATABASE}`)
+      if (values.reseed === true) await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
+      if (rowCount === 0) await client.query(`CREATE DATABASE ${database}`)
     })
     const pool = createPool({ connectionString: url, applicationName: 'bench-search', max: 2, statementTimeoutMs: 600_000 })
     let vocabulary: Vocabulary
     try {
-      await seedIfNeeded(pool, url, products, stores)
+      await seedIfNeeded(pool, url, database, products, stores)
       vocabulary = await vocabularyOf(pool)
     } finally {
       await pool.end()
@@ -271,16 +275,16 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
   }
 }
 
-async function seedIfNeeded(pool: pg.Pool, url: string, products: number, stores: number): Promise<void> {
+async function seedIfNeeded(pool: pg.Pool, url: string, database: string, products: number, stores: number): Promise<void> {
   await prepareSchema(pool, url)
   const { rows } = await pool.query<{ products: number | null; stores: number | null; seed: number | null }>(
     `SELECT (counts->>'products')::int AS products, (counts->>'stores')::int AS stores, seed FROM seed_runs ORDER BY id DESC LIMIT 1`,
   )
   if (rows[0]?.products === products && rows[0].stores === stores && rows[0].seed === SEED) {
-    log(`Reusing the seeded catalog of ${products.toLocaleString('en')} products, ${stores} stores in ${BENCH_DATABASE} (--reseed to start over)`)
+    log(`Reusing the seeded catalog of ${products.toLocaleString('en')} products, ${stores} stores in ${database} (--reseed to start over)`)
     return
   }
-  log(`Seeding ${products.toLocaleString('en')} products, ${stores} stores (seed ${SEED}) into ${BENCH_DATABASE}…`)
+  log(`Seeding ${products.toLocaleString('en')} products, ${stores} stores (seed ${SEED}) into ${database}…`)
   const { seconds, counts } = await runSeed(pool, { categories: CATEGORIES, products, stores, inventoryPerStore: INVENTORY_PER_STORE, reset: true, seed: SEED })
   log(`Seeded, search ready, in ${seconds.toFixed(1)} s (${counts.inventory.toLocaleString('en')} inventory rows)`)
 }
