@@ -1,4 +1,4 @@
-import { offsetOf } from '../../application/shared/pagination.js'
+import { offsetOf } from './page-offset.js'
 import { SEARCH_COUNT_CAP, type ProductSearchCriteria, type ProductSort } from '../../application/catalog/ports/product-search.js'
 
 /** SQL text and its parameters, exposed so that benchmarks can EXPLAIN exactly what runs. */
