@@ -11,7 +11,7 @@ import type { BenchContext } from './run.js'
  * --database): EXPLAIN (ANALYZE, BUFFERS) twice, cold then warm. Cold is the first run of the
  * shape with a word no earlier shape used, so its pages come from outside Postgres's buffers
  * (`shared read`; the machine's page cache may still hold them); warm is the same statement run
- * again at once (`shared hit`). Lines of plan branches that never ran are left out.
+ * again at once (`shared hit`). Plan branches that never ran are left out, with everything below them.
  */
 type Shape = { label: string; cold: Omit<ProductSearchCriteria, 'page'>; page?: number }
 
@@ -35,15 +35,24 @@ const SHAPES: Shape[] = [
 export default async function searchPlans({ args }: BenchContext): Promise<void> {
   const { values } = parseArgs({ args, strict: false, options: { database: { type: 'string', default: 'aforro_bench' } } })
   const postgres = await startPostgres()
-  const pool = createPool({ connectionString: databaseUrl(postgres.url, String(values.database)), applicationName: 'bench-plans', max: 1 })
+  const pool = createPool({
+    connectionString: databaseUrl(postgres.url, String(values.database)),
+    applicationName: 'bench-plans',
+    max: 1,
+    statementTimeoutMs: 600_000,
+  })
   try {
     const explain = async (statement: Statement) => {
       const { rows } = await pool.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`, values: statement.values })
-      return rows
-        .map((row) => row['QUERY PLAN'])
-        .filter((line) => !line.includes('(never executed)'))
-        .map((line) => `    ${line}`)
-        .join('\n')
+      const lines: string[] = []
+      let skippingBelow = -1
+      for (const { 'QUERY PLAN': line } of rows) {
+        const indent = line.search(/\S/)
+        if (skippingBelow >= 0 && indent > skippingBelow) continue
+        skippingBelow = line.includes('(never executed)') ? indent : -1
+        if (skippingBelow < 0) lines.push(`    ${line}`)
+      }
+      return lines.join('\n')
     }
     for (const shape of SHAPES) {
       const criteria = { ...shape.cold, page: { page: shape.page ?? 1, pageSize: 20 } }
