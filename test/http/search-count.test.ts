@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
+import { describe, test } from 'node:test'
 import { SEARCH_COUNT_CAP } from '../../application/catalog/ports/product-search.js'
-import { insertCategory, insertStore } from '../support/catalog.js'
-import { buildTestApp } from '../support/http-app.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { addCategory, addStore } from '../support/fixtures.js'
+import { appOverTestDatabase } from '../support/http-app.js'
 
 /**
  * The count of every search shape against a plain count(*) over products, on a generated catalog
@@ -18,31 +16,25 @@ const ADJECTIVES = ['amber', 'brisk', 'coral', 'dusky', 'eager']
 const NOUNS = ['anvil', 'bottle', 'candle', 'drum', 'easel', 'flute', 'gong']
 const CATEGORIES = ['Tools', 'Toys', 'Garden', 'Books']
 
-let db: TestDatabase
-let app: FastifyInstance
 const categoryIds: number[] = []
 let store: number
 
-before(async () => {
-  db = await createTestDatabase()
-  for (const name of CATEGORIES) categoryIds.push(await insertCategory(db.pool, name))
-  // One statement, as a bulk load would be: titles of an adjective, a noun and mostly "item",
-  // descriptions of a few words only they hold ("gadget", "gadgetry", "sturdy", "gentle").
-  await db.pool.query(
-    `INSERT INTO products (title, description, price, category_id, created_at)
-     SELECT initcap(($1::text[])[1 + i % 5] || ' ' || ($2::text[])[1 + i % 7] || ' ' || CASE WHEN i % 1000 = 0 THEN 'zephyr' ELSE 'item' END),
-            CASE i % 3 WHEN 0 THEN 'sturdy frame gadgetry' ELSE 'gentle breeze gadget' END,
-            (i % 200) + 0.99, ($3::bigint[])[1 + i % 4], timestamptz '2026-01-01' + i * interval '1 minute'
-       FROM generate_series(1, $4::integer) AS i`,
-    [ADJECTIVES, NOUNS, categoryIds, PRODUCTS],
-  )
-  store = await insertStore(db.pool, 'Counting Store')
-  await db.pool.query(`INSERT INTO inventory (store_id, product_id, quantity) SELECT $1, id, id % 3 FROM products WHERE id % 10 = 0`, [store])
-  app = await buildTestApp(db)
-})
-after(async () => {
-  await app.close()
-  await db.close()
+const subject = appOverTestDatabase({
+  prepare: async ({ pool }) => {
+    for (const name of CATEGORIES) categoryIds.push(await addCategory(pool, name))
+    // One statement, as a bulk load would be: titles of an adjective, a noun and mostly "item",
+    // descriptions of a few words only they hold ("gadget", "gadgetry", "sturdy", "gentle").
+    await pool.query(
+      `INSERT INTO products (title, description, price, category_id, created_at)
+       SELECT initcap(($1::text[])[1 + i % 5] || ' ' || ($2::text[])[1 + i % 7] || ' ' || CASE WHEN i % 1000 = 0 THEN 'zephyr' ELSE 'item' END),
+              CASE i % 3 WHEN 0 THEN 'sturdy frame gadgetry' ELSE 'gentle breeze gadget' END,
+              (i % 200) + 0.99, ($3::bigint[])[1 + i % 4], timestamptz '2026-01-01' + i * interval '1 minute'
+         FROM generate_series(1, $4::integer) AS i`,
+      [ADJECTIVES, NOUNS, categoryIds, PRODUCTS],
+    )
+    store = await addStore(pool, 'Counting Store')
+    await pool.query(`INSERT INTO inventory (store_id, product_id, quantity) SELECT $1, id, id % 3 FROM products WHERE id % 10 = 0`, [store])
+  },
 })
 
 interface Reference {
@@ -56,7 +48,7 @@ interface Reference {
 }
 
 async function plainCount(reference: Reference): Promise<number> {
-  const { rows } = await db.pool.query<{ count: number }>(
+  const { rows } = await subject.db.pool.query<{ count: number }>(
     `SELECT count(*)::int AS count FROM products p JOIN categories c ON c.id = p.category_id
       WHERE ($1::text IS NULL OR to_tsvector('simple', p.title || ' ' || c.name || ' ' || coalesce(p.description, '')) @@ to_tsquery('simple', $1))
         AND ($2::bigint IS NULL OR p.category_id = $2)
@@ -77,7 +69,7 @@ async function plainCount(reference: Reference): Promise<number> {
 }
 
 async function counted(query: string): Promise<{ count: number; count_exact: boolean }> {
-  const response = await app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
+  const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
   assert.equal(response.statusCode, 200, response.body)
   const { count, count_exact } = response.json()
   return { count, count_exact }
@@ -133,8 +125,8 @@ describe('search counts', () => {
   })
 
   test('pages follow the capped count: the last page is full, the next one empty', async () => {
-    const last = await app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100}&page_size=100` })
-    const beyond = await app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100 + 1}&page_size=100` })
+    const last = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100}&page_size=100` })
+    const beyond = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100 + 1}&page_size=100` })
 
     assert.equal(last.json().results.length, 100)
     assert.equal(last.json().next, null)
