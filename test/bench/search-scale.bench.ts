@@ -52,7 +52,7 @@ interface Shape {
 }
 
 const search = (params: Record<string, string | number>) =>
-  `/api/search/products/?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`
+  `/api/search/products/?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`
 
 /** Picks the i-th item of a list, cycling, and a page size that makes repeats distinct URLs of equal work. */
 const cycle = <T>(items: T[], i: number): [T, number] => [items[i % items.length] as T, 20 + (Math.floor(i / items.length) % 80)]

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import { SEARCH_COUNT_CAP } from '../../application/catalog/ports/product-search.js'
 import { addCategory, addStore } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { SearchPageView } from '../support/http-bodies.js'
 
 /**
  * The count of every search shape against a plain count(*) over products, on a generated catalog
@@ -71,7 +72,7 @@ async function plainCount(reference: Reference): Promise<number> {
 async function counted(query: string): Promise<{ count: number; count_exact: boolean }> {
   const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
   assert.equal(response.statusCode, 200, response.body)
-  const { count, count_exact } = response.json()
+  const { count, count_exact } = response.json<SearchPageView>()
   return { count, count_exact }
 }
 
@@ -128,8 +129,8 @@ describe('search counts', () => {
     const last = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100}&page_size=100` })
     const beyond = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100 + 1}&page_size=100` })
 
-    assert.equal(last.json().results.length, 100)
-    assert.equal(last.json().next, null)
-    assert.deepEqual(beyond.json().results, [])
+    assert.equal(last.json<SearchPageView>().results.length, 100)
+    assert.equal(last.json<SearchPageView>().next, null)
+    assert.deepEqual(beyond.json<SearchPageView>().results, [])
   })
 })

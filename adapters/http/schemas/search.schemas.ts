@@ -69,6 +69,8 @@ export const SearchPage = Type.Composite([
   }),
 ])
 
+export type SearchPageView = Static<typeof SearchPage>
+
 export const SuggestQuery = Type.Object(
   {
     q: Type.String({
