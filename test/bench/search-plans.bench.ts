@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util'
+import type pg from 'pg'
 import { queriesStatement, searchStatement, type SearchQueries, type Statement } from '../../adapters/postgres/product-search-plans.js'
 import { suggestStatement } from '../../adapters/postgres/pg-product-search.js'
-import { createPool } from '../../adapters/postgres/pool.js'
 import type { ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
-import { databaseUrl, startPostgres } from '../support/services.js'
+import { startPostgres } from '../support/services.js'
+import { openBenchCatalog } from './search-scale.bench.js'
 import type { BenchContext } from './run.js'
 
 /**
- * The query plan of every search shape on the catalog search-scale seeded (`aforro_bench`, or
- * --database): EXPLAIN (ANALYZE, BUFFERS) twice, cold then warm. Cold is the first run of the
+ * The query plan of every search shape on the catalog search-scale seeds (`aforro_bench`, or
+ * --database; seeded here first if it is not there): EXPLAIN (ANALYZE, BUFFERS) twice, cold then warm. Cold is the first run of the
  * shape with a word no earlier shape used, so its pages come from outside Postgres's buffers
  * (`shared read`; the machine's page cache may still hold them); warm is the same statement run
  * again at once (`shared hit`). Plan branches that never ran are left out, with everything below them.
@@ -33,14 +34,18 @@ const SHAPES: Shape[] = [
 ]
 
 export default async function searchPlans({ args }: BenchContext): Promise<void> {
-  const { values } = parseArgs({ args, strict: false, options: { database: { type: 'string', default: 'aforro_bench' } } })
-  const postgres = await startPostgres()
-  const pool = createPool({
-    connectionString: databaseUrl(postgres.url, String(values.database)),
-    applicationName: 'bench-plans',
-    max: 1,
-    statementTimeoutMs: 600_000,
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: {
+      database: { type: 'string', default: 'aforro_bench' },
+      products: { type: 'string', default: '1000000' },
+      stores: { type: 'string', default: '200' },
+    },
   })
+  const postgres = await startPostgres()
+  const products = Number(String(values.products).replaceAll('_', ''))
+  const pool = await openBenchCatalog(postgres.url, String(values.database), { reseed: false, products, stores: Number(values.stores) })
   try {
     const explain = async (statement: Statement) => {
       const { rows } = await pool.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`, values: statement.values })
@@ -77,7 +82,7 @@ export default async function searchPlans({ args }: BenchContext): Promise<void>
  * renamed (every product of it gets a new document). Each in a transaction rolled back, so the
  * catalog stays as seeded; median of the runs.
  */
-async function catalogWrites(pool: ReturnType<typeof createPool>): Promise<void> {
+async function catalogWrites(pool: pg.Pool): Promise<void> {
   const timed = async (sql: string, runs: number) => {
     const times: number[] = []
     for (let run = 0; run < runs; run++) {

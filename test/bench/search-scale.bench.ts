@@ -209,15 +209,9 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
   const url = databaseUrl(postgres.url, database)
   let api: RunningProgram | undefined
   try {
-    await withClient(postgres.url, async (client) => {
-      if (values.reseed === true) await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
-      if (rowCount === 0) await client.query(`CREATE DATABASE ${database}`)
-    })
-    const pool = createPool({ connectionString: url, applicationName: 'bench-search', max: 2, statementTimeoutMs: 600_000 })
+    const pool = await openBenchCatalog(postgres.url, database, { reseed: values.reseed === true, products, stores })
     let vocabulary: Vocabulary
     try {
-      await seedIfNeeded(pool, url, database, products, stores)
       vocabulary = await vocabularyOf(pool)
     } finally {
       await pool.end()
@@ -275,18 +269,34 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
   }
 }
 
-async function seedIfNeeded(pool: pg.Pool, url: string, database: string, products: number, stores: number): Promise<void> {
+/**
+ * The benchmark catalog in `database` on the server of `serverUrl`, created and seeded unless it
+ * already holds the same seeded catalog (search-plans reads it too); the caller ends the pool.
+ */
+export async function openBenchCatalog(
+  serverUrl: string,
+  database: string,
+  { reseed, products, stores }: { reseed: boolean; products: number; stores: number },
+): Promise<pg.Pool> {
+  await withClient(serverUrl, async (client) => {
+    if (reseed) await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${database}`)
+  })
+  const url = databaseUrl(serverUrl, database)
+  const pool = createPool({ connectionString: url, applicationName: 'bench-search', max: 2, statementTimeoutMs: 600_000 })
   await prepareSchema(pool, url)
   const { rows } = await pool.query<{ products: number | null; stores: number | null; seed: number | null }>(
     `SELECT (counts->>'products')::int AS products, (counts->>'stores')::int AS stores, seed FROM seed_runs ORDER BY id DESC LIMIT 1`,
   )
   if (rows[0]?.products === products && rows[0].stores === stores && rows[0].seed === SEED) {
     log(`Reusing the seeded catalog of ${products.toLocaleString('en')} products, ${stores} stores in ${database} (--reseed to start over)`)
-    return
+    return pool
   }
   log(`Seeding ${products.toLocaleString('en')} products, ${stores} stores (seed ${SEED}) into ${database}…`)
   const { seconds, counts } = await runSeed(pool, { categories: CATEGORIES, products, stores, inventoryPerStore: INVENTORY_PER_STORE, reset: true, seed: SEED })
   log(`Seeded, search ready, in ${seconds.toFixed(1)} s (${counts.inventory.toLocaleString('en')} inventory rows)`)
+  return pool
 }
 
 /** Words as the catalog holds them, from a 2 % sample of products (the vocabulary is the same, far cheaper). */
