@@ -5,10 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
+import { refineOpenApi, type OpenApiDocument } from './openapi.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
+import { OneLinePerRequest } from './request-log.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
-import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
+import { metricsRoutes, requestMetricsHook, type HttpMetrics } from './routes/metrics.routes.js'
 import { orderRoutes, type OrderRoutesOptions } from './routes/orders.routes.js'
 import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.js'
 
@@ -21,8 +23,8 @@ export interface HttpAppDeps {
   logger?: FastifyBaseLogger
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
-  /** Cache and rate-limit counters, served by GET /metrics. */
-  metrics: () => MetricsSnapshot
+  /** Observes every response and is served by GET /metrics. */
+  metrics: HttpMetrics
   useCases: HttpUseCases
   /** Runs first on every autocomplete request: the rate limiter (see search.routes.ts). */
   suggestGuard?: onRequestAsyncHookHandler
@@ -55,6 +57,7 @@ function trustProxy(setting: HttpAppDeps['trustProxy']) {
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
+    logController: new OneLinePerRequest(),
     bodyLimit: ONE_MIB,
     trustProxy: trustProxy(deps.trustProxy),
     requestIdHeader: false,
@@ -73,6 +76,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  app.addHook('onResponse', requestMetricsHook(deps.metrics))
   // While draining, answers to requests already running close their connection: otherwise a
   // keep-alive socket that turns idle after close() began holds the server open until it times out.
   let draining = false
@@ -94,6 +98,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         description: 'Catalog, per-store inventory, atomic orders, search and autocomplete. Errors are RFC 9457 problem details.',
       },
     },
+    transformObject: (document) => ('openapiObject' in document ? refineOpenApi(document.openapiObject as OpenApiDocument) : document.swaggerObject),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -48,26 +48,32 @@ export const SearchQuery = Type.Object(
 
 export type SearchQuery = Static<typeof SearchQuery>
 
-export const ProductHitView = Type.Object({
-  id: Id,
-  title: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  price: Money,
-  category: Type.Object({ id: Id, name: Type.String() }),
-  created_at: Timestamp,
-  quantity: Type.Optional(Type.Integer({ minimum: 0, description: 'Only with store_id: the quantity in that store' })),
-})
+export const ProductHitView = Type.Object(
+  {
+    id: Id,
+    title: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    price: Money,
+    category: Type.Object({ id: Id, name: Type.String() }),
+    created_at: Timestamp,
+    quantity: Type.Optional(Type.Integer({ minimum: 0, description: 'Only with store_id: the quantity in that store' })),
+  },
+  { title: 'ProductHit' },
+)
 
 export type ProductHitView = Static<typeof ProductHitView>
 
-export const SearchPage = Type.Composite([
-  PageOf(ProductHitView),
-  Type.Object({
-    count_exact: Type.Boolean({
-      description: `false when counting stopped at ${SEARCH_COUNT_CAP.toLocaleString('en')} matches: count is then ${SEARCH_COUNT_CAP.toLocaleString('en')} and the pages follow from it`,
+export const SearchPage = Type.Composite(
+  [
+    PageOf(ProductHitView, 'SearchPageEnvelope'),
+    Type.Object({
+      count_exact: Type.Boolean({
+        description: `false when counting stopped at ${SEARCH_COUNT_CAP.toLocaleString('en')} matches: count is then ${SEARCH_COUNT_CAP.toLocaleString('en')} and the pages follow from it`,
+      }),
     }),
-  }),
-])
+  ],
+  { title: 'SearchPage' },
+)
 
 export type SearchPageView = Static<typeof SearchPage>
 
@@ -83,13 +89,16 @@ export const SuggestQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const SuggestionsView = Type.Object({
-  query: Type.String(),
-  suggestions: Type.Array(Type.String(), {
-    maxItems: MAX_SUGGESTIONS,
-    description: 'Distinct titles: those starting with q, then those where q starts a later word, then any containing q; shorter first, then A→Z',
-  }),
-})
+export const SuggestionsView = Type.Object(
+  {
+    query: Type.String(),
+    suggestions: Type.Array(Type.String(), {
+      maxItems: MAX_SUGGESTIONS,
+      description: 'Distinct titles: those starting with q, then those where q starts a later word, then any containing q; shorter first, then A→Z',
+    }),
+  },
+  { title: 'Suggestions' },
+)
 
 export function toProductHitView(hit: ProductHit): ProductHitView {
   const view: ProductHitView = {
