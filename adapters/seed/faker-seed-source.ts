@@ -57,21 +57,32 @@ const REFERENCE_DATE = new Date('2026-01-01T00:00:00.000Z')
 /**
  * Faker's own templates (a product name is "{{commerce.productAdjective}} {{commerce.productMaterial}}
  * {{commerce.product}}"), parsed once: faker.helpers.fake parses the template on every call, which
- * at a million products is most of a seed's time (5 s of names, 8 s of descriptions).
+ * at a million products is most of a seed's time (5 s of names, 8 s of descriptions). Each
+ * placeholder draws exactly as helpers.fake draws it (the template, then for a placeholder that
+ * also names a definition list, one unused pick from that list, then the method), so a seed gives
+ * the same rows as before.
  */
 function compileTemplates(faker: Faker, templates: string | readonly string[]): () => string {
-  const compiled = (typeof templates === 'string' ? [templates] : templates).map((template) =>
-    template.split(/\{\{([^}]+)\}\}/).map((part, index): (() => string) => {
-      if (index % 2 === 0) return () => part
-      const [module, method] = part.split('.') as [string, string]
-      const generate = (faker as unknown as Record<string, Record<string, unknown>>)[module]?.[method]
-      return typeof generate === 'function'
-        ? () => String(generate.call((faker as unknown as Record<string, unknown>)[module]))
-        : () => faker.helpers.fake(`{{${part}}}`)
-    }),
+  const modules = faker as unknown as Record<string, Record<string, unknown>>
+  const definitions = faker.rawDefinitions as unknown as Record<string, Record<string, unknown> | undefined>
+  const compiled = (typeof templates === 'string' ? [templates] : templates).map((template): (() => string)[] =>
+    // A placeholder with arguments ({{number.int({"max": 100})}}) is left to helpers.fake whole.
+    template.includes('(')
+      ? [() => faker.helpers.fake(template)]
+      : template.split(/\{\{([^}]+)\}\}/).map((part, index): (() => string) => {
+          if (index % 2 === 0) return () => part
+          const [module, method] = part.split('.') as [string, string]
+          const generate = modules[module]?.[method]
+          const list = definitions[module]?.[method]
+          if (typeof generate !== 'function') return () => faker.helpers.fake(`{{${part}}}`)
+          return () => {
+            if (Array.isArray(list)) faker.helpers.arrayElement(list)
+            return String(generate.call(modules[module]))
+          }
+        }),
   )
   return () => {
-    const parts = compiled.length === 1 ? (compiled[0] as (() => string)[]) : (faker.helpers.arrayElement(compiled) as (() => string)[])
+    const parts = faker.helpers.arrayElement(compiled)
     const text = parts.map((part) => part()).join('')
     return text.includes('{{') ? faker.helpers.fake(text) : text
   }
