@@ -383,11 +383,18 @@ function get(agent: Agent, url: string): Promise<number> {
   })
 }
 
+/** Cache lookups by outcome (hit, miss, skip), from /metrics: Prometheus text, or the JSON of builds before it. */
 async function metrics(base: string): Promise<Record<string, number>> {
   const response = await fetch(`${base}/metrics`)
-  const body = (await response.json()) as { cache: Record<string, Record<string, number>> }
+  const text = await response.text()
   const totals: Record<string, number> = {}
-  for (const outcomes of Object.values(body.cache)) for (const [outcome, count] of Object.entries(outcomes)) totals[outcome] = (totals[outcome] ?? 0) + count
+  const add = (outcome: string, count: number) => (totals[outcome] = (totals[outcome] ?? 0) + count)
+  if (text.startsWith('{')) {
+    const body = JSON.parse(text) as { cache: Record<string, Record<string, number>> }
+    for (const outcomes of Object.values(body.cache)) for (const [outcome, count] of Object.entries(outcomes)) add(outcome, count)
+    return totals
+  }
+  for (const match of text.matchAll(/^aforro_cache_lookups_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/gm)) add(match[1] as string, Number(match[2]))
   return totals
 }
 
