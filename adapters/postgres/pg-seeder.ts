@@ -112,7 +112,7 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
     await client.query(`SET LOCAL maintenance_work_mem = '256MB'`)
     await client.query(`SET LOCAL work_mem = '64MB'`)
 
-    // Search's per-word and catalog counts are computed once at the end (migration 0011).
+    // Search's per-word and catalog counts are computed once at the end (migration 0013).
     await client.query('SELECT search_counts_suspend()')
     const categoryIds = await returnedIds(client, INSERT_CATEGORIES, [source.categoryNames(plan.categories)])
 

@@ -53,7 +53,7 @@ export function planSearch(criteria: ProductSearchCriteria): SearchPlan {
 const MIN_PREFIX_LENGTH = 3
 
 /**
- * The tsquery texts of a search's words (see search_queries in migration 0011): computed first,
+ * The tsquery texts of a search's words (see search_queries in migration 0013): computed first,
  * in their own round trip, so that the search statement holds them as constants the planner can
  * estimate, rather than as calls it cannot see through.
  */
