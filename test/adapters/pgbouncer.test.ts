@@ -110,7 +110,7 @@ describe('the app through PgBouncer in transaction mode', () => {
         assert.deepEqual(state.channels, [])
         assert.equal(state.advisory, 0)
         // The pooler's connect_query sets the timeouts; application_name is the one parameter PgBouncer tracks per client.
-        assert.deepEqual(state.settings, ['application_name', 'idle_in_transaction_session_timeout', 'lock_timeout', 'statement_timeout'])
+        assert.deepEqual(state.settings, ['application_name', 'idle_in_transaction_session_timeout', 'jit', 'lock_timeout', 'statement_timeout'])
       }
     } finally {
       for (const client of clients) client.release()

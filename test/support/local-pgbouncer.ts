@@ -21,8 +21,8 @@ export interface LocalPgBouncer {
  * unknown startup parameters, so it is told to drop them and sets the same values on every
  * server connection itself (connect_query): the same for every client, so no session state leaks.
  */
-export const POOLER_IGNORED_STARTUP_PARAMETERS = 'extra_float_digits,statement_timeout,lock_timeout,idle_in_transaction_session_timeout'
-export const POOLER_CONNECT_QUERY = 'SET statement_timeout = 15000; SET lock_timeout = 5000; SET idle_in_transaction_session_timeout = 60000'
+export const POOLER_IGNORED_STARTUP_PARAMETERS = 'extra_float_digits,options,statement_timeout,lock_timeout,idle_in_transaction_session_timeout'
+export const POOLER_CONNECT_QUERY = 'SET statement_timeout = 15000; SET lock_timeout = 5000; SET idle_in_transaction_session_timeout = 60000; SET jit = off'
 
 /** The pgbouncer.ini of a transaction-mode pooler in front of `server`, with every database passed through. */
 export function pgBouncerIni(options: { port: number; server: { host: string; port: number }; dir: string; poolSize: number }): string {
