@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -14,6 +14,9 @@ import type { PlaceOrder } from '../../application/ordering/place-order.js'
 import type { SearchProducts } from '../../application/catalog/search-products.js'
 import type { SetStockLevel } from '../../application/inventory/set-stock-level.js'
 import type { SuggestProducts } from '../../application/catalog/suggest-products.js'
+import { createBoundedServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './bounded-server.js'
+import { docsRoutes } from './docs.js'
+import { checkUrl, clientErrorHandler, frameworkErrorHandler, strictIntegerParameters } from './framework-errors.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
 import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
@@ -26,7 +29,9 @@ export interface HttpAppDeps {
   version: string
   /** A pino logger; omit for a silent app (tests). */
   logger?: FastifyBaseLogger
-  trustProxy: boolean | number | string[]
+  trustProxy: false | number | string[]
+  /** Per-client bounds on time, connections and pipelined requests; defaults otherwise. */
+  connectionLimits?: ConnectionLimits
   isTransientFailure: (error: unknown) => boolean
   checkReadiness: CheckReadiness
   /** Cache and rate-limit counters, served by GET /metrics. */
@@ -60,7 +65,7 @@ function buildValidators() {
 
 /**
  * A hop count trusts that many proxies nearest to us (Fastify itself no longer honours numbers);
- * addresses and CIDRs trust those peers only. Anything else trusts no forwarded header.
+ * addresses and CIDRs trust those peers only; false trusts no forwarded header.
  */
 function trustProxy(setting: HttpAppDeps['trustProxy']) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting
@@ -68,7 +73,7 @@ function trustProxy(setting: HttpAppDeps['trustProxy']) {
 
 /** Builds the whole HTTP surface without listening, so tests drive it through inject(). */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.logger,
     bodyLimit: ONE_MIB,
     trustProxy: trustProxy(deps.trustProxy),
@@ -78,6 +83,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    serverFactory: (handler) => createBoundedServer(handler, deps.connectionLimits ?? DEFAULT_CONNECTION_LIMITS),
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // Requests arriving while the server drains get the 503 problem below, not Fastify's plain JSON.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const validators = buildValidators()
@@ -85,15 +95,24 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   // JSON only: without this, Fastify would also accept text/plain bodies.
   app.removeContentTypeParser('text/plain')
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-  })
   // While draining, answers to requests already running close their connection: otherwise a
   // keep-alive socket that turns idle after close() began holds the server open until it times out.
+  // A request that arrives on such a socket meanwhile is told to go elsewhere.
   let draining = false
   app.addHook('preClose', async () => {
     draining = true
   })
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    if (draining) {
+      return sendProblem(
+        reply.header('retry-after', '1'),
+        problem('service-unavailable', 'This instance is shutting down; retry shortly', request.url.split('?')[0] ?? '/'),
+      )
+    }
+    return checkUrl(request, reply)
+  })
+  app.addHook('onRoute', strictIntegerParameters)
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close')
   })
@@ -112,7 +131,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(docsRoutes)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })

@@ -7,12 +7,15 @@ const PROBLEM_BASE = 'https://aforro.dev/problems/'
 const PROBLEM_TYPES = {
   'validation-error': { status: 400, title: 'Request validation failed' },
   'not-found': { status: 404, title: 'Resource not found' },
+  'request-timeout': { status: 408, title: 'Request not received in time' },
   'idempotency-key-in-flight': { status: 409, title: 'A request with this idempotency key is still running' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
+  'uri-too-long': { status: 414, title: 'URL too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'unknown-products': { status: 422, title: 'Unknown products' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with a different request' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  'headers-too-large': { status: 431, title: 'Request headers too large' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'service-unavailable': { status: 503, title: 'Service temporarily unavailable' },
 } as const

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import { problem, sendProblem, type Problem } from './problem-details.js'
+
+/** Longest request target the API answers; longer is 414 (Node's own cap is the 16 KiB header limit). */
+export const MAX_URL_LENGTH = 4_096
+
+/** Whole numbers in path and query: plain ASCII digits, no sign, no leading zero, no spaces. */
+const DIGITS_ONLY = /^(?:0|[1-9][0-9]*)$/
+
+/**
+ * Fastify's own errors raised before a route runs (a URL it cannot decode, a path parameter
+ * over its length limit), answered through the same problem table as everything else.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('x-request-id', request.id)
+  const instance = pathOf(request.url)
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, problem('uri-too-long', 'A path segment is too long', instance))
+  if (error.code === 'FST_ERR_BAD_URL') return sendProblem(reply, problem('validation-error', 'The URL is not valid percent-encoded UTF-8', instance))
+  request.log.error({ err: error }, 'framework error')
+  return sendProblem(reply, problem('internal-error', 'An unexpected error occurred', instance))
+}
+
+/**
+ * Errors Node's HTTP parser raises before there is a request (malformed syntax, headers or a
+ * request line over the size limit, a request that did not arrive in time): answered with a
+ * problem document and a fresh x-request-id, then the connection is closed, as Node would.
+ */
+export function clientErrorHandler(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const answering = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage
+  if (socket.writable && !answering?.headersSent) {
+    const target = requestTarget(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined)
+    const body = parserProblem(error, target)
+    const json = JSON.stringify(body)
+    socket.write(
+      `HTTP/1.1 ${body.status} ${STATUS_CODES[body.status] ?? ''}\r\n` +
+        `content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\n` +
+        `x-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${json}`,
+    )
+  }
+  socket.destroy()
+}
+
+function parserProblem(error: { code?: string }, target: string | undefined): Problem {
+  const instance = target !== undefined && target.length <= MAX_URL_LENGTH ? pathOf(target) : '/'
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return problem('request-timeout', 'The request did not arrive in time', instance)
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return target === undefined || target.length > MAX_URL_LENGTH
+      ? problem('uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`, '/')
+      : problem('headers-too-large', 'The request headers are too large', instance)
+  }
+  return problem('validation-error', 'The request is not valid HTTP/1.1', instance)
+}
+
+/** The target of a request line that arrived whole; undefined when the line itself never ended. */
+function requestTarget(raw: Buffer | undefined): string | undefined {
+  if (raw === undefined) return undefined
+  const line = raw.subarray(0, raw.indexOf('\r\n') === -1 ? raw.length : raw.indexOf('\r\n')).toString('latin1')
+  const match = /^[A-Z]+ (\S+) HTTP\/\d\.\d$/.exec(line)
+  return match?.[1]
+}
+
+function pathOf(url: string): string {
+  return url.split('?')[0] ?? url
+}
+
+/**
+ * Refuses, before anything else reads it, a URL the router would accept loosely: over the
+ * length limit (414), or a query string whose percent-escapes are not UTF-8 (400) — the query
+ * parser would pass those on raw.
+ */
+export function checkUrl(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const url = request.raw.url ?? '/'
+  if (url.length > MAX_URL_LENGTH) return sendProblem(reply, problem('uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`, '/'))
+  const query = url.indexOf('?') === -1 ? '' : url.slice(url.indexOf('?') + 1)
+  try {
+    decodeURIComponent(query.replaceAll('+', ' '))
+  } catch {
+    return sendProblem(reply, problem('validation-error', 'The query string is not valid percent-encoded UTF-8', pathOf(url)))
+  }
+  return undefined
+}
+
+interface ObjectSchema {
+  properties?: Record<string, { type?: unknown }>
+}
+
+/**
+ * Ajv coerces any text JavaScript reads as a number (`0x10`, `1e1`, ` 1`) to an integer, so each
+ * route with integer path or query parameters first checks their raw text: digits only, no sign,
+ * no leading zero. Registered for every route as it is added.
+ */
+export function strictIntegerParameters(route: RouteOptions): void {
+  const fields = (['params', 'querystring'] as const).flatMap((part) => {
+    const properties = (route.schema?.[part] as ObjectSchema | undefined)?.properties ?? {}
+    return Object.entries(properties)
+      .filter(([, schema]) => schema.type === 'integer')
+      .map(([name]) => ({ part, name }))
+  })
+  if (fields.length === 0) return
+  const check = async (request: FastifyRequest, reply: FastifyReply) => {
+    for (const { part, name } of fields) {
+      const raw = (part === 'params' ? request.params : request.query) as Record<string, unknown>
+      const values = ([] as unknown[]).concat(raw[name] ?? [])
+      if (values.every((value) => typeof value === 'string' && DIGITS_ONLY.test(value))) continue
+      const message = 'must be a whole number written in digits only'
+      const context = part === 'params' ? 'params' : 'querystring'
+      return sendProblem(reply, problem('validation-error', `${context}/${name} ${message}`, pathOf(request.url), { errors: [{ path: `/${name}`, message }] }))
+    }
+    return undefined
+  }
+  route.preValidation = [check, ...([] as unknown[]).concat(route.preValidation ?? [])] as RouteOptions['preValidation']
+}
