@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { buildTestApp } from '../support/http-app.js'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+
+let db: TestDatabase
+let app: FastifyInstance
+let storeId: number
+let productId: number
+
+before(async () => {
+  db = await createTestDatabase()
+  storeId = await addStore(db.pool)
+  ;[productId] = (await addProducts(db.pool, [
+    { title: 'Café Crème Mug', description: 'Stoneware, 300 ml' },
+    { title: 'Steel Desk Lamp' },
+    { title: 'Ångström Ruler' },
+  ])) as [number]
+  await stock(db.pool, storeId, { [productId]: 4 })
+  // No rate limiter: the property test sends hundreds of suggest requests from one address.
+  app = await buildTestApp(db, {}, { suggestGuard: undefined })
+})
+after(async () => {
+  await app.close()
+  await db.close()
+})
+
+const get = (url: string) => app.inject({ method: 'GET', url })
+
+function assertValidationProblem(response: Awaited<ReturnType<typeof get>>, label: string): void {
+  assert.equal(response.statusCode, 400, `${label} answered ${response.statusCode}: ${response.body}`)
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json/, label)
+  assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', label)
+  assert.ok(response.headers['x-request-id'], `${label} carries x-request-id`)
+}
+
+/** Texts JavaScript or Ajv would read as a number, or that are not plain digits. */
+const LOOSE_IDS = ['0x10', '1e0', '+1', '1.0', '01', '%201', '1%0A', '1%20', '-1', '0b1', '1_0', 'Infinity', '%EF%BC%91', '%D9%A1', '']
+
+describe('strict ids', () => {
+  test('a path id that is not plain digits is 400 on every route, never the number it resembles', async () => {
+    for (const id of LOOSE_IDS.filter((id) => id !== '')) {
+      for (const url of [`/stores/${id}/inventory/`, `/stores/${id}/inventory/summary/`, `/stores/${id}/orders/`, `/orders/${id}/`]) {
+        assertValidationProblem(await get(url), url)
+      }
+      const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${id}/`, payload: { quantity: 1 } })
+      assertValidationProblem(restock, `PUT product ${id}`)
+    }
+  })
+
+  test('a PUT to /stores/0x10/… writes nothing: 400 before the body is looked at', async () => {
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/stores/0x${storeId.toString(16)}/inventory/${productId}/`,
+      payload: { quantity: 99 },
+    })
+
+    assertValidationProblem(response, 'PUT with a hexadecimal store id')
+    const { rows } = await db.pool.query('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+    assert.equal(rows[0]?.quantity, 4)
+  })
+
+  test('query ids and page numbers are digits only too', async () => {
+    for (const id of LOOSE_IDS) {
+      assertValidationProblem(await get(`/api/search/products/?store_id=${id}`), `store_id=${id}`)
+      assertValidationProblem(await get(`/stores/${storeId}/inventory/?page=${id}`), `page=${id}`)
+      assertValidationProblem(await get(`/stores/${storeId}/orders/?page_size=${id}`), `page_size=${id}`)
+    }
+  })
+
+  test('plain digits still work', async () => {
+    assert.equal((await get(`/stores/${storeId}/inventory/?page=1&page_size=5`)).statusCode, 200)
+    assert.equal((await get(`/api/search/products/?store_id=${storeId}`)).statusCode, 200)
+    assert.equal((await get(`/stores/999999/inventory/`)).statusCode, 404)
+  })
+})
+
+describe('malformed URLs', () => {
+  test('invalid UTF-8 in a query string is 400, not passed on raw', async () => {
+    for (const query of ['q=%FF%FE', 'q=caf%C3', 'q=%C3%28', 'q=%ED%A0%80', 'q=%E0%80%AF', 'q=ab%', 'q=%zz']) {
+      assertValidationProblem(await get(`/api/search/products/?${query}`), query)
+    }
+  })
+
+  test('bad percent-encoding in the path is a problem document with x-request-id', async () => {
+    const response = await get('/stores/%E0%A4%A/inventory/')
+
+    assertValidationProblem(response, 'bad path escape')
+    assert.equal(response.json().instance, '/stores/%E0%A4%A/inventory/')
+  })
+
+  test('a path segment over the router limit is 414 uri-too-long', async () => {
+    const response = await get(`/orders/${'9'.repeat(300)}/`)
+
+    assert.equal(response.statusCode, 414)
+    assert.equal(response.json().type, 'https://aforro.dev/problems/uri-too-long')
+    assert.ok(response.headers['x-request-id'])
+  })
+})
+
+/**
+ * Representatives of every Unicode general category: the first, the last and evenly spaced code
+ * points of each (all 1,114,112 code points are classified once), plus every printable ASCII
+ * character (the query syntax characters of SQL and tsquery among them).
+ */
+function codePointRepresentatives(perCategory = 8): { category: string; codePoint: number }[] {
+  // The 30th category, Cs (surrogates), is not text a client can send as UTF-8: tested apart.
+  const categories = [
+    'Lu',
+    'Ll',
+    'Lt',
+    'Lm',
+    'Lo',
+    'Mn',
+    'Mc',
+    'Me',
+    'Nd',
+    'Nl',
+    'No',
+    'Pc',
+    'Pd',
+    'Ps',
+    'Pe',
+    'Pi',
+    'Pf',
+    'Po',
+    'Sm',
+    'Sc',
+    'Sk',
+    'So',
+    'Zs',
+    'Zl',
+    'Zp',
+    'Cc',
+    'Cf',
+    'Co',
+    'Cn',
+  ]
+  const classify = new RegExp(categories.map((category) => `(?<${category}>\\p{gc=${category}})`).join('|'), 'u')
+  const members = new Map<string, number[]>(categories.map((category) => [category, []]))
+  for (let codePoint = 0; codePoint <= 0x10ffff; codePoint++) {
+    if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue
+    const groups = classify.exec(String.fromCodePoint(codePoint))?.groups ?? {}
+    const category = Object.keys(groups).find((name) => groups[name] !== undefined)
+    if (category) members.get(category)?.push(codePoint)
+  }
+  const picked: { category: string; codePoint: number }[] = []
+  for (const [category, points] of members) {
+    const step = Math.max(1, Math.floor(points.length / (perCategory - 1)))
+    const chosen = new Set([...points.filter((_, index) => index % step === 0), points.at(-1)].filter((point) => point !== undefined))
+    for (const codePoint of chosen) picked.push({ category, codePoint })
+  }
+  for (let codePoint = 0x20; codePoint < 0x7f; codePoint++) picked.push({ category: 'ASCII', codePoint })
+  return picked
+}
+
+describe('every kind of character, in ids and in search text, never yields a 5xx', () => {
+  const representatives = codePointRepresentatives()
+  const lone = '%ED%A0%80' // a UTF-16 surrogate written as UTF-8 bytes: not valid UTF-8
+
+  test(`covers the 29 general categories UTF-8 can carry, and printable ASCII (${representatives.length} code points)`, () => {
+    assert.equal(new Set(representatives.map(({ category }) => category)).size, 30)
+  })
+
+  test('as a path or query id: 400, never 5xx and never a match', async () => {
+    const failures: string[] = []
+    // 0-9 make real ids; any other digit (Arabic-Indic, fullwidth…) does not.
+    for (const { category, codePoint } of representatives.filter(({ codePoint }) => codePoint < 0x30 || codePoint > 0x39)) {
+      const text = encodeURIComponent(String.fromCodePoint(codePoint))
+      for (const url of [`/orders/${text}/`, `/stores/1${text}/inventory/`, `/api/search/products/?store_id=${text}1`]) {
+        const { statusCode } = await get(url)
+        // `/orders/./` is `/orders/` once its dot segment is removed (RFC 3986): no such route.
+        const dotSegment = codePoint === 0x2e && statusCode === 404 && url === '/orders/./'
+        if (statusCode !== 400 && !dotSegment) failures.push(`${category} U+${codePoint.toString(16)} ${url} → ${statusCode}`)
+      }
+    }
+    for (const url of [`/orders/${lone}/`, `/api/search/products/?store_id=${lone}`]) {
+      const { statusCode } = await get(url)
+      if (statusCode !== 400) failures.push(`lone surrogate ${url} → ${statusCode}`)
+    }
+    assert.deepEqual(failures, [])
+  })
+
+  test('in q of search and of autocomplete: a 2xx or a 4xx, never a 5xx', async () => {
+    const failures: string[] = []
+    for (const { category, codePoint } of representatives) {
+      const character = String.fromCodePoint(codePoint)
+      const texts = [character, `x${character}`, `caf${character}`, `${character}lamp steel`, `ste${character}${character}`]
+      for (const text of texts) {
+        const q = encodeURIComponent(text)
+        for (const url of [`/api/search/products/?q=${q}`, `/api/search/suggest/?q=${q}`]) {
+          const { statusCode } = await get(url)
+          if (statusCode >= 500) failures.push(`${category} U+${codePoint.toString(16).padStart(4, '0')} ${url} → ${statusCode}`)
+        }
+      }
+    }
+    for (const url of [`/api/search/products/?q=x${lone}`, `/api/search/suggest/?q=abc${lone}`]) {
+      const { statusCode } = await get(url)
+      if (statusCode !== 400) failures.push(`lone surrogate ${url} → ${statusCode}`)
+    }
+    assert.deepEqual(failures, [])
+  })
+})
