@@ -32,8 +32,7 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: u
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const answering = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage
   if (socket.writable && !answering?.headersSent) {
-    const target = requestTarget(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined)
-    const body = parserProblem(error, target)
+    const body = parserProblem(error, Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined)
     const json = JSON.stringify(body)
     socket.write(
       `HTTP/1.1 ${body.status} ${STATUS_CODES[body.status] ?? ''}\r\n` +
@@ -44,23 +43,28 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: u
   socket.destroy()
 }
 
-function parserProblem(error: { code?: string }, target: string | undefined): Problem {
-  const instance = target !== undefined && target.length <= MAX_URL_LENGTH ? pathOf(target) : '/'
+function parserProblem(error: { code?: string }, raw: Buffer | undefined): Problem {
+  const line = requestLine(raw)
+  const instance = line?.target !== undefined && line.target.length <= MAX_URL_LENGTH ? pathOf(line.target) : '/'
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return problem('request-timeout', 'The request did not arrive in time', instance)
   if (error.code === 'HPE_HEADER_OVERFLOW') {
-    return target === undefined || target.length > MAX_URL_LENGTH
+    // The request line itself ran past the limit: the URL is what is too long.
+    return line !== undefined && (!line.ended || (line.target?.length ?? 0) > MAX_URL_LENGTH)
       ? problem('uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`, '/')
       : problem('headers-too-large', 'The request headers are too large', instance)
   }
   return problem('validation-error', 'The request is not valid HTTP/1.1', instance)
 }
 
-/** The target of a request line that arrived whole; undefined when the line itself never ended. */
-function requestTarget(raw: Buffer | undefined): string | undefined {
-  if (raw === undefined) return undefined
-  const line = raw.subarray(0, raw.indexOf('\r\n') === -1 ? raw.length : raw.indexOf('\r\n')).toString('latin1')
-  const match = /^[A-Z]+ (\S+) HTTP\/\d\.\d$/.exec(line)
-  return match?.[1]
+/**
+ * The request line at the start of the bytes the parser failed on, when they start one (they may
+ * be a later chunk of a request): whether it ended, and its target once it did.
+ */
+function requestLine(raw: Buffer | undefined): { ended: boolean; target: string | undefined } | undefined {
+  if (raw === undefined || !/^[A-Z]+ /.test(raw.subarray(0, 16).toString('latin1'))) return undefined
+  const end = raw.indexOf('\r\n')
+  if (end === -1) return { ended: false, target: undefined }
+  return { ended: true, target: /^[A-Z]+ (\S+) HTTP\/\d\.\d$/.exec(raw.subarray(0, end).toString('latin1'))?.[1] }
 }
 
 function pathOf(url: string): string {
