@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { problem, sendProblem, type Problem } from './problem-details.js'
+import { PROBLEM_MEDIA_TYPE, problemDocument, replyWithProblem, type Problem } from './problem-details.js'
 
 /** Longest request target the API answers; longer is 414 (Node's own cap is the 16 KiB header limit). */
 export const MAX_URL_LENGTH = 4_096
@@ -16,11 +16,10 @@ const DIGITS_ONLY = /^(?:0|[1-9][0-9]*)$/
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.header('x-request-id', request.id)
-  const instance = pathOf(request.url)
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, problem('uri-too-long', 'A path segment is too long', instance))
-  if (error.code === 'FST_ERR_BAD_URL') return sendProblem(reply, problem('validation-error', 'The URL is not valid percent-encoded UTF-8', instance))
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return replyWithProblem(request, reply, 'uri-too-long', 'A path segment is too long')
+  if (error.code === 'FST_ERR_BAD_URL') return replyWithProblem(request, reply, 'validation-error', 'The URL is not valid percent-encoded UTF-8')
   request.log.error({ err: error }, 'framework error')
-  return sendProblem(reply, problem('internal-error', 'An unexpected error occurred', instance))
+  return replyWithProblem(request, reply, 'internal-error', 'An unexpected error occurred')
 }
 
 /**
@@ -36,7 +35,7 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: u
     const json = JSON.stringify(body)
     socket.write(
       `HTTP/1.1 ${body.status} ${STATUS_CODES[body.status] ?? ''}\r\n` +
-        `content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\n` +
+        `content-type: ${PROBLEM_MEDIA_TYPE}\r\ncontent-length: ${Buffer.byteLength(json)}\r\n` +
         `x-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${json}`,
     )
   }
@@ -45,15 +44,15 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: u
 
 function parserProblem(error: { code?: string }, raw: Buffer | undefined): Problem {
   const line = requestLine(raw)
-  const instance = line?.target !== undefined && line.target.length <= MAX_URL_LENGTH ? pathOf(line.target) : '/'
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return problem('request-timeout', 'The request did not arrive in time', instance)
+  const instance = line?.target !== undefined && line.target.length <= MAX_URL_LENGTH ? (line.target.split('?')[0] ?? '/') : '/'
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return problemDocument('request-timeout', 'The request did not arrive in time', instance)
   if (error.code === 'HPE_HEADER_OVERFLOW') {
     // The request line itself ran past the limit: the URL is what is too long.
     return line !== undefined && (!line.ended || (line.target?.length ?? 0) > MAX_URL_LENGTH)
-      ? problem('uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`, '/')
-      : problem('headers-too-large', 'The request headers are too large', instance)
+      ? problemDocument('uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`, '/')
+      : problemDocument('headers-too-large', 'The request headers are too large', instance)
   }
-  return problem('validation-error', 'The request is not valid HTTP/1.1', instance)
+  return problemDocument('validation-error', 'The request is not valid HTTP/1.1', instance)
 }
 
 /**
@@ -67,10 +66,6 @@ function requestLine(raw: Buffer | undefined): { ended: boolean; target: string 
   return { ended: true, target: /^[A-Z]+ (\S+) HTTP\/\d\.\d$/.exec(raw.subarray(0, end).toString('latin1'))?.[1] }
 }
 
-function pathOf(url: string): string {
-  return url.split('?')[0] ?? url
-}
-
 /**
  * Refuses, before anything else reads it, a URL the router would accept loosely: over the
  * length limit (414), or a query string whose percent-escapes are not UTF-8 (400) — the query
@@ -78,12 +73,12 @@ function pathOf(url: string): string {
  */
 export function checkUrl(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
   const url = request.raw.url ?? '/'
-  if (url.length > MAX_URL_LENGTH) return sendProblem(reply, problem('uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`, '/'))
+  if (url.length > MAX_URL_LENGTH) return replyWithProblem(request, reply, 'uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`)
   const query = url.indexOf('?') === -1 ? '' : url.slice(url.indexOf('?') + 1)
   try {
     decodeURIComponent(query.replaceAll('+', ' '))
   } catch {
-    return sendProblem(reply, problem('validation-error', 'The query string is not valid percent-encoded UTF-8', pathOf(url)))
+    return replyWithProblem(request, reply, 'validation-error', 'The query string is not valid percent-encoded UTF-8')
   }
   return undefined
 }
@@ -111,8 +106,7 @@ export function strictIntegerParameters(route: RouteOptions): void {
       const values = ([] as unknown[]).concat(raw[name] ?? [])
       if (values.every((value) => typeof value === 'string' && DIGITS_ONLY.test(value))) continue
       const message = 'must be a whole number written in digits only'
-      const context = part === 'params' ? 'params' : 'querystring'
-      return sendProblem(reply, problem('validation-error', `${context}/${name} ${message}`, pathOf(request.url), { errors: [{ path: `/${name}`, message }] }))
+      return replyWithProblem(request, reply, 'validation-error', `${part}/${name} ${message}`, { errors: [{ path: `/${name}`, message }] })
     }
     return undefined
   }
