@@ -156,6 +156,31 @@ describe('pipelining', () => {
   })
 })
 
+test('a request that arrives while the server drains is told to retry elsewhere: 503 problem, connection closed', async () => {
+  const draining = await buildTestApp(db)
+  await draining.listen({ port: 0, host: '127.0.0.1' })
+  const drainingPort = (draining.server.address() as { port: number }).port
+  const socket = connect({ port: drainingPort, host: '127.0.0.1' })
+  let received = ''
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()))
+  const closed = new Promise((resolve) => socket.on('close', resolve))
+  await new Promise((resolve) => socket.once('connect', resolve))
+  // Half a request: the connection is busy, so closing the server does not drop it.
+  socket.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const closing = draining.close()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  socket.write('\r\n')
+  await closed
+  await closing
+
+  const [response] = parseResponses(received)
+  assertProblem(response, 503, 'service-unavailable')
+  assert.equal(response?.headers['retry-after'], '1')
+  assert.equal(response?.headers.connection, 'close')
+})
+
 test('the docs page and its bundle are served (from memory)', async () => {
   const bundle = readFileSync(join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static', 'swagger-ui-bundle.js'))
 
