@@ -4,7 +4,7 @@ import { createPool } from '../../adapters/postgres/pool.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { peakResidentBytes, residentBytes, startPipeliningAttack } from '../support/pipelining-attack.js'
-import { startProgram } from '../support/programs.js'
+import { startProgram, waitUntilReady } from '../support/programs.js'
 import { databaseUrl, freePort, startPostgres, withClient } from '../support/services.js'
 import { percentile } from './measure.js'
 import type { BenchContext } from './run.js'
@@ -85,18 +85,6 @@ async function get(port: number, path: string, signal?: AbortSignal): Promise<vo
   const response = await fetch(`http://127.0.0.1:${port}${path}`, signal ? { signal } : {})
   await response.arrayBuffer()
   if (!response.ok) throw new Error(`${path} answered ${response.status}`)
-}
-
-async function waitUntilReady(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await sleep(100)
-  }
-  throw new Error('the server never became ready')
 }
 
 function log(line: string): void {

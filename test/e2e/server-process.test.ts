@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { addProducts, addStore, someoneWaitsForALock, stock } from '../support/fixtures.js'
 import { peakResidentBytes, residentBytes, startPipeliningAttack } from '../support/pipelining-attack.js'
-import { startProgram } from '../support/programs.js'
+import { startProgram, waitUntilReady } from '../support/programs.js'
 import { freePort } from '../support/services.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -15,18 +15,6 @@ before(async () => {
 after(() => db.close())
 
 const startServer = (env: Record<string, string>) => startProgram('bootstrap/server.js', [], { LOG_LEVEL: 'silent', ...env })
-
-async function waitUntilReady(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await sleep(50)
-  }
-  throw new Error('the server never became ready')
-}
 
 async function openSocket(port: number): Promise<Socket> {
   const socket = connect({ port, host: '127.0.0.1' })

@@ -1,33 +1,26 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
+import { describe, test } from 'node:test'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
-import { buildTestApp } from '../support/http-app.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { appOverTestDatabase } from '../support/http-app.js'
 
-let db: TestDatabase
-let app: FastifyInstance
 let storeId: number
 let productId: number
 
-before(async () => {
-  db = await createTestDatabase()
-  storeId = await addStore(db.pool)
-  ;[productId] = (await addProducts(db.pool, [
-    { title: 'Café Crème Mug', description: 'Stoneware, 300 ml' },
-    { title: 'Steel Desk Lamp' },
-    { title: 'Ångström Ruler' },
-  ])) as [number]
-  await stock(db.pool, storeId, { [productId]: 4 })
+const subject = appOverTestDatabase(
+  async (pool) => {
+    storeId = await addStore(pool)
+    ;[productId] = (await addProducts(pool, [
+      { title: 'Café Crème Mug', description: 'Stoneware, 300 ml' },
+      { title: 'Steel Desk Lamp' },
+      { title: 'Ångström Ruler' },
+    ])) as [number]
+    await stock(pool, storeId, { [productId]: 4 })
+  },
   // No rate limiter: the property test sends hundreds of suggest requests from one address.
-  app = await buildTestApp(db, {}, { suggestGuard: undefined })
-})
-after(async () => {
-  await app.close()
-  await db.close()
-})
+  { suggestGuard: undefined },
+)
 
-const get = (url: string) => app.inject({ method: 'GET', url })
+const get = (url: string) => subject.app.inject({ method: 'GET', url })
 
 function assertValidationProblem(response: Awaited<ReturnType<typeof get>>, label: string): void {
   assert.equal(response.statusCode, 400, `${label} answered ${response.statusCode}: ${response.body}`)
@@ -45,20 +38,20 @@ describe('strict ids', () => {
       for (const url of [`/stores/${id}/inventory/`, `/stores/${id}/inventory/summary/`, `/stores/${id}/orders/`, `/orders/${id}/`]) {
         assertValidationProblem(await get(url), url)
       }
-      const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${id}/`, payload: { quantity: 1 } })
+      const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${id}/`, payload: { quantity: 1 } })
       assertValidationProblem(restock, `PUT product ${id}`)
     }
   })
 
   test('a PUT to /stores/0x10/… writes nothing: 400 before the body is looked at', async () => {
-    const response = await app.inject({
+    const response = await subject.app.inject({
       method: 'PUT',
       url: `/stores/0x${storeId.toString(16)}/inventory/${productId}/`,
       payload: { quantity: 99 },
     })
 
     assertValidationProblem(response, 'PUT with a hexadecimal store id')
-    const { rows } = await db.pool.query('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+    const { rows } = await subject.db.pool.query('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [storeId, productId])
     assert.equal(rows[0]?.quantity, 4)
   })
 

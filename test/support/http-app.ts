@@ -43,15 +43,16 @@ export async function buildTestApp(
 }
 
 /**
- * A private test database, prepared by `prepare`, and the app over it: opened before the calling
+ * A private test database, prepared by `prepare`, and the app over it (`deps` replacing parts of
+ * its HTTP wiring, as for buildTestApp): opened before the calling
  * file's tests and closed after them. Read `db` and `app` inside tests, once the hooks have run.
  */
-export function appOverTestDatabase(prepare: (pool: pg.Pool) => Promise<unknown>): { db: TestDatabase; app: FastifyInstance } {
+export function appOverTestDatabase(prepare: (pool: pg.Pool) => Promise<unknown>, deps: Partial<HttpAppDeps> = {}): { db: TestDatabase; app: FastifyInstance } {
   const subject = {} as { db: TestDatabase; app: FastifyInstance }
   before(async () => {
     subject.db = await createTestDatabase()
     await prepare(subject.db.pool)
-    subject.app = await buildTestApp(subject.db)
+    subject.app = await buildTestApp(subject.db, {}, deps)
   })
   after(async () => {
     await subject.app.close()
