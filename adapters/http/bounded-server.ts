@@ -46,7 +46,8 @@ export function createBoundedServer(handler: Handler, limits: ConnectionLimits):
 
   const answer = (socket: Socket, queue: ConnectionQueue): void => {
     const next = queue.waiting.shift()
-    if (next === undefined || socket.destroyed) {
+    // A connection ending (the last answer said Connection: close) takes no more requests, as in Node.
+    if (next === undefined || !socket.writable) {
       queue.waiting.length = 0
       queue.answering = false
       return

@@ -29,6 +29,9 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
  */
 export function clientErrorHandler(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
+  // Bytes after a request that said Connection: close: that request is still answered (the
+  // connection closes after it, as it asked), the bytes after it are not read.
+  if (error.code === 'HPE_CLOSED_CONNECTION') return
   const answering = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage
   if (socket.writable && !answering?.headersSent) {
     const body = parserProblem(error, Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined)

@@ -148,6 +148,16 @@ describe('pipelining', () => {
     )
   })
 
+  test('a request that says Connection: close is answered, then the connection closes, whatever follows it', async () => {
+    const { responses, closedByServer } = await exchange(get('/health/live', 'connection: close\r\n') + get('/health/live') + get('/health/live'))
+
+    assert.deepEqual(
+      responses.map((response) => [response.status, response.headers.connection]),
+      [[200, 'close']],
+    )
+    assert.ok(closedByServer)
+  })
+
   test('more requests queued on one connection than the limit closes it', async () => {
     const { responses, closedByServer } = await exchange(Array.from({ length: 20 }, () => get('/health/live')).join(''))
 
