@@ -6,7 +6,7 @@ import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { peakResidentBytes, residentBytes, startPipeliningAttack } from '../support/pipelining-attack.js'
 import { startProgram, waitUntilReady } from '../support/programs.js'
 import { databaseUrl, freePort, startPostgres, withClient } from '../support/services.js'
-import { percentile } from './measure.js'
+import { percentile, runConcurrently } from './measure.js'
 import type { BenchContext } from './run.js'
 
 /**
@@ -14,7 +14,9 @@ import type { BenchContext } from './run.js'
  * each pipeline `--requests` GETs in one write (the docs bundle, the OpenAPI document, a 100-row
  * search page, a 100-row inventory page) and never read. Reports the process's RSS before, at
  * its peak during `--seconds` of attack, and 3 s after the attackers hang up, plus the latency
- * another client sees meanwhile (one request every 100 ms).
+ * another client sees meanwhile (one request every 100 ms). First, with no attack, the throughput
+ * of well-behaved keep-alive clients (20 at once, 3,000 GET /health/live): what answering one
+ * request per connection at a time costs them.
  */
 const SCRATCH_DATABASE = 'aforro_bench_pipelining'
 const PATHS = ['/docs/static/swagger-ui-bundle.js', '/openapi.json', '/api/search/products/?page_size=100', '/stores/1/inventory/?page_size=100']
@@ -43,6 +45,7 @@ export default async function pipeliningBenchmark({ args }: BenchContext): Promi
     await waitUntilReady(port)
     const pid = server.child.pid as number
     for (const path of PATHS) for (let round = 0; round < 20; round++) await get(port, path)
+    const calm = await runConcurrently(3_000, 20, () => get(port, '/health/live'))
     const before = residentBytes(pid)
     const hangUp = await startPipeliningAttack({ port, sockets, requestsPerSocket, paths: PATHS })
     const probes: number[] = []
@@ -66,6 +69,10 @@ export default async function pipeliningBenchmark({ args }: BenchContext): Promi
     const after = residentBytes(pid)
     probes.sort((a, b) => a - b)
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0)
+    const calmLatencies = calm.latencies.sort((a, b) => a - b)
+    log(
+      `no attack: 3,000 GET /health/live over 20 keep-alive connections: ${(3_000 / calm.seconds).toFixed(0)} req/s, median ${percentile(calmLatencies, 50).toFixed(1)} ms, p99 ${percentile(calmLatencies, 99).toFixed(1)} ms`,
+    )
     log(`${sockets} sockets × ${requestsPerSocket} pipelined GETs (never read), ${attackMs / 1000} s; 1,000 products, 2 stores`)
     log('| RSS before MiB | peak during MiB | 3 s after hang-up MiB | probe median ms | probe p99 ms | probes ok / failed |')
     log('| ---: | ---: | ---: | ---: | ---: | ---: |')
