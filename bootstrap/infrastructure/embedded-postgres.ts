@@ -210,8 +210,11 @@ function startDetached(postgres: string, clusterDir: string, port: number, accou
 
 async function untilAnswering(server: ChildProcess, adminUrl: string, clusterDir: string): Promise<void> {
   const stderr = collect(server)
+  let spawnFailure = ''
+  server.once('error', (error) => (spawnFailure = error.message))
   try {
     for (let attempt = 0; !(await answers(adminUrl)); attempt++) {
+      if (spawnFailure) throw new Error(`embedded Postgres could not be run: ${spawnFailure}`)
       if (server.exitCode !== null || attempt > 300) {
         const log = await readFile(resolve(clusterDir, 'postgres.log'), 'utf8').catch(() => '')
         throw new Error(`embedded Postgres did not start: ${lastLines(stderr() || log) || `no output (see ${clusterDir}/postgres.log)`}`)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { appendFile, chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -107,6 +107,17 @@ describe('the embedded default, started by root', { skip }, () => {
 
     const modesAfter = { ...(await ancestorModes(workDir)), ...(await ancestorModes(dirname(binary))) }
     assert.deepEqual(modesAfter, modesBefore, 'no directory outside the data directory changed its permissions')
+  })
+
+  test('a data directory the account cannot reach is refused with what to do, and left closed', async () => {
+    const privateDir = join(workDir, 'private')
+    await mkdir(privateDir, { mode: 0o700 })
+
+    await assert.rejects(
+      startEmbeddedPostgres({ dataDir: join(privateDir, 'data'), port: await freePort(), logger }),
+      new RegExp(`^Error: The embedded Postgres runs as the ${POSTGRES_ACCOUNT} account, which cannot enter ${privateDir}: .*DATABASE_URL$`),
+    )
+    assert.equal((await stat(privateDir)).mode & 0o777, 0o700)
   })
 
   test('refuses a port held by a server that is not this checkout’s', async () => {
