@@ -10,18 +10,13 @@ import { docsRoutes } from './docs.js'
 import { checkUrl, clientErrorHandler, frameworkErrorHandler, strictIntegerParameters } from './framework-errors.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
-import { inventorySummaryRoutes, type InventorySummaryRoutesOptions } from './routes/inventory-summary.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
 import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
 import { orderRoutes, type OrderRoutesOptions } from './routes/orders.routes.js'
 import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.js'
 
 /** The use cases the routes call: each route file declares the ones it needs in its options. */
-export type HttpUseCases = Omit<HealthRoutesOptions, 'version'> &
-  InventorySummaryRoutesOptions &
-  OrderRoutesOptions &
-  InventoryRoutesOptions &
-  Omit<SearchRoutesOptions, 'suggestGuard'>
+export type HttpUseCases = Omit<HealthRoutesOptions, 'version'> & OrderRoutesOptions & InventoryRoutesOptions & Omit<SearchRoutesOptions, 'suggestGuard'>
 
 export interface HttpAppDeps {
   version: string
@@ -123,7 +118,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   const { useCases } = deps
   await app.register(healthRoutes, { ...useCases, version: deps.version })
   await app.register(metricsRoutes, { metrics: deps.metrics })
-  await app.register(inventorySummaryRoutes, useCases)
   await app.register(orderRoutes, useCases)
   await app.register(inventoryRoutes, useCases)
   await app.register(searchRoutes, { ...useCases, ...(deps.suggestGuard ? { suggestGuard: deps.suggestGuard } : {}) })

@@ -14,12 +14,16 @@ const DIGITS_ONLY = /^(?:0|[1-9][0-9]*)$/
  * Fastify's own errors raised before a route runs (a URL it cannot decode, a path parameter
  * over its length limit), answered through the same problem table as everything else.
  */
-export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-request-id', request.id)
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return replyWithProblem(request, reply, 'uri-too-long', 'A path segment is too long')
-  if (error.code === 'FST_ERR_BAD_URL') return replyWithProblem(request, reply, 'validation-error', 'The URL is not valid percent-encoded UTF-8')
-  request.log.error({ err: error }, 'framework error')
-  return replyWithProblem(request, reply, 'internal-error', 'An unexpected error occurred')
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void replyWithProblem(request, reply, 'uri-too-long', 'A path segment is too long')
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    void replyWithProblem(request, reply, 'validation-error', 'The URL is not valid percent-encoded UTF-8')
+  } else {
+    request.log.error({ err: error }, 'framework error')
+    void replyWithProblem(request, reply, 'internal-error', 'An unexpected error occurred')
+  }
 }
 
 /**

@@ -10,7 +10,6 @@ import { PgOrderConfirmations } from '../../adapters/postgres/pg-order-confirmat
 import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { PgProductSearch } from '../../adapters/postgres/pg-product-search.js'
-import { PgStockLevels } from '../../adapters/postgres/pg-stock-levels.js'
 import { PgUnitOfWork } from '../../adapters/postgres/pg-unit-of-work.js'
 import { SearchProducts } from '../../application/catalog/search-products.js'
 import { SuggestProducts } from '../../application/catalog/suggest-products.js'
@@ -37,18 +36,19 @@ export function buildUseCases(c: DependencyContainer) {
   const clock = resolve(TOKENS.clock)
   const cache = resolve(TOKENS.cache)
   const stockChanged = new StockChangeInvalidator(cache)
+  const unitOfWork = new PgUnitOfWork(pool, resolve(TOKENS.boss))
   const orderQueries = new PgOrderQueries(pool)
   const productSearch = new CachedProductSearch(new PgProductSearch(pool), cache)
   const inventorySummaries = new PgInventorySummaries(pool)
   return {
     checkReadiness: new CheckReadiness(new PgHealthProbe(pool), resolve(TOKENS.redisProbe)),
-    placeOrder: new PlaceOrder(new PgUnitOfWork(pool, resolve(TOKENS.boss)), orderQueries, stockChanged),
+    placeOrder: new PlaceOrder(unitOfWork, orderQueries, stockChanged),
     getOrder: new GetOrder(orderQueries),
     listStoreOrders: new ListStoreOrders(orderQueries),
     purgeIdempotencyKeys: new PurgeIdempotencyKeys(new PgIdempotencyKeys(pool), clock),
     sendOrderConfirmation: new SendOrderConfirmation(orderQueries, new PgOrderConfirmations(pool), new PgOutboxNotifier(pool, resolve(TOKENS.logger))),
     listStoreInventory: new ListStoreInventory(new CachedInventoryQueries(new PgInventoryQueries(pool), cache)),
-    setStockLevel: new SetStockLevel(new PgStockLevels(pool), stockChanged),
+    setStockLevel: new SetStockLevel(unitOfWork, stockChanged),
     buildDailyInventorySummary: new BuildDailyInventorySummary(inventorySummaries, clock, resolve(TOKENS.config).lowStockThreshold),
     getInventorySummary: new GetInventorySummary(inventorySummaries),
     searchProducts: new SearchProducts(productSearch),

@@ -94,7 +94,7 @@ describe('the embedded default, started by root', { skip }, () => {
              FROM pg_roles r WHERE r.rolname = current_user`,
         )
         assert.deepEqual(rows[0], { user: EMBEDDED_APP_ROLE, superuser: false, can_create_role: false, owner: EMBEDDED_APP_ROLE })
-        assert.equal((await client.query('SELECT current_database() AS db')).rows[0].db, EMBEDDED_DATABASE)
+        assert.equal((await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db, EMBEDDED_DATABASE)
         // Owning the database is enough for what migrations do: trusted extensions and new schemas.
         await client.query('CREATE EXTENSION IF NOT EXISTS unaccent')
         await client.query('CREATE SCHEMA IF NOT EXISTS probe')

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import type { Problem } from '../../adapters/http/problem-details.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 
 let storeId: number
 let productId: number
 
-const subject = appOverTestDatabase(
-  async (pool) => {
+const subject = appOverTestDatabase({
+  prepare: async ({ pool }) => {
     storeId = await addStore(pool)
     ;[productId] = (await addProducts(pool, [
       { title: 'Café Crème Mug', description: 'Stoneware, 300 ml' },
@@ -17,15 +18,15 @@ const subject = appOverTestDatabase(
     await stock(pool, storeId, { [productId]: 4 })
   },
   // No rate limiter: the property test sends hundreds of suggest requests from one address.
-  { suggestGuard: undefined },
-)
+  deps: { suggestGuard: undefined },
+})
 
 const get = (url: string) => subject.app.inject({ method: 'GET', url })
 
 function assertValidationProblem(response: Awaited<ReturnType<typeof get>>, label: string): void {
   assert.equal(response.statusCode, 400, `${label} answered ${response.statusCode}: ${response.body}`)
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/, label)
-  assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', label)
+  assert.equal(response.json<Problem>().type, 'https://aforro.dev/problems/validation-error', label)
   assert.ok(response.headers['x-request-id'], `${label} carries x-request-id`)
 }
 
@@ -51,7 +52,10 @@ describe('strict ids', () => {
     })
 
     assertValidationProblem(response, 'PUT with a hexadecimal store id')
-    const { rows } = await subject.db.pool.query('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [storeId, productId])
+    const { rows } = await subject.db.pool.query<{ quantity: number }>('SELECT quantity FROM inventory WHERE store_id = $1 AND product_id = $2', [
+      storeId,
+      productId,
+    ])
     assert.equal(rows[0]?.quantity, 4)
   })
 
@@ -81,14 +85,14 @@ describe('malformed URLs', () => {
     const response = await get('/stores/%E0%A4%A/inventory/')
 
     assertValidationProblem(response, 'bad path escape')
-    assert.equal(response.json().instance, '/stores/%E0%A4%A/inventory/')
+    assert.equal(response.json<Problem>().instance, '/stores/%E0%A4%A/inventory/')
   })
 
   test('a path segment over the router limit is 414 uri-too-long', async () => {
     const response = await get(`/orders/${'9'.repeat(300)}/`)
 
     assert.equal(response.statusCode, 414)
-    assert.equal(response.json().type, 'https://aforro.dev/problems/uri-too-long')
+    assert.equal(response.json<Problem>().type, 'https://aforro.dev/problems/uri-too-long')
     assert.ok(response.headers['x-request-id'])
   })
 })
