@@ -11,7 +11,8 @@ const ASSETS: Record<string, string> = {
 }
 
 const INITIALIZER = `window.onload = () => {
-  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true })
+  // validatorUrl: null — the page never calls the public validator; everything it loads is ours.
+  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null })
 }
 `
 
@@ -32,7 +33,7 @@ const PAGE = `<!doctype html>
 `
 
 /**
- * GET /docs: the interactive page over /openapi.json. Its assets (2 MB) are read from disk once,
+ * GET /docs: the interactive page over /openapi.json (also at /docs/json). Its assets (2 MB) are read from disk once,
  * at start, and every request is answered from the same buffers: no file opened, no stream or
  * copy held per request, however many clients ask at once.
  */
@@ -45,6 +46,8 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
   const page = Buffer.from(PAGE)
 
   app.get('/docs', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page))
+  // Where @fastify/swagger-ui served the document, kept for clients that know that address.
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger())
   for (const [name, { body, type }] of files) {
     app.get(`/docs/static/${name}`, { schema: { hide: true } }, async (_request, reply) =>
       reply.type(type).header('cache-control', 'public, max-age=86400').send(body),
