@@ -1,7 +1,7 @@
 import { closeWithin } from '../adapters/http/bounded-server.js'
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
-import { compose, httpDeps } from './composition/container.js'
+import { compose, httpDeps, startCache } from './composition/container.js'
 import { openDatabase } from './infrastructure/database.js'
 import { startJobWorker } from './infrastructure/job-worker.js'
 import { startPgBoss } from './infrastructure/jobs-runtime.js'
@@ -43,9 +43,7 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   }, IDEMPOTENCY_PURGE_INTERVAL_MS).unref()
   lifecycle.add('idempotency purge', async () => clearInterval(purgeTimer))
 
-  const { catalogListener } = composition
-  await catalogListener.start()
-  lifecycle.add('catalog change listener', () => catalogListener.stop())
+  lifecycle.add('cache and its notification listener', await startCache(composition))
   const app = await buildHttpApp(httpDeps(composition))
   lifecycle.add('http server', () => closeWithin(app, HTTP_DRAIN_MS))
   await app.listen({ port: config.port, host: config.host })
