@@ -70,7 +70,7 @@ export class PgProductSearch implements ProductSearch {
   }
 
   async storeExists(storeId: number): Promise<boolean> {
-    const { rows } = await this.pool.query<{ found: boolean }>({
+    const { rows } = await this.db.query<{ found: boolean }>({
       name: 'store-exists',
       text: 'SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS found',
       values: [storeId],
