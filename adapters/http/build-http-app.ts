@@ -5,6 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
+import type { AuthenticateApiKey } from '../../application/access/authenticate-api-key.js'
+import type { AuthorizeAccess } from '../../application/access/authorize-access.js'
 import type { CheckReadiness } from '../../application/operations/check-readiness.js'
 import type { GetInventorySummary } from '../../application/inventory/get-inventory-summary.js'
 import type { GetOrder } from '../../application/ordering/get-order.js'
@@ -14,6 +16,7 @@ import type { PlaceOrder } from '../../application/ordering/place-order.js'
 import type { SearchProducts } from '../../application/catalog/search-products.js'
 import type { SetStockLevel } from '../../application/inventory/set-stock-level.js'
 import type { SuggestProducts } from '../../application/catalog/suggest-products.js'
+import { registerAccessControl, SECURITY_SCHEME } from './auth/access-control.js'
 import { errorHandler, problem, sendProblem } from './problem-details.js'
 import { healthRoutes } from './routes/health.routes.js'
 import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
@@ -29,6 +32,8 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
   checkReadiness: CheckReadiness
+  authenticate: AuthenticateApiKey
+  authorize: AuthorizeAccess
   /** Cache and rate-limit counters, served by GET /metrics. */
   metrics: () => MetricsSnapshot
   getInventorySummary: GetInventorySummary
@@ -102,6 +107,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     sendProblem(reply, problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0] ?? '/')),
   )
 
+  // Before swagger and every route: its onRoute hook guards and documents each declared route.
+  registerAccessControl(app, { authenticate: deps.authenticate, authorize: deps.authorize })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -110,9 +117,21 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         version: deps.version,
         description: 'Catalog, per-store inventory, atomic orders, search and autocomplete. Errors are RFC 9457 problem details.',
       },
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEME]: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key (`afk_…`) made with `npm run keys -- create`; the embedded default writes an admin key to `.data/admin.key`. ' +
+              'Missing, malformed, unknown, expired or revoked → 401; a key without the role or the store → 403.',
+          },
+        },
+      },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // "Authorize" in /docs takes a pasted key and sends it with every protected call tried there.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })

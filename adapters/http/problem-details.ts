@@ -6,6 +6,8 @@ const PROBLEM_BASE = 'https://aforro.dev/problems/'
 /** Every problem type the API can answer with: one row per stable slug (see API.md). */
 const PROBLEM_TYPES = {
   'validation-error': { status: 400, title: 'Request validation failed' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed for this API key' },
   'not-found': { status: 404, title: 'Resource not found' },
   'idempotency-key-in-flight': { status: 409, title: 'A request with this idempotency key is still running' },
   'payload-too-large': { status: 413, title: 'Request body too large' },

@@ -21,8 +21,8 @@ const SET_LEVEL = `
        updated AS (UPDATE inventory i SET quantity = $3, updated_at = now() FROM previous
                     WHERE i.store_id = $1 AND i.product_id = $2
                     RETURNING previous.quantity AS previous),
-       recorded AS (INSERT INTO stock_movements (store_id, product_id, delta, reason)
-                    SELECT $1, $2, $3 - previous, 'restock' FROM updated WHERE previous <> $3)
+       recorded AS (INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
+                    SELECT $1, $2, $3 - previous, 'restock', $4 FROM updated WHERE previous <> $3)
   SELECT p.id AS product_id, p.title, p.price, c.name AS category, $3::integer AS quantity
     FROM updated, products p JOIN categories c ON c.id = p.category_id
    WHERE p.id = $2`
@@ -30,12 +30,12 @@ const SET_LEVEL = `
 export class PgStockLevels implements StockLevels {
   constructor(private readonly pool: pg.Pool) {}
 
-  set(storeId: number, productId: number, quantity: number): Promise<StoreInventoryItem> {
+  set(storeId: number, productId: number, quantity: number, reference: string): Promise<StoreInventoryItem> {
     return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ store_found: boolean; product_found: boolean }>(ENSURE_ROW, [storeId, productId])
       if (!rows[0]?.store_found) throw new NotFoundError('Store', storeId)
       if (!rows[0].product_found) throw new NotFoundError('Product', productId)
-      const item = (await client.query<InventoryItemRow>(SET_LEVEL, [storeId, productId, quantity])).rows[0]
+      const item = (await client.query<InventoryItemRow>(SET_LEVEL, [storeId, productId, quantity, reference])).rows[0]
       if (item === undefined) throw new Error(`inventory row ${storeId}/${productId} vanished while restocking`)
       return toStoreInventoryItem(item)
     })

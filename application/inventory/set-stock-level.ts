@@ -6,6 +6,8 @@ export interface SetStockLevelCommand {
   storeId: number
   productId: number
   quantity: number
+  /** The API key that asked for it, recorded with the ledger movement. */
+  keyId: number
 }
 
 /** A restock: the level becomes exactly `quantity`; the ledger records the difference. */
@@ -15,8 +17,8 @@ export class SetStockLevel {
     private readonly stockChanged: StockChanged,
   ) {}
 
-  async execute({ storeId, productId, quantity }: SetStockLevelCommand): Promise<StoreInventoryItem> {
-    const item = await this.levels.set(storeId, productId, quantity)
+  async execute({ storeId, productId, quantity, keyId }: SetStockLevelCommand): Promise<StoreInventoryItem> {
+    const item = await this.levels.set(storeId, productId, quantity, `api-key:${keyId}`)
     // After the commit, so that nothing reloads the old level into a cache in between.
     await this.stockChanged.notify(storeId)
     return item

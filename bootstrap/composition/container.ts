@@ -14,6 +14,7 @@ import type { JobHandlers } from '../../adapters/jobs/workers.js'
 import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
 import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
 import { Counters } from '../../adapters/metrics/counters.js'
+import { PgApiKeys, PgOrderOwnership } from '../../adapters/postgres/pg-api-keys.js'
 import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
 import { PgHealthProbe } from '../../adapters/postgres/pg-health-probe.js'
@@ -31,6 +32,9 @@ import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
+import { AuthenticateApiKey } from '../../application/access/authenticate-api-key.js'
+import { AuthorizeAccess } from '../../application/access/authorize-access.js'
+import { CreateApiKey, ListApiKeys, RevokeApiKey } from '../../application/access/manage-api-keys.js'
 import { AuditStockLedger } from '../../application/inventory/audit-stock-ledger.js'
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
 import { CheckReadiness } from '../../application/operations/check-readiness.js'
@@ -82,6 +86,10 @@ export function buildContainer(infra: Infrastructure): DependencyContainer {
   singleton(c, TOKENS.postgresProbe, (resolve) => new PgHealthProbe(resolve(TOKENS.pool)))
   registerCacheAndRateLimits(c, infra)
   singleton(c, TOKENS.checkReadiness, (resolve) => new CheckReadiness(resolve(TOKENS.postgresProbe), resolve(TOKENS.redisProbe)))
+
+  singleton(c, TOKENS.apiKeys, (resolve) => new PgApiKeys(resolve(TOKENS.pool), resolve(TOKENS.logger)))
+  singleton(c, TOKENS.authenticateApiKey, (resolve) => new AuthenticateApiKey(resolve(TOKENS.apiKeys), resolve(TOKENS.clock)))
+  singleton(c, TOKENS.authorizeAccess, (resolve) => new AuthorizeAccess(new PgOrderOwnership(resolve(TOKENS.pool))))
 
   singleton(c, TOKENS.unitOfWork, (resolve) => new PgUnitOfWork(resolve(TOKENS.pool), resolve(TOKENS.boss)))
   singleton(c, TOKENS.orderQueries, (resolve) => new PgOrderQueries(resolve(TOKENS.pool)))
@@ -150,6 +158,8 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
     trustProxy: config.trustProxy,
     isTransientFailure: isTransientDatabaseFailure,
     checkReadiness: resolve(c, TOKENS.checkReadiness),
+    authenticate: resolve(c, TOKENS.authenticateApiKey),
+    authorize: resolve(c, TOKENS.authorizeAccess),
     metrics: () => ({ cache: resolve(c, TOKENS.cacheCounters).snapshot(), rate_limit: resolve(c, TOKENS.rateLimitCounters).snapshot() }),
     suggestGuard: rateLimitHook(resolve(c, TOKENS.suggestRateLimiter), resolve(c, TOKENS.rateLimitCounters), 'suggest'),
     placeOrder: resolve(c, TOKENS.placeOrder),
@@ -166,6 +176,19 @@ export function httpDeps(c: DependencyContainer): HttpAppDeps {
 /** The ledger audit reads only the database, so the audit CLI composes it without pg-boss. */
 export function buildLedgerAudit(pool: pg.Pool): AuditStockLedger {
   return new AuditStockLedger(new PgStockLedgerAudit(pool))
+}
+
+export interface ApiKeyManagement {
+  create: CreateApiKey
+  list: ListApiKeys
+  revoke: RevokeApiKey
+}
+
+/** Key management needs only the database, so the keys CLI and the embedded default compose it without pg-boss. */
+export function buildApiKeyManagement(pool: pg.Pool, logger: Logger): ApiKeyManagement {
+  const keys = new PgApiKeys(pool, logger)
+  const clock = { now: () => new Date() }
+  return { create: new CreateApiKey(keys, clock), list: new ListApiKeys(keys), revoke: new RevokeApiKey(keys, clock) }
 }
 
 /** What each queue's worker runs: one use case per job. */

@@ -5,6 +5,9 @@ import type { Counters } from '../../adapters/metrics/counters.js'
 import type { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
 import type { Cache } from '../../adapters/cache/cache.js'
 import type { CatalogChanged } from '../../adapters/cache/catalog-changed.js'
+import type { ApiKeys } from '../../application/access/ports/api-keys.js'
+import type { AuthenticateApiKey } from '../../application/access/authenticate-api-key.js'
+import type { AuthorizeAccess } from '../../application/access/authorize-access.js'
 import type { Clock } from '../../application/shared/clock.js'
 import type { HealthProbe } from '../../application/operations/ports/health-probe.js'
 import type { IdempotencyKeys } from '../../application/ordering/ports/idempotency-keys.js'
@@ -73,4 +76,7 @@ export const TOKENS = {
   inventorySummaries: token<InventorySummaries>('inventorySummaries'),
   buildDailyInventorySummary: token<BuildDailyInventorySummary>('buildDailyInventorySummary'),
   getInventorySummary: token<GetInventorySummary>('getInventorySummary'),
+  apiKeys: token<ApiKeys>('apiKeys'),
+  authenticateApiKey: token<AuthenticateApiKey>('authenticateApiKey'),
+  authorizeAccess: token<AuthorizeAccess>('authorizeAccess'),
 }

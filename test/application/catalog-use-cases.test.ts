@@ -74,11 +74,11 @@ describe('SuggestProducts', () => {
 })
 
 describe('SetStockLevel', () => {
-  test('tells the store has changed only after the level is set', async () => {
+  test('tells the store has changed only after the level is set, recording which key set it', async () => {
     const events: string[] = []
     const levels: StockLevels = {
-      set: async (storeId, productId, quantity) => {
-        events.push(`set ${storeId}/${productId}=${quantity}`)
+      set: async (storeId, productId, quantity, reference) => {
+        events.push(`set ${storeId}/${productId}=${quantity} by ${reference}`)
         return ITEM
       },
     }
@@ -87,10 +87,11 @@ describe('SetStockLevel', () => {
       storeId: 1,
       productId: 2,
       quantity: 5,
+      keyId: 7,
     })
 
     assert.deepEqual(item, ITEM)
-    assert.deepEqual(events, ['set 1/2=5', 'changed 1'])
+    assert.deepEqual(events, ['set 1/2=5 by api-key:7', 'changed 1'])
   })
 
   test('tells nothing when the level could not be set', async () => {
@@ -102,7 +103,7 @@ describe('SetStockLevel', () => {
     }
 
     await assert.rejects(
-      new SetStockLevel(levels, { notify: async (storeId) => void events.push(storeId) }).execute({ storeId: 1, productId: 2, quantity: 5 }),
+      new SetStockLevel(levels, { notify: async (storeId) => void events.push(storeId) }).execute({ storeId: 1, productId: 2, quantity: 5, keyId: 7 }),
       NotFoundError,
     )
     assert.deepEqual(events, [])

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import { startTestWorker, type TestWorker } from '../support/job-worker.js'
 import { startProgram } from '../support/programs.js'
@@ -12,10 +13,12 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 let db: TestDatabase
 let app: FastifyInstance
 let worker: TestWorker
+let admin: TestKey
 
 before(async () => {
   db = await createTestDatabase()
   app = await buildTestApp(db)
+  admin = await adminKey(db.pool)
   worker = await startTestWorker(db)
 })
 after(async () => {
@@ -42,14 +45,14 @@ describe('an order placed over HTTP, with a worker running', () => {
     assert.deepEqual([confirmed.json().status, rejected.json().status], ['CONFIRMED', 'REJECTED'])
     const confirmedId = confirmed.json().id as number
     const sentAt = await eventually('the confirmation to be recorded', async () => {
-      const body = (await app.inject({ method: 'GET', url: `/orders/${confirmedId}/` })).json()
+      const body = (await app.inject({ method: 'GET', url: `/orders/${confirmedId}/`, headers: admin.headers })).json()
       return body.confirmation_sent_at ?? undefined
     })
     const rows = await outboxRows(confirmedId)
     assert.equal(rows.length, 1)
     assert.equal(rows[0].recipient, `store-${storeId}@orders.aforro.dev`)
     assert.equal(sentAt, rows[0].sent_at.toISOString())
-    const rejectedView = (await app.inject({ method: 'GET', url: `/orders/${rejected.json().id}/` })).json()
+    const rejectedView = (await app.inject({ method: 'GET', url: `/orders/${rejected.json().id}/`, headers: admin.headers })).json()
     assert.equal(rejectedView.confirmation_sent_at, null)
     assert.deepEqual(await outboxRows(rejected.json().id), [])
     assert.equal(
@@ -77,7 +80,9 @@ describe('the API process with RUN_WORKER=true', () => {
     })
     const orderId = ((await placed.json()) as { id: number }).id
     const sentAt = await eventually('the in-process worker to confirm the order', async () => {
-      const order = (await (await fetch(`http://127.0.0.1:${port}/orders/${orderId}/`)).json()) as { confirmation_sent_at: string | null }
+      const order = (await (await fetch(`http://127.0.0.1:${port}/orders/${orderId}/`, { headers: admin.headers })).json()) as {
+        confirmation_sent_at: string | null
+      }
       return order.confirmation_sent_at ?? undefined
     })
     server.child.kill('SIGTERM')

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { countingPool, type CountingPool } from '../support/counting-pool.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import { eventually } from '../support/eventually.js'
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '../support/test-database.js'
@@ -15,11 +16,13 @@ let storeId: number
 let otherStoreId: number
 let lamp: number
 let shade: number
+let admin: TestKey
 
 before(async () => {
   db = await createTestDatabase()
   counting = countingPool(db.pool)
   app = await buildTestApp({ url: db.url, pool: counting.pool }, { REDIS_URL: testRedisUrl() })
+  admin = await adminKey(db.pool)
   ;[lamp, shade] = (await addProducts(db.pool, [
     { title: 'Steel Lamp', category: 'Lighting' },
     { title: 'Lamp Shade', category: 'Lighting' },
@@ -76,7 +79,7 @@ describe('cached reads', () => {
     await get('/api/search/suggest/?q=desk')
     await get('/api/search/suggest/?q=desk')
 
-    const metrics = (await get('/metrics')).json()
+    const metrics = (await get('/metrics', anyClient(), admin.headers)).json()
 
     assert.ok(metrics.cache.suggest.hit >= 1 && metrics.cache.suggest.miss >= 1, JSON.stringify(metrics))
   })
@@ -93,7 +96,7 @@ describe('invalidation', () => {
   test('the very next inventory listing and store search after a restock show the new quantity', async () => {
     await warm()
 
-    const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 40 } })
+    const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 40 }, headers: admin.headers })
     const listing = await get(inventory())
     const search = await get(storeSearch())
 
@@ -123,7 +126,7 @@ describe('invalidation', () => {
     const otherInventory = `/stores/${otherStoreId}/inventory/`
     await get(otherInventory)
 
-    await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 41 } })
+    await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 41 }, headers: admin.headers })
     const other = await statementsFor(otherInventory)
 
     assert.equal(other.statements, 0)

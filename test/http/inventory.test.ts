@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { insertCategory, insertProducts, insertStore, stock } from '../support/catalog.js'
+import { adminKey, createTestKey, type TestKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -9,11 +10,13 @@ let db: TestDatabase
 let app: FastifyInstance
 let storeId: number
 let emptyStoreId: number
+let admin: TestKey
 let products: Record<'zebra' | 'apple' | 'eclair' | 'appleAgain' | 'banana' | 'unstocked', number>
 
 before(async () => {
   db = await createTestDatabase()
   app = await buildTestApp(db)
+  admin = await adminKey(db.pool)
   const categoryId = await insertCategory(db.pool, 'Pantry')
   storeId = await insertStore(db.pool)
   emptyStoreId = await insertStore(db.pool, 'Empty Store')
@@ -92,7 +95,12 @@ describe('GET /stores/<store_id>/inventory/', () => {
 
 describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   test('sets an existing level, answers the listing item and records the difference in the ledger', async () => {
-    const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${products.banana}/`, payload: { quantity: 25 } })
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/stores/${storeId}/inventory/${products.banana}/`,
+      payload: { quantity: 25 },
+      headers: admin.headers,
+    })
 
     assert.equal(response.statusCode, 200)
     assert.deepEqual(response.json(), { product_id: products.banana, title: 'Banana', price: '0.30', category: 'Pantry', quantity: 25 })
@@ -103,7 +111,12 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   })
 
   test('creates the row for a product the store did not carry, and the listing shows it at once', async () => {
-    const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${products.unstocked}`, payload: { quantity: 3 } })
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/stores/${storeId}/inventory/${products.unstocked}`,
+      payload: { quantity: 3 },
+      headers: admin.headers,
+    })
     const listing = (await app.inject({ method: 'GET', url: `/stores/${storeId}/inventory?page_size=100` })).json()
 
     assert.equal(response.statusCode, 200)
@@ -114,8 +127,31 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
     )
   })
 
+  test('the ledger movement names the API key that restocked', async () => {
+    const staff = await createTestKey(db.pool, { role: 'store', storeIds: [storeId] })
+
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/stores/${storeId}/inventory/${products.zebra}/`,
+      payload: { quantity: 8 },
+      headers: staff.headers,
+    })
+
+    assert.equal(response.statusCode, 200)
+    const { rows } = await db.pool.query("SELECT delta, reference FROM stock_movements WHERE store_id = $1 AND product_id = $2 AND reason = 'restock'", [
+      storeId,
+      products.zebra,
+    ])
+    assert.deepEqual(rows, [{ delta: 3, reference: `api-key:${staff.id}` }])
+  })
+
   test('setting the level it already has records no movement', async () => {
-    const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${products.eclair}`, payload: { quantity: 12 } })
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/stores/${storeId}/inventory/${products.eclair}`,
+      payload: { quantity: 12 },
+      headers: admin.headers,
+    })
 
     assert.equal(response.statusCode, 200)
     assert.deepEqual(await ledger(products.eclair), [{ delta: 12, reason: 'seed' }])
@@ -124,8 +160,8 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   test('a missing store or product is a 404 and writes nothing', async () => {
     const before = (await db.pool.query('SELECT count(*) AS n FROM stock_movements')).rows[0].n
 
-    const noStore = await app.inject({ method: 'PUT', url: `/stores/999999/inventory/${products.apple}`, payload: { quantity: 1 } })
-    const noProduct = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/999999`, payload: { quantity: 1 } })
+    const noStore = await app.inject({ method: 'PUT', url: `/stores/999999/inventory/${products.apple}`, payload: { quantity: 1 }, headers: admin.headers })
+    const noProduct = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/999999`, payload: { quantity: 1 }, headers: admin.headers })
 
     assert.equal(noStore.statusCode, 404)
     assert.equal(noProduct.statusCode, 404)
@@ -137,7 +173,7 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   test('rejects quantities outside 0–1,000,000,000, non-integers and unknown fields', async () => {
     const url = `/stores/${storeId}/inventory/${products.apple}`
     for (const payload of [{ quantity: -1 }, { quantity: 1_000_000_001 }, { quantity: 1.5 }, { quantity: '3' }, {}, { quantity: 1, note: 'x' }]) {
-      const response = await app.inject({ method: 'PUT', url, payload })
+      const response = await app.inject({ method: 'PUT', url, payload, headers: admin.headers })
       assert.equal(response.statusCode, 400, JSON.stringify(payload))
       assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error')
     }
@@ -150,7 +186,9 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
     const quantities = [4, 9, 0, 17, 2, 11, 6, 1]
 
     const responses = await Promise.all(
-      quantities.map((quantity) => app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}`, payload: { quantity } })),
+      quantities.map((quantity) =>
+        app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}`, payload: { quantity }, headers: admin.headers }),
+      ),
     )
 
     assert.deepEqual(

@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { countingPool } from '../support/counting-pool.js'
 import { addProducts, addStore, confirmationJobsFor, ledgerOf, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -12,10 +13,12 @@ let storeId: number
 let lamp: number
 let desk: number
 let chair: number
+let admin: TestKey
 
 before(async () => {
   db = await createTestDatabase({ lockTimeoutMs: 500 })
   app = await buildTestApp(db)
+  admin = await adminKey(db.pool)
   ;[lamp, desk, chair] = (await addProducts(db.pool, [{ title: 'Steel Lamp' }, { title: 'Oak Desk' }, { title: 'Chair' }])) as [number, number, number]
 })
 after(async () => {
@@ -287,9 +290,9 @@ describe('GET /orders/<id>/', () => {
   test('returns the order with confirmation_sent_at, and 404 or 400 otherwise', async () => {
     const created = (await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] })).json()
 
-    const found = await app.inject({ method: 'GET', url: `/orders/${created.id}/` })
-    const missing = await app.inject({ method: 'GET', url: '/orders/987654321' })
-    const invalid = await app.inject({ method: 'GET', url: '/orders/abc' })
+    const found = await app.inject({ method: 'GET', url: `/orders/${created.id}/`, headers: admin.headers })
+    const missing = await app.inject({ method: 'GET', url: '/orders/987654321', headers: admin.headers })
+    const invalid = await app.inject({ method: 'GET', url: '/orders/abc', headers: admin.headers })
 
     assert.equal(found.statusCode, 200)
     assert.deepEqual(found.json(), { ...created, confirmation_sent_at: null })
@@ -319,9 +322,9 @@ describe('GET /stores/<id>/orders/', () => {
   })
 
   test('lists newest first with totals, and pages without overlap', async () => {
-    const first = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2` })).json()
-    const third = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=3` })).json()
-    const beyond = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=9` })).json()
+    const first = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2`, headers: admin.headers })).json()
+    const third = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=3`, headers: admin.headers })).json()
+    const beyond = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=9`, headers: admin.headers })).json()
 
     assert.equal(first.count, 5)
     assert.equal(first.total_pages, 3)
@@ -343,8 +346,8 @@ describe('GET /stores/<id>/orders/', () => {
   })
 
   test('filters by status', async () => {
-    const confirmed = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=CONFIRMED` })).json()
-    const rejected = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=REJECTED` })).json()
+    const confirmed = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=CONFIRMED`, headers: admin.headers })).json()
+    const rejected = (await app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=REJECTED`, headers: admin.headers })).json()
 
     assert.deepEqual(
       confirmed.results.map((o: { id: number }) => o.id),
@@ -367,7 +370,7 @@ describe('GET /stores/<id>/orders/', () => {
         `/stores/${listedStore}/orders/?page_size=101`,
         `/stores/${listedStore}/orders/?page=0`,
         `/stores/${listedStore}/orders/?statuss=REJECTED`,
-      ].map(async (url) => (await app.inject({ method: 'GET', url })).statusCode),
+      ].map(async (url) => (await app.inject({ method: 'GET', url, headers: admin.headers })).statusCode),
     )
 
     assert.deepEqual(statuses, [404, 400, 400, 400, 400, 400])
@@ -376,9 +379,11 @@ describe('GET /stores/<id>/orders/', () => {
   test('takes the same number of statements whatever the page size (no N+1)', async () => {
     const counting = countingPool(db.pool)
     const countedApp = await buildTestApp({ url: db.url, pool: counting.pool })
+    // The key's lookup is cached after its first use, as at steady state.
+    await countedApp.inject({ method: 'GET', url: `/stores/${listedStore}/orders/`, headers: admin.headers })
     const statementsFor = async (pageSize: number) => {
       counting.reset()
-      const response = await countedApp.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=${pageSize}` })
+      const response = await countedApp.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=${pageSize}`, headers: admin.headers })
       assert.equal(response.json().results.length, Math.min(pageSize, 5))
       return counting.statements()
     }

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { countingPool, type CountingPool } from '../support/counting-pool.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import { eventually } from '../support/eventually.js'
 import { freePort, startRedisServer } from '../support/services.js'
@@ -15,6 +16,7 @@ let redisServer: Awaited<ReturnType<typeof startRedisServer>>
 let app: FastifyInstance
 let storeId: number
 let lamp: number
+let admin: TestKey
 
 before(async () => {
   db = await createTestDatabase()
@@ -22,6 +24,7 @@ before(async () => {
   redisPort = await freePort()
   redisServer = await startRedisServer(redisPort)
   app = await buildTestApp({ url: db.url, pool: counting.pool }, { REDIS_URL: redisServer.url })
+  admin = await adminKey(db.pool)
   ;[lamp] = (await addProducts(db.pool, [{ title: 'Steel Lamp' }])) as [number]
   storeId = await addStore(db.pool)
   await stock(db.pool, storeId, { [lamp]: 5 })
@@ -48,7 +51,7 @@ test('with Redis killed mid-run every endpoint answers from Postgres, readiness 
   const suggest = await get('/api/search/suggest/?q=lamp')
   const search = await get(`/api/search/products/?q=lamp&store_id=${storeId}`)
   const inventory = await get(`/stores/${storeId}/inventory/`)
-  const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 9 } })
+  const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 9 }, headers: admin.headers })
   const afterRestock = await get(`/stores/${storeId}/inventory/`)
   const ready = await get('/health/ready')
   const overTheLimit = []

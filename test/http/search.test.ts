@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { insertCategory, insertProducts, insertStore, stock } from '../support/catalog.js'
 import { eventually } from '../support/eventually.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -22,6 +23,7 @@ let app: FastifyInstance
 let lamps: number
 let storeA: number
 let storeB: number
+let admin: TestKey
 const id: Record<string, number> = {}
 
 const CATALOG = [
@@ -38,6 +40,7 @@ const CATALOG = [
 before(async () => {
   db = await createTestDatabase()
   app = await buildTestApp(db)
+  admin = await adminKey(db.pool)
   const categories: Record<string, number> = {}
   for (const name of new Set(CATALOG.map((product) => product.category))) categories[name] = await insertCategory(db.pool, name)
   lamps = categories.Lamps!
@@ -189,7 +192,7 @@ describe('filters', () => {
   })
 
   test('a restock shows in the quantities and stock filters at once', async () => {
-    const restock = await app.inject({ method: 'PUT', url: `/stores/${storeA}/inventory/${id.Laptop}`, payload: { quantity: 7 } })
+    const restock = await app.inject({ method: 'PUT', url: `/stores/${storeA}/inventory/${id.Laptop}`, payload: { quantity: 7 }, headers: admin.headers })
 
     const body = await search(`store_id=${storeA}&in_stock=true&q=laptop`)
 

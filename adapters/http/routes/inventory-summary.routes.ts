@@ -36,6 +36,7 @@ export const inventorySummaryRoutes: FastifyPluginAsyncTypebox<InventorySummaryR
   app.get(
     '/stores/:store_id/inventory/summary',
     {
+      config: { access: { role: 'store', storeParam: 'store_id' } },
       schema: {
         tags: ['inventory'],
         summary: 'The latest daily inventory summary of a store',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ListStoreInventory } from '../../../application/inventory/list-store-inventory.js'
 import type { SetStockLevel } from '../../../application/inventory/set-stock-level.js'
+import { principalOf } from '../auth/access-control.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
 import { InventoryItemParams, InventoryItemView, InventoryPage, InventoryQuery, RestockBody, toInventoryItemView } from '../schemas/inventory.schemas.js'
@@ -32,6 +33,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> 
   app.put(
     '/stores/:store_id/inventory/:product_id',
     {
+      config: { access: { role: 'store', storeParam: 'store_id' } },
       schema: {
         tags: ['inventory'],
         summary: "Restock: set a store's level of one product (the stock ledger records the difference)",
@@ -42,7 +44,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> 
     },
     async (request) => {
       const { store_id: storeId, product_id: productId } = request.params
-      const item = await setStockLevel.execute({ storeId, productId, quantity: request.body.quantity })
+      const item = await setStockLevel.execute({ storeId, productId, quantity: request.body.quantity, keyId: principalOf(request).keyId })
       return toInventoryItemView(item)
     },
   )

@@ -17,6 +17,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
   app.get(
     '/metrics',
     {
+      config: { access: { role: 'admin' } },
       schema: {
         tags: ['health'],
         summary: 'Counters since this process started: cache hits and misses, rate-limit outcomes',

@@ -48,6 +48,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async 
   app.get(
     '/orders/:order_id',
     {
+      config: { access: { role: 'store', orderParam: 'order_id' } },
       schema: {
         tags: ['orders'],
         summary: 'One order, with when its confirmation was sent',
@@ -61,6 +62,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async 
   app.get(
     '/stores/:store_id/orders',
     {
+      config: { access: { role: 'store', storeParam: 'store_id' } },
       schema: {
         tags: ['orders'],
         summary: "A store's orders, newest first",

@@ -4,8 +4,8 @@ import type { StoreInventoryItem } from './inventory-queries.js'
 export interface StockLevels {
   /**
    * Sets the store's level of one product, creating its inventory row if needed, and records the
-   * difference in the stock ledger in the same transaction. Throws NotFoundError when the store or
-   * the product does not exist.
+   * difference in the stock ledger in the same transaction, tagged with `reference` (who did it).
+   * Throws NotFoundError when the store or the product does not exist.
    */
-  set(storeId: number, productId: number, quantity: number): Promise<StoreInventoryItem>
+  set(storeId: number, productId: number, quantity: number, reference: string): Promise<StoreInventoryItem>
 }
