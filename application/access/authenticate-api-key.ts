@@ -23,13 +23,16 @@ export const DEFAULT_KEY_CACHE: KeyCacheOptions = { ttlMs: 2_000, maxEntries: 10
 
 interface CachedLookup {
   key: Promise<StoredApiKey | null>
+  /** When the lookup began: a revocation committed after it is seen once this entry is replaced. */
   fetchedAtMs: number
+  refresh?: Promise<void>
 }
 
 /**
  * Who a bearer token belongs to. Lookups (including misses) are kept for `ttlMs` in this process,
  * so at steady state a request costs a hash and a map read, not a database round trip; concurrent
- * requests with one token share one lookup.
+ * requests with one token share one lookup. No entry older than `ttlMs` is ever trusted, which is
+ * what bounds how long a revoked key keeps working here.
  */
 export class AuthenticateApiKey {
   private readonly lookups = new Map<string, CachedLookup>()
@@ -57,17 +60,32 @@ export class AuthenticateApiKey {
     const cacheKey = tokenHash.toString('base64')
     const nowMs = this.clock.now().getTime()
     const cached = this.lookups.get(cacheKey)
-    if (cached !== undefined && nowMs - cached.fetchedAtMs < this.options.ttlMs) return cached.key
+    if (cached === undefined || nowMs - cached.fetchedAtMs >= this.options.ttlMs) return this.fetch(cacheKey, tokenHash, nowMs)
+    // Past half its life, a key in use is looked up again in the background, so requests at
+    // steady state never wait for the database; one refresh at a time per key.
+    if (cached.refresh === undefined && nowMs - cached.fetchedAtMs >= this.options.ttlMs / 2) {
+      cached.refresh = this.keys.findByTokenHash(tokenHash).then(
+        (key) => void this.remember(cacheKey, Promise.resolve(key), nowMs),
+        () => (cached.refresh = undefined),
+      )
+    }
+    return cached.key
+  }
 
+  private fetch(cacheKey: string, tokenHash: Buffer, nowMs: number): Promise<StoredApiKey | null> {
     const key = this.keys.findByTokenHash(tokenHash)
-    this.lookups.delete(cacheKey)
-    if (this.lookups.size >= this.options.maxEntries) this.lookups.delete(this.lookups.keys().next().value as string)
-    this.lookups.set(cacheKey, { key, fetchedAtMs: nowMs })
+    this.remember(cacheKey, key, nowMs)
     // A failed lookup (database unreachable) is not remembered: the next request asks again.
     key.catch(() => {
       if (this.lookups.get(cacheKey)?.key === key) this.lookups.delete(cacheKey)
     })
     return key
+  }
+
+  private remember(cacheKey: string, key: Promise<StoredApiKey | null>, fetchedAtMs: number): void {
+    this.lookups.delete(cacheKey)
+    if (this.lookups.size >= this.options.maxEntries) this.lookups.delete(this.lookups.keys().next().value as string)
+    this.lookups.set(cacheKey, { key, fetchedAtMs })
   }
 
   private noteUse(keyId: number, now: Date): void {

@@ -114,6 +114,29 @@ describe('AuthenticateApiKey', () => {
     assert.ok(DEFAULT_KEY_CACHE.ttlMs <= 5_000, 'the contract bounds revocation at 5 s')
   })
 
+  test('a key in use is looked up again in the background past half its cache period, so requests do not wait', async () => {
+    const { keys, clock, authenticate } = setup()
+    const token = generateApiToken()
+    const key = keys.add(token)
+    await authenticate.execute(token)
+    let release: () => void = () => undefined
+    const working = keys.findByTokenHash.bind(keys)
+    keys.findByTokenHash = async (hash) => {
+      await new Promise<void>((resolve) => (release = resolve))
+      return working(hash)
+    }
+
+    clock.advance(DEFAULT_KEY_CACHE.ttlMs / 2)
+    key.revokedAt = clock.now()
+    assert.equal((await authenticate.execute(token)).outcome, 'authenticated', 'answered from the cache while the refresh waits')
+    assert.equal((await authenticate.execute(token)).outcome, 'authenticated')
+    release()
+    await new Promise((resolve) => setImmediate(resolve))
+
+    assert.deepEqual(await authenticate.execute(token), { outcome: 'rejected', reason: 'revoked' })
+    assert.equal(keys.lookups, 2, 'one background refresh, not one per request')
+  })
+
   test('concurrent first uses of one token share one lookup', async () => {
     const { keys, authenticate } = setup()
     const token = generateApiToken()
