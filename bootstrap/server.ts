@@ -1,6 +1,6 @@
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
-import { buildContainer, httpDeps, resolve } from './composition/container.js'
+import { compose, httpDeps } from './composition/container.js'
 import { openDatabase } from './infrastructure/database.js'
 import { ensureEmbeddedAdminKey } from './infrastructure/admin-key.js'
 import { startJobWorker } from './infrastructure/job-worker.js'
@@ -8,7 +8,6 @@ import { startPgBoss } from './infrastructure/jobs-runtime.js'
 import { runProgram } from './runtime/run-program.js'
 import { openRedis } from './infrastructure/redis.js'
 import { DEFAULT_SEED_PLAN, runSeed } from './infrastructure/seed-runner.js'
-import { TOKENS } from './composition/tokens.js'
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
@@ -26,10 +25,10 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
 
   const redis = await openRedis(config, logger)
   if (redis) lifecycle.add('redis', () => redis.close())
-  const container = buildContainer({ config, logger, pool, boss, redis })
-  if (config.runWorker) await startJobWorker(container)
+  const composition = compose({ config, logger, pool, boss, redis })
+  if (config.runWorker) await startJobWorker(composition)
 
-  const purge = resolve(container, TOKENS.purgeIdempotencyKeys)
+  const purge = composition.useCases.purgeIdempotencyKeys
   const purgeTimer = setInterval(() => {
     purge.execute().then(
       (purged) => purged > 0 && logger.info({ purged }, 'expired idempotency keys purged'),
@@ -38,10 +37,10 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   }, IDEMPOTENCY_PURGE_INTERVAL_MS).unref()
   lifecycle.add('idempotency purge', async () => clearInterval(purgeTimer))
 
-  const catalogListener = resolve(container, TOKENS.catalogListener)
+  const { catalogListener } = composition
   await catalogListener.start()
   lifecycle.add('catalog change listener', () => catalogListener.stop())
-  const app = await buildHttpApp(httpDeps(container))
+  const app = await buildHttpApp(httpDeps(composition))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })
 })

@@ -1,4 +1,4 @@
-import { buildContainer } from './composition/container.js'
+import { compose } from './composition/container.js'
 import { openDatabase } from './infrastructure/database.js'
 import { startJobWorker } from './infrastructure/job-worker.js'
 import { startPgBoss } from './infrastructure/jobs-runtime.js'
@@ -10,5 +10,5 @@ await runProgram('aforro-worker', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
   const { url, pool } = await openDatabase(config, logger, lifecycle, 'aforro-worker')
   const boss = await startPgBoss(url, true, logger, lifecycle)
-  await startJobWorker(buildContainer({ config, logger, pool, boss }))
+  await startJobWorker(compose({ config, logger, pool, boss }))
 })

@@ -5,25 +5,22 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
-import type { AuthenticateApiKey } from '../../application/access/authenticate-api-key.js'
-import type { AuthorizeAccess } from '../../application/access/authorize-access.js'
-import type { CheckReadiness } from '../../application/operations/check-readiness.js'
-import type { GetInventorySummary } from '../../application/inventory/get-inventory-summary.js'
-import type { GetOrder } from '../../application/ordering/get-order.js'
-import type { ListStoreInventory } from '../../application/inventory/list-store-inventory.js'
-import type { ListStoreOrders } from '../../application/ordering/list-store-orders.js'
-import type { PlaceOrder } from '../../application/ordering/place-order.js'
-import type { SearchProducts } from '../../application/catalog/search-products.js'
-import type { SetStockLevel } from '../../application/inventory/set-stock-level.js'
-import type { SuggestProducts } from '../../application/catalog/suggest-products.js'
-import { registerAccessControl, SECURITY_SCHEME } from './auth/access-control.js'
-import { errorHandler, problem, sendProblem } from './problem-details.js'
-import { healthRoutes } from './routes/health.routes.js'
-import { inventorySummaryRoutes } from './routes/inventory-summary.routes.js'
-import { inventoryRoutes } from './routes/inventory.routes.js'
+import { registerAccessControl, SECURITY_SCHEME, type AccessControlOptions } from './auth/access-control.js'
+import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
+import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
+import { inventorySummaryRoutes, type InventorySummaryRoutesOptions } from './routes/inventory-summary.routes.js'
+import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
 import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
-import { orderRoutes } from './routes/orders.routes.js'
-import { searchRoutes } from './routes/search.routes.js'
+import { orderRoutes, type OrderRoutesOptions } from './routes/orders.routes.js'
+import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.js'
+
+/** The use cases the routes call: each route file declares the ones it needs in its options. */
+export type HttpUseCases = AccessControlOptions &
+  Omit<HealthRoutesOptions, 'version'> &
+  InventorySummaryRoutesOptions &
+  OrderRoutesOptions &
+  InventoryRoutesOptions &
+  Omit<SearchRoutesOptions, 'suggestGuard'>
 
 export interface HttpAppDeps {
   version: string
@@ -31,19 +28,9 @@ export interface HttpAppDeps {
   logger?: FastifyBaseLogger
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
-  checkReadiness: CheckReadiness
-  authenticate: AuthenticateApiKey
-  authorize: AuthorizeAccess
   /** Cache and rate-limit counters, served by GET /metrics. */
   metrics: () => MetricsSnapshot
-  getInventorySummary: GetInventorySummary
-  placeOrder: PlaceOrder
-  getOrder: GetOrder
-  listStoreOrders: ListStoreOrders
-  listStoreInventory: ListStoreInventory
-  setStockLevel: SetStockLevel
-  searchProducts: SearchProducts
-  suggestProducts: SuggestProducts
+  useCases: HttpUseCases
   /** Runs first on every autocomplete request: the rate limiter (see search.routes.ts). */
   suggestGuard?: onRequestAsyncHookHandler
 }
@@ -102,13 +89,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close')
   })
-  app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure }))
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0] ?? '/')),
-  )
+  app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure, maxBodyBytes: ONE_MIB }))
+  app.setNotFoundHandler((request, reply) => replyWithProblem(request, reply, 'not-found', `No route for ${request.method} ${requestPath(request)}`))
 
   // Before swagger and every route: its onRoute hook guards and documents each declared route.
-  registerAccessControl(app, { authenticate: deps.authenticate, authorize: deps.authorize })
+  registerAccessControl(app, deps.useCases)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -134,16 +119,13 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
-  await app.register(healthRoutes, { version: deps.version, checkReadiness: deps.checkReadiness })
+  const { useCases } = deps
+  await app.register(healthRoutes, { ...useCases, version: deps.version })
   await app.register(metricsRoutes, { metrics: deps.metrics })
-  await app.register(inventorySummaryRoutes, { getInventorySummary: deps.getInventorySummary })
-  await app.register(orderRoutes, { placeOrder: deps.placeOrder, getOrder: deps.getOrder, listStoreOrders: deps.listStoreOrders })
-  await app.register(inventoryRoutes, { listStoreInventory: deps.listStoreInventory, setStockLevel: deps.setStockLevel })
-  await app.register(searchRoutes, {
-    searchProducts: deps.searchProducts,
-    suggestProducts: deps.suggestProducts,
-    ...(deps.suggestGuard ? { suggestGuard: deps.suggestGuard } : {}),
-  })
+  await app.register(inventorySummaryRoutes, useCases)
+  await app.register(orderRoutes, useCases)
+  await app.register(inventoryRoutes, useCases)
+  await app.register(searchRoutes, { ...useCases, ...(deps.suggestGuard ? { suggestGuard: deps.suggestGuard } : {}) })
 
   return app
 }

@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net'
 import type { onRequestAsyncHookHandler } from 'fastify'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 import type { Counters } from '../metrics/counters.js'
-import { problem, sendProblem } from './problem-details.js'
+import { replyWithProblem } from './problem-details.js'
 
 /**
  * An onRequest hook that counts every request to a route against its client's budget (before
@@ -20,7 +20,7 @@ export function rateLimitHook(limiter: RateLimiter, counters: Counters, name: st
     if (decision.allowed) return undefined
     reply.header('retry-after', decision.retryAfterSeconds)
     const detail = `At most ${decision.limit} requests per minute; retry in ${decision.retryAfterSeconds} s`
-    return sendProblem(reply, problem('rate-limited', detail, request.url.split('?')[0] ?? request.url))
+    return replyWithProblem(request, reply, 'rate-limited', detail)
   }
 }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { InventoryQueries, StoreInventoryItem } from '../../application/inventory/ports/inventory-queries.js'
-import { offsetOf, type Page, type PageRequest } from '../../application/shared/pagination.js'
+import type { Page, PageRequest } from '../../application/shared/pagination.js'
+import { offsetOf } from './page-offset.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 
 export interface InventoryItemRow {

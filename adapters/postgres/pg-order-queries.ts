@@ -1,7 +1,8 @@
 import type { OrderStatus } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-repository.js'
-import { offsetOf, type Page, type PageRequest } from '../../application/shared/pagination.js'
+import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-queries.js'
+import type { Page, PageRequest } from '../../application/shared/pagination.js'
+import { offsetOf } from './page-offset.js'
 import { shortagesFromJson } from './order-rows.js'
 import type { Queryable } from './queryable.js'
 

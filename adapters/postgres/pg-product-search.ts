@@ -1,5 +1,6 @@
 import type pg from 'pg'
-import { offsetOf, type Page } from '../../application/shared/pagination.js'
+import type { Page } from '../../application/shared/pagination.js'
+import { offsetOf } from './page-offset.js'
 import type { ProductHit, ProductSearch, ProductSearchCriteria, ProductSort } from '../../application/catalog/ports/product-search.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 

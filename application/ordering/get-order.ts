@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { OrderId } from '../../domain/shared/ids.js'
-import type { OrderQueries, OrderRecord } from './ports/order-repository.js'
+import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
 
 export class GetOrder {
   constructor(private readonly orders: OrderQueries) {}

@@ -1,7 +1,7 @@
 import type { OrderStatus } from '../../domain/ordering/order.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { StoreId } from '../../domain/shared/ids.js'
-import type { OrderQueries, OrderSummary } from './ports/order-repository.js'
+import type { OrderQueries, OrderSummary } from './ports/order-queries.js'
 import type { Page, PageRequest } from '../shared/pagination.js'
 
 export class ListStoreOrders {

@@ -2,7 +2,7 @@ import { draftOrder, placeOrder, totalItems, UnknownProductsError, type OrderDec
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { OrderId, ProductId } from '../../domain/shared/ids.js'
 import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from './idempotency-errors.js'
-import type { OrderQueries, OrderRecord } from './ports/order-repository.js'
+import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
 import type { StockChanged } from '../inventory/ports/stock-changed.js'
 import type { UnitOfWork } from '../shared/unit-of-work.js'
 

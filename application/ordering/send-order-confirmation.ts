@@ -1,7 +1,7 @@
 import type { OrderId } from '../../domain/shared/ids.js'
 import type { Notification, Notifier } from './ports/notifier.js'
 import type { OrderConfirmations } from './ports/order-confirmations.js'
-import type { OrderQueries, OrderRecord } from './ports/order-repository.js'
+import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
 
 /** What one run did; the job stores it as its output. */
 export type ConfirmationOutcome = 'sent' | 'already-sent' | 'not-confirmed' | 'order-missing'

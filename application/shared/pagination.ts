@@ -9,7 +9,3 @@ export interface Page<T> {
   /** How many items the whole list has, so clients can show totals and stop paging. */
   total: number
 }
-
-export function offsetOf({ page, pageSize }: PageRequest): number {
-  return (page - 1) * pageSize
-}

@@ -1,5 +1,7 @@
-import { DomainError } from '../shared/domain-error.js'
 import type { ProductId, StoreId } from '../shared/ids.js'
+
+/** The most units of one product a store may hold: far above any real shelf, far below int4's limit. */
+export const MAX_STOCK_LEVEL = 1_000_000_000
 
 export interface StockLevel {
   productId: ProductId
@@ -14,12 +16,14 @@ export interface StockChange {
   delta: number
 }
 
-/** A deduction the aggregate refused: callers must check availability first. */
-export class InsufficientStockError extends DomainError {
-  readonly code = 'insufficient-stock'
-
+/**
+ * A deduction the aggregate refused. Callers check availability first (an order short of stock
+ * is a rejection, not an error), so reaching this is a bug in the caller: no client-facing code.
+ */
+export class InsufficientStockError extends Error {
   constructor(productId: ProductId, requested: number, available: number) {
     super(`Cannot take ${requested} of product ${productId}: ${available} available`)
+    this.name = 'InsufficientStockError'
   }
 }
 

@@ -4,10 +4,10 @@ import { deadLetterQueueOf, ensureQueue, PgBossJobQueue } from '../../adapters/j
 import { redriveDeadLetters } from '../../adapters/jobs/queue-admin.js'
 import { work } from '../../adapters/jobs/workers.js'
 import { PgOrderConfirmations } from '../../adapters/postgres/pg-order-confirmations.js'
+import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
+import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { JOB_NAMES } from '../../application/shared/job-queue.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
-import { resolve } from '../../bootstrap/composition/container.js'
-import { TOKENS } from '../../bootstrap/composition/tokens.js'
 import { eventually } from '../support/eventually.js'
 import { FAST_POLLING, insertOrder, seedSmallDataSet, startTestWorker, type TestWorker } from '../support/job-worker.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -106,7 +106,7 @@ describe('order confirmation job', () => {
 
   test('five runs racing for one order send one message: the unique order id decides, not timing', async () => {
     const orderId = await confirmedOrder()
-    const useCase = resolve(worker.container, TOKENS.sendOrderConfirmation)
+    const useCase = worker.composition.useCases.sendOrderConfirmation
 
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => useCase.execute(orderId)))
 
@@ -123,7 +123,7 @@ describe('order confirmation job', () => {
     dying.markSent = async () => {
       throw new Error('worker killed')
     }
-    const interrupted = new SendOrderConfirmation(resolve(worker.container, TOKENS.orderQueries), dying, resolve(worker.container, TOKENS.notifier))
+    const interrupted = new SendOrderConfirmation(new PgOrderQueries(db.pool), dying, new PgOutboxNotifier(db.pool, silent))
     await assert.rejects(interrupted.execute(orderId), /worker killed/)
     const afterCrash = await confirmationOf(orderId)
 

@@ -4,7 +4,7 @@ import { totalItems } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
 import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
-import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-repository.js'
+import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-queries.js'
 import type { Page } from '../../application/shared/pagination.js'
 import type { TransactionScope, UnitOfWork } from '../../application/shared/unit-of-work.js'
 

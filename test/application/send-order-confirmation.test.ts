@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Notification, NotificationReceipt, Notifier } from '../../application/ordering/ports/notifier.js'
 import type { OrderConfirmations } from '../../application/ordering/ports/order-confirmations.js'
-import type { OrderQueries, OrderRecord } from '../../application/ordering/ports/order-repository.js'
+import type { OrderQueries, OrderRecord } from '../../application/ordering/ports/order-queries.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 

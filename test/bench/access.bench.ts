@@ -42,7 +42,7 @@ export default async function accessBenchmark(): Promise<void> {
     const key = await adminKey(pool)
     const unchecked = { execute: async () => ({ outcome: 'authenticated', principal: { keyId: key.id, role: 'admin', storeIds: [] } }) }
     const checkedApp = await buildTestApp({ url, pool })
-    const uncheckedApp = await buildTestApp({ url, pool }, {}, { authenticate: unchecked as unknown as AuthenticateApiKey })
+    const uncheckedApp = await buildTestApp({ url, pool }, {}, { useCases: { authenticateApiKey: unchecked as unknown as AuthenticateApiKey } })
     // A control: a second checked instance. Its ratio to the first shows what noise alone makes.
     const controlApp = await buildTestApp({ url, pool })
     const apps = [checkedApp, uncheckedApp, controlApp]

@@ -11,7 +11,7 @@ import { ListStoreInventory } from '../../application/inventory/list-store-inven
 import { SearchProducts } from '../../application/catalog/search-products.js'
 import { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
-import { buildContainer, httpDeps, resolve } from '../../bootstrap/composition/container.js'
+import { compose, httpDeps, resolve } from '../../bootstrap/composition/container.js'
 import { createLogger } from '../../bootstrap/runtime/logger.js'
 import { openRedis } from '../../bootstrap/infrastructure/redis.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
@@ -100,14 +100,14 @@ export default async function cacheBenchmark({ args }: BenchContext): Promise<vo
   }
 }
 
-/** The real container graph; `bare` swaps the read routes' ports for the uncached Postgres adapters. */
+/** The real composition; `bare` swaps the read routes' ports for the uncached Postgres adapters. */
 async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, bare = false): Promise<{ app: FastifyInstance; cache: Cache }> {
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'bench')
   const boss = createPgBoss({ connectionString: url, worker: false, max: 1 })
   await boss.start()
   const redis = await openRedis(config, logger, `aforro-bench:${process.pid}:`)
-  const container = buildContainer({ config, logger, pool, boss, redis })
+  const composition = compose({ config, logger, pool, boss, redis })
   const search = new PgProductSearch(pool)
   const uncached = bare
     ? {
@@ -116,12 +116,13 @@ async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, 
         listStoreInventory: new ListStoreInventory(new PgInventoryQueries(pool)),
       }
     : {}
-  const app = await buildHttpApp({ ...httpDeps(container), ...uncached, suggestGuard: undefined })
+  const deps = httpDeps(composition)
+  const app = await buildHttpApp({ ...deps, useCases: { ...deps.useCases, ...uncached }, suggestGuard: undefined })
   app.addHook('onClose', async () => {
     await boss.stop({ graceful: false })
     await redis?.close()
   })
-  return { app, cache: resolve(container, TOKENS.cache) }
+  return { app, cache: resolve(composition.container, TOKENS.cache) }
 }
 
 /** Latency of `samples` requests cycling through `urls`, each after an untimed `before`; a warm-up round first. */

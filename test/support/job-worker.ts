@@ -1,10 +1,9 @@
 import { PassThrough } from 'node:stream'
 import type { PgBoss } from 'pg-boss'
 import type pg from 'pg'
-import type { DependencyContainer } from 'tsyringe'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { PgOrderRepository } from '../../adapters/postgres/pg-order-repository.js'
-import { buildContainer } from '../../bootstrap/composition/container.js'
+import { compose, type Composition } from '../../bootstrap/composition/container.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
 import { startJobWorker } from '../../bootstrap/infrastructure/job-worker.js'
 import { startPgBoss } from '../../bootstrap/infrastructure/jobs-runtime.js'
@@ -22,7 +21,7 @@ export const FAST_POLLING = { pollingIntervalSeconds: 0.5, notifyPollingInterval
 
 export interface TestWorker {
   boss: PgBoss
-  container: DependencyContainer
+  composition: Composition
   stop(): Promise<void>
 }
 
@@ -32,9 +31,9 @@ export async function startTestWorker(db: Database, env: Record<string, string> 
   const logger = createLogger(config, 'test-worker')
   const lifecycle = new Lifecycle(logger)
   const boss = await startPgBoss(db.url, true, logger, lifecycle)
-  const container = buildContainer({ config, logger, pool: db.pool, boss })
-  await startJobWorker(container, FAST_POLLING)
-  return { boss, container, stop: () => lifecycle.close() }
+  const composition = compose({ config, logger, pool: db.pool, boss })
+  await startJobWorker(composition, FAST_POLLING)
+  return { boss, composition, stop: () => lifecycle.close() }
 }
 
 /** A pg-boss client that neither works nor schedules, as the API and the jobs CLI use it. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookH
 import type { AuthenticateApiKey, RejectionReason } from '../../../application/access/authenticate-api-key.js'
 import type { AccessRule, AuthorizeAccess } from '../../../application/access/authorize-access.js'
 import type { Principal } from '../../../domain/access/principal.js'
-import { problem, sendProblem } from '../problem-details.js'
+import { replyWithProblem } from '../problem-details.js'
 import { ProblemSchema } from '../schemas/common.schemas.js'
 
 /**
@@ -23,8 +23,8 @@ declare module 'fastify' {
 }
 
 export interface AccessControlOptions {
-  authenticate: AuthenticateApiKey
-  authorize: AuthorizeAccess
+  authenticateApiKey: AuthenticateApiKey
+  authorizeAccess: AuthorizeAccess
 }
 
 export const SECURITY_SCHEME = 'bearerAuth'
@@ -41,12 +41,8 @@ const REJECTION_DETAIL: Record<RejectionReason | 'missing', string> = {
   revoked: 'The API key has been revoked',
 }
 
-function instanceOf(request: FastifyRequest): string {
-  return request.url.split('?')[0] ?? request.url
-}
-
 function unauthorized(request: FastifyRequest, reply: FastifyReply, reason: RejectionReason | 'missing'): FastifyReply {
-  return sendProblem(reply.header('www-authenticate', CHALLENGE), problem('unauthorized', REJECTION_DETAIL[reason], instanceOf(request)))
+  return replyWithProblem(request, reply.header('www-authenticate', CHALLENGE), 'unauthorized', REJECTION_DETAIL[reason])
 }
 
 function bearerToken(header: string | undefined): { token: string } | { rejection: 'missing' | 'malformed' } {
@@ -65,25 +61,24 @@ function ruleFor(access: AccessDeclaration, params: unknown): AccessRule | { inv
   return { role: 'store', target: 'storeParam' in access ? { kind: 'store', storeId: id } : { kind: 'order', orderId: id } }
 }
 
-function guard(access: AccessDeclaration, { authenticate, authorize }: AccessControlOptions): onRequestAsyncHookHandler {
+function guard(access: AccessDeclaration, { authenticateApiKey, authorizeAccess }: AccessControlOptions): onRequestAsyncHookHandler {
   return async (request, reply) => {
     const bearer = bearerToken(request.headers.authorization)
     if ('rejection' in bearer) return unauthorized(request, reply, bearer.rejection)
-    const authentication = await authenticate.execute(bearer.token)
+    const authentication = await authenticateApiKey.execute(bearer.token)
     if (authentication.outcome === 'rejected') return unauthorized(request, reply, authentication.reason)
 
     const rule = ruleFor(access, request.params)
     if ('invalidParam' in rule) {
       const message = 'must be a positive integer (digits only)'
-      return sendProblem(
-        reply,
-        problem('validation-error', `params/${rule.invalidParam} ${message}`, instanceOf(request), { errors: [{ path: `/${rule.invalidParam}`, message }] }),
-      )
+      return replyWithProblem(request, reply, 'validation-error', `params/${rule.invalidParam} ${message}`, {
+        errors: [{ path: `/${rule.invalidParam}`, message }],
+      })
     }
-    const decision = await authorize.execute(authentication.principal, rule)
-    if (decision === 'not-found') return sendProblem(reply, problem('not-found', describeMissing(rule), instanceOf(request)))
+    const decision = await authorizeAccess.execute(authentication.principal, rule)
+    if (decision === 'not-found') return replyWithProblem(request, reply, 'not-found', describeMissing(rule))
     if (decision === 'forbidden') {
-      return sendProblem(reply, problem('forbidden', `This API key (id ${authentication.principal.keyId}) may not perform this operation`, instanceOf(request)))
+      return replyWithProblem(request, reply, 'forbidden', `This API key (id ${authentication.principal.keyId}) may not perform this operation`)
     }
     request.principal = authentication.principal
   }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { OrderRecord, OrderSummary } from '../../../application/ordering/ports/order-repository.js'
+import type { OrderRecord, OrderSummary } from '../../../application/ordering/ports/order-queries.js'
 import type { GetOrder } from '../../../application/ordering/get-order.js'
 import type { ListStoreOrders } from '../../../application/ordering/list-store-orders.js'
 import type { PlaceOrder } from '../../../application/ordering/place-order.js'

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { onRequestAsyncHookHandler } from 'fastify'
 import type { ProductSearchCriteria } from '../../../application/catalog/ports/product-search.js'
 import type { SearchProducts, SearchProductsQuery } from '../../../application/catalog/search-products.js'
-import type { SuggestProducts } from '../../../application/catalog/suggest-products.js'
+import { MAX_SUGGESTIONS, type SuggestProducts } from '../../../application/catalog/suggest-products.js'
 import { isPositiveId } from '../../../domain/shared/ids.js'
 import { ValidationError } from '../../../domain/shared/validation-error.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
@@ -66,7 +66,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
       onRequest: suggestGuard === undefined ? [] : [suggestGuard],
       schema: {
         tags: ['search'],
-        summary: 'Autocomplete: up to 10 distinct product titles',
+        summary: `Autocomplete: up to ${MAX_SUGGESTIONS} distinct product titles`,
         querystring: SuggestQuery,
         response: { 200: SuggestionsView, ...problemResponses(400, 429) },
       },

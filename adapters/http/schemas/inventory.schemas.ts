@@ -1,8 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { StoreInventoryItem } from '../../../application/inventory/ports/inventory-queries.js'
+import { MAX_STOCK_LEVEL } from '../../../domain/inventory/store-inventory.js'
 import { Id, Money, PageOf, PaginationQuery } from './common.schemas.js'
-
-const MAX_STOCK_LEVEL = 1_000_000_000
 
 export const InventoryItemView = Type.Object({
   product_id: Id,

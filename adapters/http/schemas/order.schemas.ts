@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../../../domain/ordering/order.js'
 import { Id, PageOf, PaginationQuery, Timestamp } from './common.schemas.js'
 
 export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('REJECTED')])
@@ -6,11 +7,14 @@ export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CO
 export const PlaceOrderBody = Type.Object(
   {
     store_id: Id,
-    items: Type.Array(Type.Object({ product_id: Id, quantity_requested: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, { additionalProperties: false }), {
-      minItems: 1,
-      maxItems: 100,
-      description: 'Lines naming the same product are added up and decided, stored and answered as one line, in the order each product was first named',
-    }),
+    items: Type.Array(
+      Type.Object({ product_id: Id, quantity_requested: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) }, { additionalProperties: false }),
+      {
+        minItems: 1,
+        maxItems: MAX_ORDER_LINES,
+        description: 'Lines naming the same product are added up and decided, stored and answered as one line, in the order each product was first named',
+      },
+    ),
   },
   { additionalProperties: false },
 )

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { ProductHit } from '../../../application/catalog/ports/product-search.js'
+import { MAX_SUGGESTIONS, MIN_SUGGEST_QUERY_LENGTH } from '../../../application/catalog/suggest-products.js'
 import { Flag, Id, Money, PageOf, PaginationQuery, Timestamp, WITHOUT_CONTROL_CHARACTERS } from './common.schemas.js'
 
 export const MAX_QUERY_LENGTH = 200
@@ -64,10 +65,10 @@ export const SearchPage = PageOf(ProductHitView)
 export const SuggestQuery = Type.Object(
   {
     q: Type.String({
-      minLength: 3,
+      minLength: MIN_SUGGEST_QUERY_LENGTH,
       maxLength: MAX_QUERY_LENGTH,
       pattern: WITHOUT_CONTROL_CHARACTERS,
-      description: 'At least 3 characters besides surrounding spaces; case and accents ignored',
+      description: `At least ${MIN_SUGGEST_QUERY_LENGTH} characters besides surrounding spaces; case and accents ignored`,
     }),
   },
   { additionalProperties: false },
@@ -76,7 +77,7 @@ export const SuggestQuery = Type.Object(
 export const SuggestionsView = Type.Object({
   query: Type.String(),
   suggestions: Type.Array(Type.String(), {
-    maxItems: 10,
+    maxItems: MAX_SUGGESTIONS,
     description: 'Distinct titles: those starting with q, then those where q starts a later word, then any containing q; shorter first, then A→Z',
   }),
 })

@@ -1,35 +1,10 @@
-import type { OrderDecision, OrderStatus, Shortage } from '../../../domain/ordering/order.js'
+import type { OrderDecision } from '../../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
-import type { Page, PageRequest } from '../../shared/pagination.js'
 
 export interface OrderReferences {
   storeExists: boolean
   /** Titles of the requested products that exist; a missing id is an unknown product. */
   titles: Map<ProductId, string>
-}
-
-export interface OrderItemRecord {
-  productId: ProductId
-  title: string
-  quantity: number
-}
-
-export interface OrderRecord {
-  id: OrderId
-  storeId: StoreId
-  status: OrderStatus
-  createdAt: Date
-  totalItems: number
-  items: OrderItemRecord[]
-  shortages: Shortage[] | null
-  confirmationSentAt: Date | null
-}
-
-export interface OrderSummary {
-  id: OrderId
-  status: OrderStatus
-  createdAt: Date
-  totalItems: number
 }
 
 /** Writes of orders, inside a unit of work. */
@@ -38,11 +13,4 @@ export interface OrderRepository {
   references(storeId: StoreId, productIds: ProductId[]): Promise<OrderReferences>
   /** Stores the order and all its lines; returns the id and creation time the database assigned. */
   insert(decision: OrderDecision): Promise<{ id: OrderId; createdAt: Date }>
-}
-
-/** Reads of orders: one statement per answer, whatever the number of lines or the page size. */
-export interface OrderQueries {
-  findById(id: OrderId): Promise<OrderRecord | null>
-  /** Newest first (created_at, then id, descending); null when the store does not exist. */
-  listByStore(storeId: StoreId, status: OrderStatus | undefined, page: PageRequest): Promise<Page<OrderSummary> | null>
 }
