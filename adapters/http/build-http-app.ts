@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
 import { registerAccessControl, SECURITY_SCHEME, type AccessControlOptions } from './auth/access-control.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
+import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.routes.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
 import { inventorySummaryRoutes, type InventorySummaryRoutesOptions } from './routes/inventory-summary.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
@@ -16,6 +17,7 @@ import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.j
 
 /** The use cases the routes call: each route file declares the ones it needs in its options. */
 export type HttpUseCases = AccessControlOptions &
+  CatalogRoutesOptions &
   Omit<HealthRoutesOptions, 'version'> &
   InventorySummaryRoutesOptions &
   OrderRoutesOptions &
@@ -125,6 +127,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(inventorySummaryRoutes, useCases)
   await app.register(orderRoutes, useCases)
   await app.register(inventoryRoutes, useCases)
+  await app.register(catalogRoutes, useCases)
   await app.register(searchRoutes, { ...useCases, ...(deps.suggestGuard ? { suggestGuard: deps.suggestGuard } : {}) })
 
   return app

@@ -22,7 +22,7 @@ const TITLE_ORDER = `lower(immutable_unaccent(p.title)) COLLATE "C", p.id`
 // One statement answers whether the store exists, how many products it carries and one page of
 // them: the LEFT JOIN keeps the store's row (and the count) even past the last page.
 const LIST_STORE_INVENTORY = `
-  SELECT (SELECT count(*) FROM inventory WHERE store_id = s.id) AS total,
+  SELECT (SELECT count(*) FROM inventory i JOIN products p ON p.id = i.product_id WHERE i.store_id = s.id AND p.archived_at IS NULL) AS total,
          page.product_id, page.title, page.price, page.category, page.quantity
     FROM stores s
     LEFT JOIN LATERAL (
@@ -30,7 +30,7 @@ const LIST_STORE_INVENTORY = `
         FROM inventory i
         JOIN products p ON p.id = i.product_id
         JOIN categories c ON c.id = p.category_id
-       WHERE i.store_id = s.id
+       WHERE i.store_id = s.id AND p.archived_at IS NULL
        ORDER BY ${TITLE_ORDER}
        LIMIT $2 OFFSET $3
     ) page ON true

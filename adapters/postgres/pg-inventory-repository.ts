@@ -1,6 +1,6 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
 import type { ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { InventoryRepository } from '../../application/inventory/ports/inventory-repository.js'
+import type { InventoryRepository, StockMovementCause } from '../../application/inventory/ports/inventory-repository.js'
 import type { Queryable } from './queryable.js'
 
 const LOCK_STOCK = `
@@ -18,7 +18,7 @@ const SAVE_STOCK = `
      WHERE i.store_id = $1 AND i.product_id = c.product_id
     RETURNING i.product_id, c.delta)
   INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
-  SELECT $1, product_id, delta, 'order', $5 FROM changed`
+  SELECT $1, product_id, delta, $6::stock_movement_reason, $5 FROM changed`
 
 export class PgInventoryRepository implements InventoryRepository {
   constructor(private readonly db: Queryable) {}
@@ -31,7 +31,7 @@ export class PgInventoryRepository implements InventoryRepository {
     )
   }
 
-  async save(inventory: StoreInventory, reference: string): Promise<void> {
+  async save(inventory: StoreInventory, cause: StockMovementCause): Promise<void> {
     const changes = inventory.changes()
     if (changes.length === 0) return
     const { rowCount } = await this.db.query(SAVE_STOCK, [
@@ -39,7 +39,8 @@ export class PgInventoryRepository implements InventoryRepository {
       changes.map((change) => change.productId),
       changes.map((change) => change.quantity),
       changes.map((change) => change.delta),
-      reference,
+      cause.reference,
+      cause.reason,
     ])
     if (rowCount !== changes.length) throw new Error(`Expected ${changes.length} stock rows to change, changed ${rowCount}`)
   }

@@ -60,7 +60,9 @@ const ORDER_BY: Record<ProductSort, (table: string) => string> = {
 
 const SORT_KEYS: Record<ProductSort, string[]> = { relevance: [], newest: ['s.created_at'], price: ['s.price'], '-price': ['s.price'] }
 
-const STOCKED_PRODUCTS = 'SELECT count(*) FROM (SELECT DISTINCT product_id FROM inventory WHERE quantity > 0) stocked'
+// Joined to the search projection, which holds live products only: an archived product's stock counts nowhere.
+const STOCKED_PRODUCTS =
+  'SELECT count(*) FROM (SELECT DISTINCT i.product_id FROM inventory i JOIN product_search s ON s.product_id = i.product_id WHERE i.quantity > 0) stocked'
 
 const STOCKED_SOMEWHERE = `EXISTS (SELECT 1 FROM inventory stocked WHERE stocked.product_id = s.product_id AND stocked.quantity > 0)`
 
@@ -166,7 +168,7 @@ export function searchStatement(criteria: ProductSearchCriteria): Statement {
   total AS (SELECT product_search_count(${anywhere}) AS count),
   page AS (
     SELECT p.id AS product_id, NULL::integer AS quantity, 0 AS tier, NULL::real AS rank, char_length(t.title) AS title_length, t.title
-      FROM titles t, LATERAL (SELECT id, row_number() OVER (ORDER BY id) AS n FROM products WHERE title = t.title) p
+      FROM titles t, LATERAL (SELECT id, row_number() OVER (ORDER BY id) AS n FROM products WHERE title = t.title AND archived_at IS NULL) p
      WHERE t.before < ${pageEnd} AND t.before + t.products > ${offset}
        AND t.before + p.n > ${offset} AND t.before + p.n <= ${pageEnd}
     UNION ALL

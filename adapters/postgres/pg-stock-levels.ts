@@ -9,7 +9,7 @@ import { inTransaction } from './pool.js'
 // lock it; a concurrent first restock of the same pair makes this wait, then do nothing.
 const ENSURE_ROW = `
   WITH store AS (SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS found),
-       product AS (SELECT EXISTS (SELECT 1 FROM products WHERE id = $2) AS found),
+       product AS (SELECT EXISTS (SELECT 1 FROM products WHERE id = $2 AND archived_at IS NULL) AS found),
        created AS (INSERT INTO inventory (store_id, product_id, quantity)
                    SELECT $1, $2, 0 FROM store, product WHERE store.found AND product.found
                    ON CONFLICT (store_id, product_id) DO NOTHING)

@@ -13,7 +13,7 @@ interface State {
   orders: OrderRecord[]
   jobs: { name: JobName; payload: JobPayloads[JobName] }[]
   keys: Map<string, { fingerprint: string; orderId: OrderId }>
-  ledger: { storeId: number; productId: number; delta: number; reference: string }[]
+  ledger: { storeId: number; productId: number; delta: number; reason: string; reference: string }[]
 }
 
 const levelKey = (storeId: number, productId: number) => `${storeId}:${productId}`
@@ -64,7 +64,7 @@ export class InMemoryStore implements UnitOfWork, OrderQueries {
           storeExists: this.stores.has(storeId),
           titles: new Map(productIds.filter((id) => this.titles.has(id)).map((id) => [id, this.titles.get(id) as string])),
         }),
-        insert: async (decision: OrderDecision) => {
+        insert: async (decision: OrderDecision, titles: Map<ProductId, string>) => {
           const id = (state.orders.length + 1) as OrderId
           const createdAt = new Date('2026-11-21T10:00:00.000Z')
           state.orders.push({
@@ -73,11 +73,25 @@ export class InMemoryStore implements UnitOfWork, OrderQueries {
             status: decision.status,
             createdAt,
             totalItems: totalItems(decision.lines),
-            items: decision.lines.map((l) => ({ productId: l.productId, title: this.titles.get(l.productId) ?? '', quantity: l.quantity })),
+            items: decision.lines.map((l) => ({ productId: l.productId, title: titles.get(l.productId) ?? '', quantity: l.quantity })),
             shortages: decision.shortages,
             confirmationSentAt: null,
+            cancelledAt: null,
           })
           return { id, createdAt }
+        },
+        lockForCancellation: async (orderId: OrderId) => {
+          const order = state.orders.find((candidate) => candidate.id === orderId)
+          if (order === undefined) return null
+          const lines = order.items.map((item) => ({ productId: item.productId, quantity: item.quantity }))
+          return { id: order.id, storeId: order.storeId, status: order.status, lines }
+        },
+        markCancelled: async (orderId: OrderId) => {
+          const order = state.orders.find((candidate) => candidate.id === orderId)
+          if (order?.status !== 'CONFIRMED') throw new Error(`order ${orderId} is not CONFIRMED`)
+          order.status = 'CANCELLED'
+          order.cancelledAt = new Date('2026-11-21T11:00:00.000Z')
+          return order.cancelledAt
         },
       },
       inventory: {
@@ -89,10 +103,10 @@ export class InMemoryStore implements UnitOfWork, OrderQueries {
               return quantity === undefined ? [] : [{ productId: productId as ProductId, quantity }]
             }),
           ),
-        save: async (inventory, reference) => {
+        save: async (inventory, { reason, reference }) => {
           for (const change of inventory.changes()) {
             state.levels.set(levelKey(inventory.storeId, change.productId), change.quantity)
-            state.ledger.push({ storeId: inventory.storeId, productId: change.productId, delta: change.delta, reference })
+            state.ledger.push({ storeId: inventory.storeId, productId: change.productId, delta: change.delta, reason, reference })
           }
         },
       },

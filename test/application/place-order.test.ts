@@ -23,7 +23,7 @@ describe('PlaceOrder', () => {
 
     assert.equal(order.status, 'CONFIRMED')
     assert.equal(store.level(1, 10), 3)
-    assert.deepEqual(store.state.ledger, [{ storeId: 1, productId: 10, delta: -2, reference: `order:${order.id}` }])
+    assert.deepEqual(store.state.ledger, [{ storeId: 1, productId: 10, delta: -2, reason: 'order', reference: `order:${order.id}` }])
     assert.deepEqual(store.state.jobs, [{ name: 'order-confirmation', payload: { orderId: order.id } }])
     assert.deepEqual(notified, [1])
   })

@@ -6,6 +6,7 @@ import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summa
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
 import { generateApiToken } from '../../domain/access/api-token.js'
 import { createTestKey, type TestKey } from '../support/api-keys.js'
+import { insertCategory } from '../support/catalog.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 
@@ -14,14 +15,21 @@ interface World {
   otherStoreId: number
   productId: number
   orderId: number
+  categoryId: number
+  /** Categories and products a permitted DELETE may consume, one per call. */
+  spareCategories: number[]
+  spareProducts: number[]
 }
+
+let unique = 0
+const uniqueName = (prefix: string) => `${prefix} ${++unique}`
 
 /** A protected route, who may call it, and what a permitted call answers. */
 interface ProtectedRoute {
   name: string
   method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'
   url: (world: World) => string
-  payload?: object
+  payload?: (world: World) => object
   /** Roles that may call it (admin always may); a store key of `world.storeId` when 'store' is listed. */
   allowed: ('store' | 'catalog')[]
   status: number
@@ -29,17 +37,76 @@ interface ProtectedRoute {
 
 const ROUTES: ProtectedRoute[] = [
   { name: 'GET /orders/<id>/', method: 'GET', url: (w) => `/orders/${w.orderId}/`, allowed: ['store'], status: 200 },
+  { name: 'POST /orders/<id>/cancel/', method: 'POST', url: (w) => `/orders/${w.orderId}/cancel/`, allowed: ['store'], status: 200 },
   { name: 'GET /stores/<id>/orders/', method: 'GET', url: (w) => `/stores/${w.storeId}/orders/`, allowed: ['store'], status: 200 },
   {
     name: 'PUT /stores/<id>/inventory/<product_id>/',
     method: 'PUT',
     url: (w) => `/stores/${w.storeId}/inventory/${w.productId}/`,
-    payload: { quantity: 6 },
+    payload: () => ({ quantity: 6 }),
     allowed: ['store'],
     status: 200,
   },
   { name: 'GET /stores/<id>/inventory/summary/', method: 'GET', url: (w) => `/stores/${w.storeId}/inventory/summary/`, allowed: ['store'], status: 200 },
   { name: 'GET /metrics', method: 'GET', url: () => '/metrics', allowed: [], status: 200 },
+  {
+    name: 'POST /categories/',
+    method: 'POST',
+    url: () => '/categories/',
+    payload: () => ({ name: uniqueName('Category') }),
+    allowed: ['catalog'],
+    status: 201,
+  },
+  {
+    name: 'PATCH /categories/<id>/',
+    method: 'PATCH',
+    url: (w) => `/categories/${w.categoryId}/`,
+    payload: () => ({ name: uniqueName('Renamed') }),
+    allowed: ['catalog'],
+    status: 200,
+  },
+  { name: 'DELETE /categories/<id>/', method: 'DELETE', url: (w) => `/categories/${w.spareCategories.pop()}/`, allowed: ['catalog'], status: 204 },
+  {
+    name: 'POST /products/',
+    method: 'POST',
+    url: () => '/products/',
+    payload: (w) => ({ title: uniqueName('Product'), price: '1.00', category_id: w.categoryId }),
+    allowed: ['catalog'],
+    status: 201,
+  },
+  {
+    name: 'POST /products/bulk/',
+    method: 'POST',
+    url: () => '/products/bulk/',
+    payload: (w) => ({ products: [{ title: uniqueName('Bulk'), price: '1.00', category_id: w.categoryId }] }),
+    allowed: ['catalog'],
+    status: 201,
+  },
+  {
+    name: 'PATCH /products/<id>/',
+    method: 'PATCH',
+    url: (w) => `/products/${w.productId}/`,
+    payload: () => ({ price: '2.00' }),
+    allowed: ['catalog'],
+    status: 200,
+  },
+  { name: 'DELETE /products/<id>/', method: 'DELETE', url: (w) => `/products/${w.spareProducts.pop()}/`, allowed: ['catalog'], status: 204 },
+  {
+    name: 'POST /stores/',
+    method: 'POST',
+    url: () => '/stores/',
+    payload: () => ({ name: uniqueName('Store'), location: 'Porto' }),
+    allowed: ['catalog'],
+    status: 201,
+  },
+  {
+    name: 'PATCH /stores/<id>/',
+    method: 'PATCH',
+    url: (w) => `/stores/${w.otherStoreId}/`,
+    payload: () => ({ location: 'Braga' }),
+    allowed: ['catalog'],
+    status: 200,
+  },
 ]
 
 const world = {} as World
@@ -48,12 +115,18 @@ const keys = {} as Record<'admin' | 'catalog' | 'staff' | 'otherStaff' | 'expire
 const subject = appOverTestDatabase(async (pool) => {
   world.storeId = await addStore(pool, 'Guarded')
   world.otherStoreId = await addStore(pool, 'Elsewhere')
-  ;[world.productId] = (await addProducts(pool, [{ title: 'Guarded Lamp' }])) as [number]
+  // Every call of a DELETE route takes its own spare (refused calls too), so there are plenty.
+  const spares = Array.from({ length: 20 }, (_, i) => `Spare ${i}`)
+  const [guarded, ...spareProducts] = await addProducts(pool, [{ title: 'Guarded Lamp' }, ...spares.map((title) => ({ title }))])
+  world.productId = guarded!
+  world.spareProducts = spareProducts
+  world.categoryId = (await pool.query<{ category_id: number }>('SELECT category_id FROM products WHERE id = $1', [world.productId])).rows[0]!.category_id
+  world.spareCategories = await Promise.all(spares.map((name) => insertCategory(pool, name)))
   await stock(pool, world.storeId, { [world.productId]: 9 })
   await new BuildDailyInventorySummary(new PgInventorySummaries(pool), { now: () => new Date() }, 5).execute({ date: '2026-11-01' })
   const { rows } = await pool.query<{ id: number }>(
     `WITH placed AS (INSERT INTO orders (store_id, status, total_items) VALUES ($1, 'CONFIRMED', 1) RETURNING id),
-          line AS (INSERT INTO order_items (order_id, product_id, quantity_requested, line_number) SELECT id, $2, 1, 1 FROM placed)
+          line AS (INSERT INTO order_items (order_id, product_id, quantity_requested, line_number, title) SELECT id, $2, 1, 1, 'Guarded Lamp' FROM placed)
      SELECT id FROM placed`,
     [world.storeId, world.productId],
   )
@@ -67,13 +140,16 @@ const subject = appOverTestDatabase(async (pool) => {
 })
 
 const call = (route: ProtectedRoute, headers: Record<string, string> = {}) =>
-  subject.app.inject({ method: route.method, url: route.url(world), headers, ...(route.payload ? { payload: route.payload } : {}) })
+  subject.app.inject({ method: route.method, url: route.url(world), headers, ...(route.payload ? { payload: route.payload(world) } : {}) })
 
 /** Every row a protected call could change. */
 async function snapshot(pool: pg.Pool): Promise<unknown> {
   const { rows } = await pool.query(`SELECT (SELECT json_agg(i ORDER BY store_id, product_id) FROM inventory i) AS inventory,
                                             (SELECT count(*) FROM stock_movements) AS movements,
-                                            (SELECT json_agg(o ORDER BY id) FROM orders o) AS orders`)
+                                            (SELECT json_agg(o ORDER BY id) FROM orders o) AS orders,
+                                            (SELECT json_agg(c ORDER BY id) FROM categories c) AS categories,
+                                            (SELECT json_agg(p ORDER BY id) FROM products p) AS products,
+                                            (SELECT json_agg(s ORDER BY id) FROM stores s) AS stores`)
   return rows[0]
 }
 
@@ -197,10 +273,20 @@ describe('the OpenAPI document', () => {
       description: spec.components.securitySchemes.bearerAuth.description,
     })
     assert.deepEqual(secured.map(({ name }) => name).sort(), [
+      'DELETE /categories/{category_id}',
+      'DELETE /products/{product_id}',
       'GET /metrics',
       'GET /orders/{order_id}',
       'GET /stores/{store_id}/inventory/summary',
       'GET /stores/{store_id}/orders',
+      'PATCH /categories/{category_id}',
+      'PATCH /products/{product_id}',
+      'PATCH /stores/{store_id}',
+      'POST /categories',
+      'POST /orders/{order_id}/cancel',
+      'POST /products',
+      'POST /products/bulk',
+      'POST /stores',
       'PUT /stores/{store_id}/inventory/{product_id}',
     ])
     for (const { name, operation } of secured) {

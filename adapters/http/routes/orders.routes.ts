@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { OrderRecord, OrderSummary } from '../../../application/ordering/ports/order-queries.js'
+import type { CancelOrder } from '../../../application/ordering/cancel-order.js'
 import type { GetOrder } from '../../../application/ordering/get-order.js'
 import type { ListStoreOrders } from '../../../application/ordering/list-store-orders.js'
 import type { PlaceOrder } from '../../../application/ordering/place-order.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
 import {
+  CancelOrderBody,
   CreatedOrderView,
   IdempotencyHeaders,
   OrderParams,
@@ -20,9 +22,10 @@ export interface OrderRoutesOptions {
   placeOrder: PlaceOrder
   getOrder: GetOrder
   listStoreOrders: ListStoreOrders
+  cancelOrder: CancelOrder
 }
 
-export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async (app, { placeOrder, getOrder, listStoreOrders }) => {
+export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async (app, { placeOrder, getOrder, listStoreOrders, cancelOrder }) => {
   app.post(
     '/orders',
     {
@@ -57,6 +60,27 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async 
       },
     },
     async (request) => toOrderView(await getOrder.execute(request.params.order_id)),
+  )
+
+  app.post(
+    '/orders/:order_id/cancel',
+    {
+      config: { access: { role: 'store', orderParam: 'order_id' } },
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel a CONFIRMED order: its quantities return to the store (200, with cancelled_at)',
+        description:
+          "One transaction: the status, the levels and the ledger's `cancel` movements. Cancelling a CANCELLED order again " +
+          'answers 200 and returns nothing twice; a REJECTED order is a 409. A confirmation not yet sent is never sent.',
+        params: OrderParams,
+        body: CancelOrderBody,
+        response: { 200: OrderView, ...problemResponses(400, 404, 409, 413, 415, 503) },
+      },
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
+    },
+    async (request) => toOrderView(await cancelOrder.execute(request.params.order_id)),
   )
 
   app.get(
@@ -98,7 +122,11 @@ function toCreatedOrderView(order: OrderRecord): CreatedOrderView {
 }
 
 function toOrderView(order: OrderRecord): OrderView {
-  return { ...toCreatedOrderView(order), confirmation_sent_at: order.confirmationSentAt?.toISOString() ?? null }
+  return {
+    ...toCreatedOrderView(order),
+    confirmation_sent_at: order.confirmationSentAt?.toISOString() ?? null,
+    ...(order.cancelledAt === null ? {} : { cancelled_at: order.cancelledAt.toISOString() }),
+  }
 }
 
 function toSummaryView(order: OrderSummary): StoreOrderSummaryView {

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../../../domain/ordering/order.js'
 import { Id, PageOf, PaginationQuery, Timestamp } from './common.schemas.js'
 
-export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('REJECTED')])
+export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('REJECTED'), Type.Literal('CANCELLED')])
 
 export const PlaceOrderBody = Type.Object(
   {
@@ -49,10 +49,14 @@ export type CreatedOrderView = Static<typeof CreatedOrderView>
 export const OrderView = Type.Object({
   ...orderFields,
   confirmation_sent_at: Type.Union([Timestamp, Type.Null()], { description: 'When the confirmation was sent; null until then' }),
+  cancelled_at: Type.Optional(Timestamp),
 })
 export type OrderView = Static<typeof OrderView>
 
 export const OrderParams = Type.Object({ order_id: Id }, { additionalProperties: false })
+
+/** A cancellation takes no input: no body (read as `{}`), or an empty JSON object. */
+export const CancelOrderBody = Type.Object({}, { additionalProperties: false })
 
 export const StoreOrdersQuery = Type.Object({ status: Type.Optional(OrderStatus), ...PaginationQuery }, { additionalProperties: false })
 

@@ -1,6 +1,12 @@
 import type { StoreInventory } from '../../../domain/inventory/store-inventory.js'
 import type { ProductId, StoreId } from '../../../domain/shared/ids.js'
 
+/** Why a level moved, as the ledger records it: the reason, and the order behind it (`order:<id>`). */
+export interface StockMovementCause {
+  reason: 'order' | 'cancel'
+  reference: string
+}
+
 /** Stock levels as an aggregate, inside a unit of work. */
 export interface InventoryRepository {
   /**
@@ -8,6 +14,6 @@ export interface InventoryRepository {
    * always in product-id order so that concurrent orders cannot deadlock.
    */
   lockForUpdate(storeId: StoreId, productIds: ProductId[]): Promise<StoreInventory>
-  /** Writes every changed level and its ledger movement, tagged with `reference`. */
-  save(inventory: StoreInventory, reference: string): Promise<void>
+  /** Writes every changed level and its ledger movement, recording what caused it. */
+  save(inventory: StoreInventory, cause: StockMovementCause): Promise<void>
 }

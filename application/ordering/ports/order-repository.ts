@@ -1,4 +1,4 @@
-import type { OrderDecision } from '../../../domain/ordering/order.js'
+import type { OrderDecision, PlacedOrder } from '../../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
 
 export interface OrderReferences {
@@ -11,6 +11,16 @@ export interface OrderReferences {
 export interface OrderRepository {
   /** Whether the store exists and which of the products do, in one look-up. */
   references(storeId: StoreId, productIds: ProductId[]): Promise<OrderReferences>
-  /** Stores the order and all its lines; returns the id and creation time the database assigned. */
-  insert(decision: OrderDecision): Promise<{ id: OrderId; createdAt: Date }>
+  /**
+   * Stores the order and all its lines, each with its product's title of this moment (`titles`);
+   * returns the id and creation time the database assigned.
+   */
+  insert(decision: OrderDecision, titles: Map<ProductId, string>): Promise<{ id: OrderId; createdAt: Date }>
+  /**
+   * Reads and row-locks the order until the transaction ends (before any stock row, as every
+   * writer of an existing order does); null when there is no such order.
+   */
+  lockForCancellation(orderId: OrderId): Promise<PlacedOrder | null>
+  /** Marks the locked order CANCELLED; returns when. */
+  markCancelled(orderId: OrderId): Promise<Date>
 }
