@@ -13,13 +13,13 @@ const USAGE = `Usage: npm run seed -- [options]
   --reset                  empty the catalog, stores, inventory and orders first
   --help                   show this text`
 
-const LIMITS: Record<string, [number, number]> = {
+const LIMITS = {
   categories: [1, 10_000],
   products: [1, 10_000_000],
   stores: [1, 100_000],
   'inventory-per-store': [1, 1_000_000],
   seed: [1, 2 ** 31 - 1],
-}
+} satisfies Record<string, [number, number]>
 
 class UsageError extends Error {}
 
@@ -38,10 +38,10 @@ function parseSeedRun(argv: string[]): SeedRun | 'help' {
     },
   })
   if (values.help) return 'help'
-  const count = (name: keyof typeof LIMITS & keyof typeof values): number | undefined => {
+  const count = (name: keyof typeof LIMITS): number | undefined => {
     const raw = values[name]
     if (raw === undefined) return undefined
-    const [min, max] = LIMITS[name] as [number, number]
+    const [min, max] = LIMITS[name]
     const value = Number(String(raw).replaceAll('_', ''))
     if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`)
     return value

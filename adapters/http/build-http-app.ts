@@ -9,7 +9,6 @@ import { registerAccessControl, SECURITY_SCHEME, type AccessControlOptions } fro
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
 import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.routes.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
-import { inventorySummaryRoutes, type InventorySummaryRoutesOptions } from './routes/inventory-summary.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
 import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
 import { orderRoutes, type OrderRoutesOptions } from './routes/orders.routes.js'
@@ -19,7 +18,6 @@ import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.j
 export type HttpUseCases = AccessControlOptions &
   CatalogRoutesOptions &
   Omit<HealthRoutesOptions, 'version'> &
-  InventorySummaryRoutesOptions &
   OrderRoutesOptions &
   InventoryRoutesOptions &
   Omit<SearchRoutesOptions, 'suggestGuard'>
@@ -124,7 +122,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   const { useCases } = deps
   await app.register(healthRoutes, { ...useCases, version: deps.version })
   await app.register(metricsRoutes, { metrics: deps.metrics })
-  await app.register(inventorySummaryRoutes, useCases)
   await app.register(orderRoutes, useCases)
   await app.register(inventoryRoutes, useCases)
   await app.register(catalogRoutes, useCases)

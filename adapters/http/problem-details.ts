@@ -30,7 +30,8 @@ const PROBLEM_TYPES = {
   'service-unavailable': { status: 503, title: 'Service temporarily unavailable' },
 } as const satisfies Record<ProblemSlug, { status: number; title: string }>
 
-interface Problem {
+/** An RFC 9457 problem as API.md shows it; extensions (such as product_ids) stand beside the fields. */
+export interface Problem {
   type: string
   title: string
   status: number

@@ -79,6 +79,6 @@ export class PgBossJobQueue implements JobQueue {
 
   async enqueue<Name extends JobName>(name: Name, payload: JobPayloads[Name]): Promise<void> {
     const client = this.transaction
-    await this.boss.send(name, payload as object, client ? { db: { executeSql: (text, values) => client.query(text, values) } } : {})
+    await this.boss.send(name, payload, client ? { db: { executeSql: (text, values) => client.query(text, values) } } : {})
   }
 }

@@ -4,7 +4,7 @@ import type { Page, PageRequest } from '../../application/shared/pagination.js'
 import { offsetOf } from './page-offset.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 
-export interface InventoryItemRow {
+interface InventoryItemRow {
   product_id: number
   title: string
   price: string
@@ -12,7 +12,7 @@ export interface InventoryItemRow {
   quantity: number
 }
 
-export function toStoreInventoryItem(row: InventoryItemRow): StoreInventoryItem {
+function toStoreInventoryItem(row: InventoryItemRow): StoreInventoryItem {
   return { productId: row.product_id, title: row.title, price: row.price, category: row.category, quantity: row.quantity }
 }
 

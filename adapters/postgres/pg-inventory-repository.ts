@@ -1,7 +1,19 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
 import type { ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { InventoryRepository, StockMovementCause } from '../../application/inventory/ports/inventory-repository.js'
+import type { CatalogEntry, EnsuredLevel, InventoryRepository, MovementCause } from '../../application/inventory/ports/inventory-repository.js'
 import type { Queryable } from './queryable.js'
+
+// INSERT … DO NOTHING waits for a concurrent transaction inserting the same pair, so two first
+// restocks of a pair take turns on the row instead of both starting from "no row".
+const ENSURE_LEVEL = `
+  WITH store AS (SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS found),
+       product AS (SELECT p.title, p.price, c.name AS category
+                     FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $2 AND p.archived_at IS NULL),
+       created AS (INSERT INTO inventory (store_id, product_id, quantity)
+                   SELECT $1, $2, 0 FROM store, product WHERE store.found
+                   ON CONFLICT (store_id, product_id) DO NOTHING)
+  SELECT store.found AS store_exists, product.title, product.price, product.category
+    FROM store LEFT JOIN product ON true`
 
 const LOCK_STOCK = `
   SELECT product_id, quantity FROM inventory
@@ -18,10 +30,20 @@ const SAVE_STOCK = `
      WHERE i.store_id = $1 AND i.product_id = c.product_id
     RETURNING i.product_id, c.delta)
   INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
-  SELECT $1, product_id, delta, $6::stock_movement_reason, $5 FROM changed`
+  SELECT $1, product_id, delta, $5::stock_movement_reason, $6::text FROM changed`
+
+type EnsureLevelRow = { store_exists: boolean } & (CatalogEntry | { title: null; price: null; category: null })
 
 export class PgInventoryRepository implements InventoryRepository {
   constructor(private readonly db: Queryable) {}
+
+  async ensureLevel(storeId: StoreId, productId: ProductId): Promise<EnsuredLevel> {
+    const { rows } = await this.db.query<EnsureLevelRow>(ENSURE_LEVEL, [storeId, productId])
+    const row = rows[0]
+    if (row === undefined) throw new Error('ENSURE_LEVEL returned no row')
+    const { store_exists: storeExists, ...product } = row
+    return { storeExists, product: product.title === null ? null : product }
+  }
 
   async lockForUpdate(storeId: StoreId, productIds: ProductId[]): Promise<StoreInventory> {
     const { rows } = await this.db.query<{ product_id: ProductId; quantity: number }>(LOCK_STOCK, [storeId, productIds])
@@ -31,7 +53,7 @@ export class PgInventoryRepository implements InventoryRepository {
     )
   }
 
-  async save(inventory: StoreInventory, cause: StockMovementCause): Promise<void> {
+  async save(inventory: StoreInventory, cause: MovementCause): Promise<void> {
     const changes = inventory.changes()
     if (changes.length === 0) return
     const { rowCount } = await this.db.query(SAVE_STOCK, [
@@ -39,8 +61,8 @@ export class PgInventoryRepository implements InventoryRepository {
       changes.map((change) => change.productId),
       changes.map((change) => change.quantity),
       changes.map((change) => change.delta),
-      cause.reference,
       cause.reason,
+      cause.reference,
     ])
     if (rowCount !== changes.length) throw new Error(`Expected ${changes.length} stock rows to change, changed ${rowCount}`)
   }

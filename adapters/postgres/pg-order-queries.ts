@@ -1,13 +1,14 @@
 import type { OrderStatus } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-queries.js'
+import type { OrderQueries, OrderSummary } from '../../application/ordering/ports/order-queries.js'
+import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import type { Page, PageRequest } from '../../application/shared/pagination.js'
 import { offsetOf } from './page-offset.js'
 import { shortagesFromJson } from './order-rows.js'
 import type { Queryable } from './queryable.js'
 
 const FIND_ORDER = `
-  SELECT o.id, o.store_id, o.status, o.created_at, o.total_items, o.rejection, o.confirmation_sent_at, o.cancelled_at,
+  SELECT o.id, o.store_id, o.status, o.created_at, o.rejection, o.confirmation_sent_at, o.cancelled_at,
          json_agg(json_build_array(i.product_id, i.title, i.quantity_requested) ORDER BY i.line_number) AS items
     FROM orders o
     JOIN order_items i ON i.order_id = o.id
@@ -30,7 +31,6 @@ interface OrderRow {
   store_id: StoreId
   status: OrderStatus
   created_at: Date
-  total_items: number
   rejection: Parameters<typeof shortagesFromJson>[0]
   confirmation_sent_at: Date | null
   cancelled_at: Date | null
@@ -44,17 +44,16 @@ export class PgOrderQueries implements OrderQueries {
     const { rows } = await this.db.query<OrderRow>(FIND_ORDER, [id])
     const row = rows[0]
     if (!row) return null
-    return {
+    return orderRecord({
       id: row.id,
       storeId: row.store_id,
       status: row.status,
       createdAt: row.created_at,
-      totalItems: row.total_items,
       items: row.items.map(([productId, title, quantity]) => ({ productId, title, quantity })),
       shortages: shortagesFromJson(row.rejection),
       confirmationSentAt: row.confirmation_sent_at,
       cancelledAt: row.cancelled_at,
-    }
+    })
   }
 
   async listByStore(storeId: StoreId, status: OrderStatus | undefined, page: PageRequest): Promise<Page<OrderSummary> | null> {

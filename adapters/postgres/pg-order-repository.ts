@@ -1,11 +1,11 @@
 import type { OrderDecision, OrderLine, OrderStatus, PlacedOrder } from '../../domain/ordering/order.js'
 import { totalItems } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { OrderReferences, OrderRepository } from '../../application/ordering/ports/order-repository.js'
+import type { OrderRepository, StoreAndProducts } from '../../application/ordering/ports/order-repository.js'
 import { shortagesToJson } from './order-rows.js'
 import type { Queryable } from './queryable.js'
 
-const REFERENCES = `
+const FIND_STORE_AND_PRODUCTS = `
   SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS store_exists,
          coalesce((SELECT json_agg(json_build_array(id, title)) FROM products WHERE id = ANY($2::bigint[]) AND archived_at IS NULL), '[]') AS products`
 
@@ -38,8 +38,8 @@ const MARK_CANCELLED = `
 export class PgOrderRepository implements OrderRepository {
   constructor(private readonly db: Queryable) {}
 
-  async references(storeId: StoreId, productIds: ProductId[]): Promise<OrderReferences> {
-    const { rows } = await this.db.query<{ store_exists: boolean; products: [ProductId, string][] }>(REFERENCES, [storeId, productIds])
+  async findStoreAndProducts(storeId: StoreId, productIds: ProductId[]): Promise<StoreAndProducts> {
+    const { rows } = await this.db.query<{ store_exists: boolean; products: [ProductId, string][] }>(FIND_STORE_AND_PRODUCTS, [storeId, productIds])
     const row = rows[0]
     return { storeExists: row?.store_exists ?? false, titles: new Map(row?.products ?? []) }
   }

@@ -12,8 +12,12 @@ export interface PoolOptions {
 
 // bigint ids and counts fit well inside 2^53; numbers are what the API serves.
 const int8AsNumber: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+  getTypeParser: (oid, format) => {
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value)
+    // pg-types types its parsers as any; pass them on untouched.
+    const builtin: unknown = pg.types.getTypeParser(oid, format)
+    return builtin
+  },
 }
 
 export function createPool(options: PoolOptions): pg.Pool {

@@ -157,16 +157,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     const timer = setTimeout(() => {
       setImmediate(() => reject(new RedisUnavailableError(`no answer within ${ms} ms`)))
     }, ms)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
+    promise.finally(() => clearTimeout(timer)).then(resolve, reject)
   })
 }
 

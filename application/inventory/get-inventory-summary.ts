@@ -1,4 +1,5 @@
 import { DomainError, NotFoundError } from '../../domain/shared/domain-error.js'
+import type { StoreId } from '../../domain/shared/ids.js'
 import type { InventorySummaries, InventorySummary } from './ports/inventory-summaries.js'
 
 export class SummaryNotGeneratedError extends DomainError {
@@ -13,7 +14,7 @@ export class SummaryNotGeneratedError extends DomainError {
 export class GetInventorySummary {
   constructor(private readonly summaries: InventorySummaries) {}
 
-  async execute(storeId: number): Promise<InventorySummary> {
+  async execute(storeId: StoreId): Promise<InventorySummary> {
     const { storeExists, summary } = await this.summaries.latest(storeId)
     if (!storeExists) throw new NotFoundError('store', storeId)
     if (!summary) throw new SummaryNotGeneratedError(storeId)

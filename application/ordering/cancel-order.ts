@@ -3,7 +3,8 @@ import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { OrderId } from '../../domain/shared/ids.js'
 import type { StockChanged } from '../inventory/ports/stock-changed.js'
 import type { UnitOfWork } from '../shared/unit-of-work.js'
-import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
+import type { OrderRecord } from '../../domain/ordering/order-record.js'
+import type { OrderQueries } from './ports/order-queries.js'
 
 /**
  * CONFIRMED → CANCELLED in one transaction with the stock it returns and the ledger's `cancel`

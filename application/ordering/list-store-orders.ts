@@ -7,8 +7,8 @@ import type { Page, PageRequest } from '../shared/pagination.js'
 export class ListStoreOrders {
   constructor(private readonly orders: OrderQueries) {}
 
-  async execute(storeId: number, status: OrderStatus | undefined, page: PageRequest): Promise<Page<OrderSummary>> {
-    const result = await this.orders.listByStore(storeId as StoreId, status, page)
+  async execute(storeId: StoreId, status: OrderStatus | undefined, page: PageRequest): Promise<Page<OrderSummary>> {
+    const result = await this.orders.listByStore(storeId, status, page)
     if (result === null) throw new NotFoundError('Store', storeId)
     return result
   }

@@ -1,8 +1,9 @@
-import { draftOrder, placeOrder, totalItems, UnknownProductsError, type OrderDecision } from '../../domain/ordering/order.js'
+import { draftOrder, placeOrder, UnknownProductsError, type OrderDecision } from '../../domain/ordering/order.js'
+import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
 import type { OrderId, ProductId } from '../../domain/shared/ids.js'
 import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from './idempotency-errors.js'
-import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
+import type { OrderQueries } from './ports/order-queries.js'
 import type { StockChanged } from '../inventory/ports/stock-changed.js'
 import type { UnitOfWork } from '../shared/unit-of-work.js'
 
@@ -43,20 +44,20 @@ export class PlaceOrder {
         }
       }
       const productIds = draft.lines.map((line) => line.productId)
-      const references = await tx.orders.references(draft.storeId, productIds)
-      if (!references.storeExists) throw new NotFoundError('Store', draft.storeId)
-      const unknown = productIds.filter((id) => !references.titles.has(id))
+      const found = await tx.orders.findStoreAndProducts(draft.storeId, productIds)
+      if (!found.storeExists) throw new NotFoundError('Store', draft.storeId)
+      const unknown = productIds.filter((id) => !found.titles.has(id))
       if (unknown.length > 0) throw new UnknownProductsError(unknown)
 
       const stock = await tx.inventory.lockForUpdate(draft.storeId, productIds)
       const decision = placeOrder(draft, stock)
-      const { id, createdAt } = await tx.orders.insert(decision, references.titles)
+      const { id, createdAt } = await tx.orders.insert(decision, found.titles)
       if (decision.status === 'CONFIRMED') {
         await tx.inventory.save(stock, { reason: 'order', reference: `order:${id}` })
         await tx.jobs.enqueue('order-confirmation', { orderId: id })
       }
       if (key !== undefined) await tx.idempotency.remember(key, fingerprint, id)
-      return { kind: 'placed', order: toRecord(id, createdAt, decision, references.titles) }
+      return { kind: 'placed', order: toRecord(id, createdAt, decision, found.titles) }
     })
 
     if (outcome.kind === 'replay') {
@@ -71,15 +72,14 @@ export class PlaceOrder {
 }
 
 function toRecord(id: OrderId, createdAt: Date, decision: OrderDecision, titles: Map<ProductId, string>): OrderRecord {
-  return {
+  return orderRecord({
     id,
     storeId: decision.storeId,
     status: decision.status,
     createdAt,
-    totalItems: totalItems(decision.lines),
     items: decision.lines.map((line) => ({ productId: line.productId, title: titles.get(line.productId) ?? '', quantity: line.quantity })),
     shortages: decision.shortages,
     confirmationSentAt: null,
     cancelledAt: null,
-  }
+  })
 }

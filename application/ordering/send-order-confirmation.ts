@@ -1,7 +1,8 @@
 import type { OrderId } from '../../domain/shared/ids.js'
 import type { Notification, Notifier } from './ports/notifier.js'
 import type { OrderConfirmations } from './ports/order-confirmations.js'
-import type { OrderQueries, OrderRecord } from './ports/order-queries.js'
+import type { OrderRecord } from '../../domain/ordering/order-record.js'
+import type { OrderQueries } from './ports/order-queries.js'
 
 /** What one run did; the job stores it as its output. */
 export type ConfirmationOutcome = 'sent' | 'already-sent' | 'not-confirmed' | 'order-missing'
@@ -18,8 +19,8 @@ export class SendOrderConfirmation {
     private readonly notifier: Notifier,
   ) {}
 
-  async execute(orderId: number): Promise<ConfirmationOutcome> {
-    const order = await this.orders.findById(orderId as OrderId)
+  async execute(orderId: OrderId): Promise<ConfirmationOutcome> {
+    const order = await this.orders.findById(orderId)
     if (!order) return 'order-missing'
     if (order.status !== 'CONFIRMED') return 'not-confirmed'
     if (order.confirmationSentAt) return 'already-sent'

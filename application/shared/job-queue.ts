@@ -1,6 +1,8 @@
+import type { OrderId } from '../../domain/shared/ids.js'
+
 /** The background jobs the service runs, with the payload each carries. */
 export interface JobPayloads {
-  'order-confirmation': { orderId: number }
+  'order-confirmation': { orderId: OrderId }
   'daily-inventory-summary': { date?: string }
 }
 

@@ -11,7 +11,7 @@ import type { Config } from '../runtime/config.js'
 /** A symbol that remembers the type registered under it, so resolve() needs no casts at call sites. */
 export type Token<T> = symbol & { readonly __type?: T }
 
-const token = <T>(name: string): Token<T> => Symbol(name) as Token<T>
+const token = <T>(name: string): Token<T> => Symbol(name)
 
 /**
  * Only what differs between processes, deployments or tests: the resources a program opened and

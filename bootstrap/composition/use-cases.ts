@@ -12,7 +12,6 @@ import { PgOrderConfirmations } from '../../adapters/postgres/pg-order-confirmat
 import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { PgProductSearch } from '../../adapters/postgres/pg-product-search.js'
-import { PgStockLevels } from '../../adapters/postgres/pg-stock-levels.js'
 import { PgUnitOfWork } from '../../adapters/postgres/pg-unit-of-work.js'
 import { AuthenticateApiKey } from '../../application/access/authenticate-api-key.js'
 import { AuthorizeAccess } from '../../application/access/authorize-access.js'
@@ -61,7 +60,7 @@ export function buildUseCases(c: DependencyContainer) {
     purgeIdempotencyKeys: new PurgeIdempotencyKeys(new PgIdempotencyKeys(pool), clock),
     sendOrderConfirmation: new SendOrderConfirmation(orderQueries, new PgOrderConfirmations(pool), new PgOutboxNotifier(pool, resolve(TOKENS.logger))),
     listStoreInventory: new ListStoreInventory(new CachedInventoryQueries(new PgInventoryQueries(pool), cache)),
-    setStockLevel: new SetStockLevel(new PgStockLevels(pool), stockChanged),
+    setStockLevel: new SetStockLevel(unitOfWork, stockChanged),
     buildDailyInventorySummary: new BuildDailyInventorySummary(inventorySummaries, clock, resolve(TOKENS.config).lowStockThreshold),
     getInventorySummary: new GetInventorySummary(inventorySummaries),
     searchProducts: new SearchProducts(productSearch),

@@ -1,4 +1,5 @@
 import type { ProductId, StoreId } from '../shared/ids.js'
+import { ValidationError } from '../shared/validation-error.js'
 
 /** The most units of one product a store may hold: far above any real shelf, far below int4's limit. */
 export const MAX_STOCK_LEVEL = 1_000_000_000
@@ -29,7 +30,8 @@ export class InsufficientStockError extends Error {
 
 /**
  * The stock levels of one store for the products one decision is about, as read under lock.
- * A product the store does not carry has level 0. Levels never go below zero.
+ * A product the store does not carry has level 0. Levels never go below zero nor above
+ * MAX_STOCK_LEVEL. Every movement of stock (an order's deduction, a restock) goes through here.
  */
 export class StoreInventory {
   private readonly levels = new Map<ProductId, number>()
@@ -51,8 +53,15 @@ export class StoreInventory {
     if (!Number.isSafeInteger(quantity) || quantity <= 0 || quantity > available) {
       throw new InsufficientStockError(productId, quantity, available)
     }
-    this.levels.set(productId, available - quantity)
-    this.deltas.set(productId, (this.deltas.get(productId) ?? 0) - quantity)
+    this.record(productId, -quantity)
+  }
+
+  /** A restock: the level becomes exactly `quantity`, whatever it was; the change is the difference. */
+  setLevel(productId: ProductId, quantity: number): void {
+    if (!Number.isSafeInteger(quantity) || quantity < 0 || quantity > MAX_STOCK_LEVEL) {
+      throw new ValidationError('quantity', `must be an integer from 0 to ${MAX_STOCK_LEVEL}`)
+    }
+    this.record(productId, quantity - this.available(productId))
   }
 
   /** Puts units back on the shelf (a cancelled order's lines); the level only grows. */
@@ -68,5 +77,10 @@ export class StoreInventory {
       .filter(([, delta]) => delta !== 0)
       .map(([productId, delta]) => ({ productId, delta, quantity: this.available(productId) }))
       .sort((a, b) => a.productId - b.productId)
+  }
+
+  private record(productId: ProductId, delta: number): void {
+    this.levels.set(productId, this.available(productId) + delta)
+    this.deltas.set(productId, (this.deltas.get(productId) ?? 0) + delta)
   }
 }

@@ -8,6 +8,7 @@ import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { JOB_NAMES } from '../../application/shared/job-queue.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
+import type { OrderId } from '../../domain/shared/ids.js'
 import { eventually } from '../support/eventually.js'
 import { FAST_POLLING, insertOrder, seedSmallDataSet, startTestWorker, type TestWorker } from '../support/job-worker.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -36,7 +37,7 @@ after(async () => {
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
-async function confirmedOrder(): Promise<number> {
+async function confirmedOrder(): Promise<OrderId> {
   return insertOrder(db.pool, storeId, 'CONFIRMED', [
     { productId: products[0]!.id, quantity: 2 },
     { productId: products[1]!.id, quantity: 1 },
@@ -216,6 +217,14 @@ describe('daily inventory summary job', () => {
            ARRAY(SELECT product_id FROM inventory i WHERE i.store_id = s.id AND quantity BETWEEN 1 AND 4 ORDER BY product_id) AS low_stock
       FROM stores s ORDER BY s.id`
 
+  interface SummaryFigures {
+    store_id: number
+    sku_count: number
+    total_units: number
+    out_of_stock: number
+    low_stock: number[]
+  }
+
   const STORED = `
     SELECT store_id, sku_count, total_units, out_of_stock,
            ARRAY(SELECT (item->>'product_id')::bigint FROM jsonb_array_elements(low_stock) item ORDER BY 1) AS low_stock
@@ -247,7 +256,7 @@ describe('daily inventory summary job', () => {
     )
 
     await summarise('2026-03-01')
-    const first = (await db.pool.query(STORED, ['2026-03-01'])).rows
+    const first = (await db.pool.query<SummaryFigures>(STORED, ['2026-03-01'])).rows
     await db.pool.query(
       `UPDATE inventory SET quantity = 1 WHERE store_id = 3 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 3 ORDER BY product_id LIMIT 2)`,
     )

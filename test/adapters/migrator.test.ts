@@ -44,8 +44,8 @@ describe('migrator', () => {
       await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
 
       assert.deepEqual(await waiting, [])
-      const { rows } = await impatient.query('SHOW lock_timeout')
-      assert.equal(rows[0].lock_timeout, '100ms', 'the pooled connection got its own timeouts back')
+      const { rows } = await impatient.query<{ lock_timeout: string }>('SHOW lock_timeout')
+      assert.equal(rows[0]?.lock_timeout, '100ms', 'the pooled connection got its own timeouts back')
     } finally {
       other.release()
       await impatient.end()
@@ -65,8 +65,8 @@ describe('migrator', () => {
       await writeFile(join(dir, '0001_first.sql'), 'CREATE TABLE probe_one (id int);')
       await writeFile(join(dir, '0002_broken.sql'), 'CREATE TABLE probe_two (id int); SELECT no_such_column FROM probe_one;')
       await assert.rejects(migrate(db.pool, dir), /0002_broken failed/)
-      const { rows } = await db.pool.query("SELECT to_regclass('probe_two') AS table")
-      assert.equal(rows[0].table, null, 'the failed file left nothing behind')
+      const { rows } = await db.pool.query<{ table: string | null }>("SELECT to_regclass('probe_two') AS table")
+      assert.equal(rows[0]?.table, null, 'the failed file left nothing behind')
     } finally {
       await db.close()
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, test } from 'node:test'
 import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
-import { insertCategory, insertProducts } from '../support/catalog.js'
+import { addCategory, addProducts } from '../support/fixtures.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
@@ -47,10 +47,10 @@ describe('PgCatalogListener', () => {
     })
     await rolledBack
     const heard = changes.next()
-    const categoryId = await insertCategory(db.pool, 'Garden')
+    await addCategory(db.pool, 'Garden')
     await heard
     const heardAgain = changes.next()
-    await insertProducts(db.pool, [{ title: 'Rake', categoryId }])
+    await addProducts(db.pool, [{ title: 'Rake', category: 'Garden' }])
     await heardAgain
 
     assert.equal(changes.count, 2)

@@ -4,15 +4,15 @@ import { CancelOrder } from '../../application/ordering/cancel-order.js'
 import { PlaceOrder } from '../../application/ordering/place-order.js'
 import { OrderNotCancellableError } from '../../domain/ordering/order.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
-import { InMemoryStore } from './in-memory-store.js'
+import { InMemoryDatabase } from './in-memory-database.js'
 
-let store: InMemoryStore
+let store: InMemoryDatabase
 let notified: number[]
 let placeOrder: PlaceOrder
 let cancelOrder: CancelOrder
 
 beforeEach(() => {
-  store = new InMemoryStore()
+  store = new InMemoryDatabase()
   store.stock(1, { 10: 5, 20: 1 })
   notified = []
   const stockChanged = { notify: async (storeId: number) => void notified.push(storeId) }

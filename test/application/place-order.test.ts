@@ -4,17 +4,17 @@ import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '../../ap
 import { PlaceOrder } from '../../application/ordering/place-order.js'
 import { UnknownProductsError } from '../../domain/ordering/order.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
-import { InMemoryStore } from './in-memory-store.js'
+import { InMemoryDatabase } from './in-memory-database.js'
 
-let store: InMemoryStore
+let database: InMemoryDatabase
 let notified: number[]
 let placeOrder: PlaceOrder
 
 beforeEach(() => {
-  store = new InMemoryStore()
-  store.stock(1, { 10: 5, 20: 1 })
+  database = new InMemoryDatabase()
+  database.stock(1, { 10: 5, 20: 1 })
   notified = []
-  placeOrder = new PlaceOrder(store, store, { notify: async (storeId) => void notified.push(storeId) })
+  placeOrder = new PlaceOrder(database, database, { notify: async (storeId) => void notified.push(storeId) })
 })
 
 describe('PlaceOrder', () => {
@@ -22,9 +22,9 @@ describe('PlaceOrder', () => {
     const { order } = await placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 2 }] })
 
     assert.equal(order.status, 'CONFIRMED')
-    assert.equal(store.level(1, 10), 3)
-    assert.deepEqual(store.state.ledger, [{ storeId: 1, productId: 10, delta: -2, reason: 'order', reference: `order:${order.id}` }])
-    assert.deepEqual(store.state.jobs, [{ name: 'order-confirmation', payload: { orderId: order.id } }])
+    assert.equal(database.level(1, 10), 3)
+    assert.deepEqual(database.state.ledger, [{ storeId: 1, productId: 10, delta: -2, reason: 'order', reference: `order:${order.id}` }])
+    assert.deepEqual(database.state.jobs, [{ name: 'order-confirmation', payload: { orderId: order.id } }])
     assert.deepEqual(notified, [1])
   })
 
@@ -39,10 +39,10 @@ describe('PlaceOrder', () => {
 
     assert.equal(order.status, 'REJECTED')
     assert.deepEqual(order.shortages, [{ productId: 20, requested: 2, available: 1 }])
-    assert.equal(store.level(1, 10), 5)
-    assert.deepEqual(store.state.jobs, [])
+    assert.equal(database.level(1, 10), 5)
+    assert.deepEqual(database.state.jobs, [])
     assert.deepEqual(notified, [])
-    assert.equal(store.state.orders.length, 1)
+    assert.equal(database.state.orders.length, 1)
   })
 
   test('an unknown store or product writes nothing', async () => {
@@ -59,8 +59,8 @@ describe('PlaceOrder', () => {
       (error: unknown) => error instanceof UnknownProductsError && JSON.stringify(error.details) === '{"product_ids":[99,98]}',
     )
 
-    assert.equal(store.state.orders.length, 0)
-    assert.equal(store.level(1, 10), 5)
+    assert.equal(database.state.orders.length, 0)
+    assert.equal(database.level(1, 10), 5)
   })
 
   test('a repeated key with the same request replays the first order and writes nothing', async () => {
@@ -71,8 +71,8 @@ describe('PlaceOrder', () => {
 
     assert.equal(second.replayed, true)
     assert.deepEqual(second.order, first.order)
-    assert.equal(store.level(1, 10), 3)
-    assert.equal(store.state.orders.length, 1)
+    assert.equal(database.level(1, 10), 3)
+    assert.equal(database.state.orders.length, 1)
     assert.deepEqual(notified, [1])
   })
 
@@ -80,13 +80,13 @@ describe('PlaceOrder', () => {
     await placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 2 }], idempotencyKey: 'k-1' })
 
     await assert.rejects(placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 3 }], idempotencyKey: 'k-1' }), IdempotencyKeyReusedError)
-    assert.equal(store.level(1, 10), 3)
+    assert.equal(database.level(1, 10), 3)
   })
 
   test('a key still held by another request is refused as in flight', async () => {
-    store.keysInFlight.add('k-2')
+    database.keysInFlight.add('k-2')
 
     await assert.rejects(placeOrder.execute({ storeId: 1, items: [{ productId: 10, quantity: 1 }], idempotencyKey: 'k-2' }), IdempotencyKeyInFlightError)
-    assert.equal(store.level(1, 10), 5)
+    assert.equal(database.level(1, 10), 5)
   })
 })

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Notification, NotificationReceipt, Notifier } from '../../application/ordering/ports/notifier.js'
 import type { OrderConfirmations } from '../../application/ordering/ports/order-confirmations.js'
-import type { OrderQueries, OrderRecord } from '../../application/ordering/ports/order-queries.js'
+import type { OrderQueries } from '../../application/ordering/ports/order-queries.js'
+import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 
@@ -43,14 +44,15 @@ class OrdersFake implements OrderQueries, OrderConfirmations {
   }
 }
 
-function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
-  return {
-    id: 42 as OrderId,
+const ORDER = 42 as OrderId
+
+function order(overrides: Partial<Omit<OrderRecord, 'totalItems'>> = {}): OrderRecord {
+  return orderRecord({
+    id: ORDER,
     storeId: 7 as StoreId,
     status: 'CONFIRMED',
     cancelledAt: null,
     createdAt: new Date('2026-11-21T19:18:00.000Z'),
-    totalItems: 3,
     items: [
       { productId: 5 as ProductId, title: 'Steel Lamp', quantity: 2 },
       { productId: 10 as ProductId, title: 'Oak Desk', quantity: 1 },
@@ -58,7 +60,7 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
     shortages: null,
     confirmationSentAt: null,
     ...overrides,
-  }
+  })
 }
 
 function arrange(existing: OrderRecord) {
@@ -72,7 +74,7 @@ describe('SendOrderConfirmation', () => {
   test('sends the confirmation of a confirmed order to its store and records when it went out', async () => {
     const { orders, outbox, useCase } = arrange(order())
 
-    const outcome = await useCase.execute(42)
+    const outcome = await useCase.execute(ORDER)
 
     assert.equal(outcome, 'sent')
     const sent = outbox.sent.get(42)
@@ -96,9 +98,9 @@ describe('SendOrderConfirmation', () => {
 
   test('a second run finds the confirmation sent and sends nothing', async () => {
     const { outbox, useCase } = arrange(order())
-    await useCase.execute(42)
+    await useCase.execute(ORDER)
 
-    const outcome = await useCase.execute(42)
+    const outcome = await useCase.execute(ORDER)
 
     assert.equal(outcome, 'already-sent')
     assert.equal(outbox.sent.size, 1)
@@ -107,10 +109,10 @@ describe('SendOrderConfirmation', () => {
   test('a retry after dying between send and record records the first send and sends nothing new', async () => {
     const { orders, outbox, useCase } = arrange(order())
     orders.failNextMark = true
-    await assert.rejects(useCase.execute(42), /worker died/)
+    await assert.rejects(useCase.execute(ORDER), /worker died/)
     const firstSentAt = outbox.sent.get(42)?.sentAt
 
-    const outcome = await useCase.execute(42)
+    const outcome = await useCase.execute(ORDER)
 
     assert.equal(outcome, 'already-sent')
     assert.equal(outbox.sent.size, 1)
@@ -121,7 +123,7 @@ describe('SendOrderConfirmation', () => {
     for (const status of ['REJECTED', 'PENDING'] as const) {
       const { orders, outbox, useCase } = arrange(order({ status }))
 
-      const outcome = await useCase.execute(42)
+      const outcome = await useCase.execute(ORDER)
 
       assert.equal(outcome, 'not-confirmed', status)
       assert.equal(outbox.sent.size, 0, status)
@@ -132,7 +134,7 @@ describe('SendOrderConfirmation', () => {
   test('a job for an order that no longer exists completes without sending', async () => {
     const { outbox, useCase } = arrange(order())
 
-    const outcome = await useCase.execute(404)
+    const outcome = await useCase.execute(404 as OrderId)
 
     assert.equal(outcome, 'order-missing')
     assert.equal(outbox.sent.size, 0)

@@ -4,6 +4,7 @@ import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { buildTestApp } from '../support/http-app.js'
 import { databaseUrl, startPostgres, withClient } from '../support/services.js'
 import { round, runConcurrently, summarize } from './measure.js'
+import type { CreatedOrderView } from '../support/http-bodies.js'
 
 const ORDERS = 3_000
 const CONCURRENCY = 16
@@ -34,7 +35,7 @@ export default async function ordersBenchmark(): Promise<void> {
     const scenario = async (label: string, itemsFor: (index: number) => { product_id: number; quantity_requested: number }[]) => {
       const { latencies, seconds } = await runConcurrently(ORDERS, CONCURRENCY, async (index) => {
         const response = await app.inject({ method: 'POST', url: '/orders/', payload: { store_id: 1, items: itemsFor(index) } })
-        if (response.statusCode !== 201 || response.json().status !== 'CONFIRMED') throw new Error(`order failed: ${response.body}`)
+        if (response.statusCode !== 201 || response.json<CreatedOrderView>().status !== 'CONFIRMED') throw new Error(`order failed: ${response.body}`)
       })
       const latency = summarize(latencies)
       console.log(

@@ -50,12 +50,15 @@ describe('configuration', () => {
 
   test('reads exactly the variables it declares', () => {
     const read = new Set<string>()
-    const recording = new Proxy({} as Record<string, string | undefined>, {
-      get: (_target, name) => {
-        read.add(String(name))
-        return undefined
+    const recording = new Proxy<Record<string, string | undefined>>(
+      {},
+      {
+        get: (_target, name) => {
+          read.add(String(name))
+          return undefined
+        },
       },
-    })
+    )
 
     loadConfig(recording)
 

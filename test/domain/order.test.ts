@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { InsufficientStockError, StoreInventory } from '../../domain/inventory/store-inventory.js'
+import { InsufficientStockError, MAX_STOCK_LEVEL, StoreInventory } from '../../domain/inventory/store-inventory.js'
 import { draftOrder, InvalidOrderError, placeOrder, totalItems } from '../../domain/ordering/order.js'
-import type { ProductId, StoreId } from '../../domain/shared/ids.js'
+import { orderRecord } from '../../domain/ordering/order-record.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
+import { ValidationError } from '../../domain/shared/validation-error.js'
 
 const STORE = 1 as StoreId
 const inventoryOf = (levels: Record<number, number>) =>
@@ -171,5 +173,50 @@ describe('store inventory', () => {
     assert.throws(() => inventory.deduct(1 as ProductId, -1), InsufficientStockError)
     assert.throws(() => inventory.deduct(2 as ProductId, 1), InsufficientStockError)
     assert.equal(inventory.available(1 as ProductId), 2)
+  })
+
+  test('a restock sets the level outright and changes by the difference; a product not carried starts at 0', () => {
+    const inventory = inventoryOf({ 1: 2, 2: 9 })
+
+    inventory.setLevel(1 as ProductId, 7)
+    inventory.setLevel(2 as ProductId, 9)
+    inventory.setLevel(3 as ProductId, 4)
+
+    assert.deepEqual(inventory.changes(), [
+      { productId: 1, delta: 5, quantity: 7 },
+      { productId: 3, delta: 4, quantity: 4 },
+    ])
+  })
+
+  test('a restock outside 0 to MAX_STOCK_LEVEL is refused and changes nothing', () => {
+    const inventory = inventoryOf({ 1: 2 })
+
+    for (const quantity of [-1, MAX_STOCK_LEVEL + 1, 1.5, Number.NaN]) {
+      assert.throws(() => inventory.setLevel(1 as ProductId, quantity), ValidationError, String(quantity))
+    }
+    inventory.setLevel(1 as ProductId, MAX_STOCK_LEVEL)
+    assert.equal(inventory.available(1 as ProductId), MAX_STOCK_LEVEL)
+    inventory.setLevel(1 as ProductId, 2)
+    assert.deepEqual(inventory.changes(), [])
+  })
+})
+
+describe('order record', () => {
+  test('derives the total from the items it is given, whichever source built it', () => {
+    const record = orderRecord({
+      id: 9 as OrderId,
+      storeId: STORE,
+      status: 'CONFIRMED',
+      createdAt: new Date('2026-11-21T10:00:00.000Z'),
+      cancelledAt: null,
+      items: [
+        { productId: 5 as ProductId, title: 'Lamp', quantity: 2 },
+        { productId: 6 as ProductId, title: 'Desk', quantity: 3 },
+      ],
+      shortages: null,
+      confirmationSentAt: null,
+    })
+
+    assert.equal(record.totalItems, 5)
   })
 })

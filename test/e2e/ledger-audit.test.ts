@@ -6,7 +6,7 @@ import { appOverTestDatabase } from '../support/http-app.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
 import { runProgram } from '../support/programs.js'
 
-const subject = appOverTestDatabase(seedSmallDataSet)
+const subject = appOverTestDatabase({ prepare: (db) => seedSmallDataSet(db.pool) })
 
 const audit = () => runProgram('bootstrap/audit.js', [], { DATABASE_URL: subject.db.url, LOG_LEVEL: 'warn' })
 

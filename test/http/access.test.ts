@@ -6,8 +6,7 @@ import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summa
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
 import { generateApiToken } from '../../domain/access/api-token.js'
 import { createTestKey, type TestKey } from '../support/api-keys.js'
-import { insertCategory } from '../support/catalog.js'
-import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { addCategory, addProducts, addStore, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 
 interface World {
@@ -112,31 +111,33 @@ const ROUTES: ProtectedRoute[] = [
 const world = {} as World
 const keys = {} as Record<'admin' | 'catalog' | 'staff' | 'otherStaff' | 'expired' | 'revoked', TestKey>
 
-const subject = appOverTestDatabase(async (pool) => {
-  world.storeId = await addStore(pool, 'Guarded')
-  world.otherStoreId = await addStore(pool, 'Elsewhere')
-  // Every call of a DELETE route takes its own spare (refused calls too), so there are plenty.
-  const spares = Array.from({ length: 20 }, (_, i) => `Spare ${i}`)
-  const [guarded, ...spareProducts] = await addProducts(pool, [{ title: 'Guarded Lamp' }, ...spares.map((title) => ({ title }))])
-  world.productId = guarded!
-  world.spareProducts = spareProducts
-  world.categoryId = (await pool.query<{ category_id: number }>('SELECT category_id FROM products WHERE id = $1', [world.productId])).rows[0]!.category_id
-  world.spareCategories = await Promise.all(spares.map((name) => insertCategory(pool, name)))
-  await stock(pool, world.storeId, { [world.productId]: 9 })
-  await new BuildDailyInventorySummary(new PgInventorySummaries(pool), { now: () => new Date() }, 5).execute({ date: '2026-11-01' })
-  const { rows } = await pool.query<{ id: number }>(
-    `WITH placed AS (INSERT INTO orders (store_id, status, total_items) VALUES ($1, 'CONFIRMED', 1) RETURNING id),
+const subject = appOverTestDatabase({
+  prepare: async ({ pool }) => {
+    world.storeId = await addStore(pool, 'Guarded')
+    world.otherStoreId = await addStore(pool, 'Elsewhere')
+    // Every call of a DELETE route takes its own spare (refused calls too), so there are plenty.
+    const spares = Array.from({ length: 20 }, (_, i) => `Spare ${i}`)
+    const [guarded, ...spareProducts] = await addProducts(pool, [{ title: 'Guarded Lamp' }, ...spares.map((title) => ({ title }))])
+    world.productId = guarded!
+    world.spareProducts = spareProducts
+    world.categoryId = (await pool.query<{ category_id: number }>('SELECT category_id FROM products WHERE id = $1', [world.productId])).rows[0]!.category_id
+    world.spareCategories = await Promise.all(spares.map((name) => addCategory(pool, name)))
+    await stock(pool, world.storeId, { [world.productId]: 9 })
+    await new BuildDailyInventorySummary(new PgInventorySummaries(pool), { now: () => new Date() }, 5).execute({ date: '2026-11-01' })
+    const { rows } = await pool.query<{ id: number }>(
+      `WITH placed AS (INSERT INTO orders (store_id, status, total_items) VALUES ($1, 'CONFIRMED', 1) RETURNING id),
           line AS (INSERT INTO order_items (order_id, product_id, quantity_requested, line_number, title) SELECT id, $2, 1, 1, 'Guarded Lamp' FROM placed)
      SELECT id FROM placed`,
-    [world.storeId, world.productId],
-  )
-  world.orderId = rows[0]!.id
-  keys.admin = await createTestKey(pool, { role: 'admin' })
-  keys.catalog = await createTestKey(pool, { role: 'catalog' })
-  keys.staff = await createTestKey(pool, { role: 'store', storeIds: [world.storeId] })
-  keys.otherStaff = await createTestKey(pool, { role: 'store', storeIds: [world.otherStoreId] })
-  keys.expired = await createTestKey(pool, { role: 'admin', expiresAt: new Date(Date.now() - 1000) })
-  keys.revoked = await createTestKey(pool, { role: 'admin', revokedAt: new Date(Date.now() - 1000) })
+      [world.storeId, world.productId],
+    )
+    world.orderId = rows[0]!.id
+    keys.admin = await createTestKey(pool, { role: 'admin' })
+    keys.catalog = await createTestKey(pool, { role: 'catalog' })
+    keys.staff = await createTestKey(pool, { role: 'store', storeIds: [world.storeId] })
+    keys.otherStaff = await createTestKey(pool, { role: 'store', storeIds: [world.otherStoreId] })
+    keys.expired = await createTestKey(pool, { role: 'admin', expiresAt: new Date(Date.now() - 1000) })
+    keys.revoked = await createTestKey(pool, { role: 'admin', revokedAt: new Date(Date.now() - 1000) })
+  },
 })
 
 const call = (route: ProtectedRoute, headers: Record<string, string> = {}) =>

@@ -1,54 +1,50 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { countingPool, type CountingPool } from '../support/counting-pool.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import type { MetricsSnapshot } from '../../adapters/http/routes/metrics.routes.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
-import { buildTestApp } from '../support/http-app.js'
+import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
+import type { CreatedOrderView, ProblemBody } from '../support/http-bodies.js'
 import { eventually } from '../support/eventually.js'
-import { createTestDatabase, testRedisUrl, type TestDatabase } from '../support/test-database.js'
+import { testRedisUrl } from '../support/test-database.js'
 
-let db: TestDatabase
-let counting: CountingPool
-let app: FastifyInstance
 let storeId: number
 let otherStoreId: number
 let lamp: number
 let shade: number
+
 let admin: TestKey
 
-before(async () => {
-  db = await createTestDatabase()
-  counting = countingPool(db.pool)
-  app = await buildTestApp({ url: db.url, pool: counting.pool }, { REDIS_URL: testRedisUrl() })
-  admin = await adminKey(db.pool)
-  ;[lamp, shade] = (await addProducts(db.pool, [
-    { title: 'Steel Lamp', category: 'Lighting' },
-    { title: 'Lamp Shade', category: 'Lighting' },
-    { title: 'Oak Desk', category: 'Furniture' },
-  ])) as [number, number]
-  storeId = await addStore(db.pool, 'Baixa')
-  otherStoreId = await addStore(db.pool, 'Porto')
-  await stock(db.pool, storeId, { [lamp]: 5, [shade]: 2 })
-  await stock(db.pool, otherStoreId, { [lamp]: 7 })
-})
-after(async () => {
-  await app.close()
-  await db.close()
+const subject = appOverTestDatabase({
+  env: () => ({ REDIS_URL: testRedisUrl() }),
+  prepare: async () => {
+    admin = await adminKey(subject.db.pool)
+    ;[lamp, shade] = (await addProducts(subject.db.pool, [
+      { title: 'Steel Lamp', category: 'Lighting' },
+      { title: 'Lamp Shade', category: 'Lighting' },
+      { title: 'Oak Desk', category: 'Furniture' },
+    ])) as [number, number]
+    storeId = await addStore(subject.db.pool, 'Baixa')
+    otherStoreId = await addStore(subject.db.pool, 'Porto')
+    await stock(subject.db.pool, storeId, { [lamp]: 5, [shade]: 2 })
+    await stock(subject.db.pool, otherStoreId, { [lamp]: 7 })
+  },
 })
 
 /** A client address of its own, so that tests about caching never meet the rate limit. */
 const anyClient = () => `10.9.${randomBytes(1)[0]}.${randomBytes(1)[0]}`
 
-const get = (url: string, remoteAddress = anyClient(), headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, remoteAddress, headers })
+const get = (url: string, remoteAddress = anyClient(), headers: Record<string, string> = {}) =>
+  subject.app.inject({ method: 'GET', url, remoteAddress, headers })
 
 /** Sends a request and says how many SQL statements it cost. */
 async function statementsFor(url: string): Promise<{ body: unknown; statements: number }> {
-  counting.reset()
+  subject.counting.reset()
   const response = await get(url)
   assert.equal(response.statusCode, 200, response.body)
-  return { body: response.json(), statements: counting.statements() }
+  return { body: response.json<unknown>(), statements: subject.counting.statements() }
 }
 
 const quantityOf = (body: unknown, productId: number): number | undefined => {
@@ -79,9 +75,10 @@ describe('cached reads', () => {
     await get('/api/search/suggest/?q=desk')
     await get('/api/search/suggest/?q=desk')
 
-    const metrics = (await get('/metrics', anyClient(), admin.headers)).json()
+    const metrics = (await get('/metrics', anyClient(), admin.headers)).json<MetricsSnapshot>()
 
-    assert.ok(metrics.cache.suggest.hit >= 1 && metrics.cache.suggest.miss >= 1, JSON.stringify(metrics))
+    const suggest = metrics.cache.suggest ?? {}
+    assert.ok((suggest.hit ?? 0) >= 1 && (suggest.miss ?? 0) >= 1, JSON.stringify(metrics))
   })
 })
 
@@ -96,7 +93,7 @@ describe('invalidation', () => {
   test('the very next inventory listing and store search after a restock show the new quantity', async () => {
     await warm()
 
-    const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 40 }, headers: admin.headers })
+    const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 40 }, headers: admin.headers })
     const listing = await get(inventory())
     const search = await get(storeSearch())
 
@@ -109,7 +106,7 @@ describe('invalidation', () => {
     await warm()
     const before = quantityOf((await get(inventory())).json(), shade) as number
 
-    const order = await app.inject({
+    const order = await subject.app.inject({
       method: 'POST',
       url: '/orders/',
       payload: { store_id: storeId, items: [{ product_id: shade, quantity_requested: 1 }] },
@@ -117,7 +114,7 @@ describe('invalidation', () => {
     const listing = await get(inventory())
     const search = await get(storeSearch())
 
-    assert.equal(order.json().status, 'CONFIRMED', order.body)
+    assert.equal(order.json<CreatedOrderView>().status, 'CONFIRMED', order.body)
     assert.equal(quantityOf(listing.json(), shade), before - 1)
     assert.equal(quantityOf(search.json(), shade), before - 1)
   })
@@ -126,21 +123,22 @@ describe('invalidation', () => {
     const otherInventory = `/stores/${otherStoreId}/inventory/`
     await get(otherInventory)
 
-    await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 41 }, headers: admin.headers })
+    await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 41 }, headers: admin.headers })
     const other = await statementsFor(otherInventory)
 
     assert.equal(other.statements, 0)
   })
 
   test('after a product title change, autocomplete shows the new title', async () => {
-    await get('/api/search/suggest/?q=shade')
-    await get('/api/search/suggest/?q=shade')
+    const [screen] = await addProducts(subject.db.pool, [{ title: 'Paper Screen', category: 'Lighting' }])
+    await get('/api/search/suggest/?q=screen')
+    await get('/api/search/suggest/?q=screen')
 
-    await db.pool.query(`UPDATE products SET title = 'Linen Lamp Shade' WHERE id = $1`, [shade])
+    await subject.db.pool.query(`UPDATE products SET title = 'Rice Paper Screen' WHERE id = $1`, [screen])
 
     await eventually('autocomplete to show the new title', async () => {
-      const suggestions = (await get('/api/search/suggest/?q=shade')).json().suggestions as string[]
-      return suggestions.includes('Linen Lamp Shade') ? true : undefined
+      const { suggestions } = (await get('/api/search/suggest/?q=screen')).json<{ suggestions: string[] }>()
+      return suggestions.includes('Rice Paper Screen') ? true : undefined
     })
   })
 })
@@ -156,16 +154,16 @@ describe('autocomplete rate limit', () => {
   }
 
   test('the 21st call within a minute from one IP is refused with 429 and the rate-limit headers', async () => {
-    const first = await suggest(app, '10.1.0.1')
-    await spend(app, '10.1.0.1', 19)
+    const first = await suggest(subject.app, '10.1.0.1')
+    await spend(subject.app, '10.1.0.1', 19)
 
-    const refused = await suggest(app, '10.1.0.1')
+    const refused = await suggest(subject.app, '10.1.0.1')
 
     assert.equal(first.statusCode, 200)
     assert.deepEqual([first.headers['x-ratelimit-limit'], first.headers['x-ratelimit-remaining'], first.headers['x-ratelimit-reset']], ['20', '19', '60'])
     assert.equal(refused.statusCode, 429)
     assert.match(String(refused.headers['content-type']), /^application\/problem\+json/)
-    assert.equal(refused.json().type, 'https://aforro.dev/problems/rate-limited')
+    assert.equal(refused.json<ProblemBody>().type, 'https://aforro.dev/problems/rate-limited')
     assert.equal(refused.headers['x-ratelimit-remaining'], '0')
     assert.match(String(refused.headers['retry-after']), /^[1-9]\d*$/)
     assert.ok(Number(refused.headers['retry-after']) <= 60)
@@ -173,35 +171,35 @@ describe('autocomplete rate limit', () => {
   })
 
   test('another IP is unaffected', async () => {
-    await spend(app, '10.1.0.2', 21)
+    await spend(subject.app, '10.1.0.2', 21)
 
-    const other = await suggest(app, '10.1.0.3')
+    const other = await suggest(subject.app, '10.1.0.3')
 
     assert.equal(other.statusCode, 200)
     assert.equal(other.headers['x-ratelimit-remaining'], '19')
   })
 
   test('a forged X-Forwarded-For does not buy a fresh budget', async () => {
-    await spend(app, '10.1.0.4', 20)
+    await spend(subject.app, '10.1.0.4', 20)
 
-    const forged = await spend(app, '10.1.0.4', 5, { 'x-forwarded-for': '203.0.113.7' })
+    const forged = await spend(subject.app, '10.1.0.4', 5, { 'x-forwarded-for': '203.0.113.7' })
 
     assert.deepEqual(forged, [429, 429, 429, 429, 429])
   })
 
   test('refused and malformed calls carry the headers too', async () => {
-    const tooShort = await app.inject({ method: 'GET', url: '/api/search/suggest/?q=la', remoteAddress: '10.1.0.5' })
+    const tooShort = await subject.app.inject({ method: 'GET', url: '/api/search/suggest/?q=la', remoteAddress: '10.1.0.5' })
 
     assert.equal(tooShort.statusCode, 400)
     assert.equal(tooShort.headers['x-ratelimit-remaining'], '19')
   })
 
   test("two app instances on one Redis share each client's budget", async () => {
-    const second = await buildTestApp({ url: db.url, pool: db.pool }, { REDIS_URL: testRedisUrl() })
+    const second = await buildTestApp({ url: subject.db.url, pool: subject.db.pool }, { REDIS_URL: testRedisUrl() })
     try {
-      const statuses = [...(await spend(app, '10.1.0.6', 10)), ...(await spend(second, '10.1.0.6', 10))]
+      const statuses = [...(await spend(subject.app, '10.1.0.6', 10)), ...(await spend(second, '10.1.0.6', 10))]
 
-      const refusedHere = await suggest(app, '10.1.0.6')
+      const refusedHere = await suggest(subject.app, '10.1.0.6')
       const refusedThere = await suggest(second, '10.1.0.6')
 
       assert.deepEqual(statuses, Array(20).fill(200))
@@ -212,7 +210,7 @@ describe('autocomplete rate limit', () => {
   })
 
   test('behind a trusted proxy each forwarded client has its own budget, and forging an earlier hop does not help', async () => {
-    const proxied = await buildTestApp({ url: db.url, pool: db.pool }, { REDIS_URL: testRedisUrl(), TRUST_PROXY: '1' })
+    const proxied = await buildTestApp({ url: subject.db.url, pool: subject.db.pool }, { REDIS_URL: testRedisUrl(), TRUST_PROXY: '1' })
     try {
       await spend(proxied, '10.0.0.254', 20, { 'x-forwarded-for': '198.51.100.1' })
 
@@ -227,7 +225,7 @@ describe('autocomplete rate limit', () => {
   })
 
   test('without REDIS_URL the limit holds in process', async () => {
-    const inProcess = await buildTestApp({ url: db.url, pool: db.pool })
+    const inProcess = await buildTestApp({ url: subject.db.url, pool: subject.db.pool })
     try {
       const statuses = await spend(inProcess, '10.1.0.7', 21)
 

@@ -4,12 +4,15 @@ import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summa
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import type { InventorySummaryView, ProblemBody } from '../support/http-bodies.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
 
 let admin: TestKey
-const subject = appOverTestDatabase(async (pool) => {
-  await seedSmallDataSet(pool)
-  admin = await adminKey(pool)
+const subject = appOverTestDatabase({
+  prepare: async (db) => {
+    await seedSmallDataSet(db.pool)
+    admin = await adminKey(db.pool)
+  },
 })
 
 /** Runs the summary use case as the job does (the job itself is covered with the worker). */
@@ -24,10 +27,10 @@ describe('GET /stores/<id>/inventory/summary/', () => {
 
     assert.equal(none.statusCode, 404)
     assert.match(String(none.headers['content-type']), /^application\/problem\+json/)
-    assert.equal(none.json().type, 'https://aforro.dev/problems/not-found')
-    assert.match(none.json().detail, /No inventory summary of store 1/)
+    assert.equal(none.json<ProblemBody>().type, 'https://aforro.dev/problems/not-found')
+    assert.match(none.json<ProblemBody>().detail, /No inventory summary of store 1/)
     assert.equal(missing.statusCode, 404)
-    assert.match(missing.json().detail, /store 999 does not exist/)
+    assert.match(missing.json<ProblemBody>().detail, /store 999 does not exist/)
   })
 
   test('a store id that is not a positive integer is a 400', async () => {
@@ -35,7 +38,7 @@ describe('GET /stores/<id>/inventory/summary/', () => {
       const response = await subject.app.inject({ method: 'GET', url: `/stores/${id}/inventory/summary`, headers: admin.headers })
 
       assert.equal(response.statusCode, 400, id)
-      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', id)
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error', id)
     }
   })
 
@@ -44,7 +47,7 @@ describe('GET /stores/<id>/inventory/summary/', () => {
                           WHERE store_id = 2 AND product_id IN (SELECT product_id FROM inventory WHERE store_id = 2 ORDER BY product_id LIMIT 6)`)
     await summarise('2026-03-01')
     await summarise('2026-03-02', 10)
-    const { rows } = await subject.db.pool.query(
+    const { rows } = await subject.db.pool.query<Record<string, unknown>>(
       `SELECT count(*) AS sku_count, sum(i.quantity) AS total_units, count(*) FILTER (WHERE i.quantity = 0) AS out_of_stock,
               coalesce(json_agg(json_build_object('product_id', i.product_id, 'title', p.title, 'quantity', i.quantity)
                                 ORDER BY i.quantity, p.title, i.product_id) FILTER (WHERE i.quantity BETWEEN 1 AND 9), '[]') AS low_stock
@@ -55,11 +58,11 @@ describe('GET /stores/<id>/inventory/summary/', () => {
     const again = await subject.app.inject({ method: 'GET', url: '/stores/2/inventory/summary', headers: admin.headers })
 
     assert.equal(response.statusCode, 200)
-    const body = response.json()
+    const body = response.json<InventorySummaryView>()
     assert.deepEqual(Object.keys(body).sort(), ['date', 'generated_at', 'low_stock', 'out_of_stock', 'sku_count', 'store_id', 'total_units'])
     assert.deepEqual({ ...body, generated_at: undefined }, { store_id: 2, date: '2026-03-02', ...rows[0], generated_at: undefined })
     assert.ok(
-      body.low_stock.some((item: { quantity: number }) => item.quantity === 7),
+      body.low_stock.some((item) => item.quantity === 7),
       'a threshold of 10 counts 7 as low',
     )
     assert.match(body.generated_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
@@ -67,8 +70,10 @@ describe('GET /stores/<id>/inventory/summary/', () => {
   })
 
   test('is documented in the OpenAPI document', async () => {
-    const spec = (await subject.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const spec = (await subject.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, { get?: { responses: Record<string, unknown> } }>
+    }>()
 
-    assert.ok(spec.paths['/stores/{store_id}/inventory/summary'].get.responses['200'])
+    assert.ok(spec.paths['/stores/{store_id}/inventory/summary']?.get?.responses['200'])
   })
 })

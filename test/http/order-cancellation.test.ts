@@ -6,6 +6,7 @@ import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { inTransaction } from '../../adapters/postgres/pool.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
+import type { OrderId } from '../../domain/shared/ids.js'
 import { buildLedgerAudit } from '../../bootstrap/composition/container.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
 import { addProducts, addStore, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
@@ -133,7 +134,7 @@ describe('POST /orders/<id>/cancel/', () => {
     await cancel(order.id)
     const confirm = new SendOrderConfirmation(new PgOrderQueries(db.pool), new PgOrderConfirmations(db.pool), new PgOutboxNotifier(db.pool, silent))
 
-    assert.equal(await confirm.execute(order.id), 'not-confirmed')
+    assert.equal(await confirm.execute(order.id as OrderId), 'not-confirmed')
     assert.equal((await db.pool.query('SELECT count(*) AS n FROM notifications WHERE order_id = $1', [order.id])).rows[0].n, 0)
   })
 

@@ -1,12 +1,27 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
-import type { FastifyInstance } from 'fastify'
-import { insertCategory, insertProducts, insertStore, stock } from '../support/catalog.js'
+import { addCategory, addProducts, addStore, stock } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
-import { buildTestApp } from '../support/http-app.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { appOverTestDatabase } from '../support/http-app.js'
+import type { PageEnvelope, ProblemBody } from '../support/http-bodies.js'
+
+let admin: TestKey
+
+const subject = appOverTestDatabase({
+  prepare: async () => {
+    admin = await adminKey(subject.db.pool)
+    const { pool } = subject.db
+    lamps = await addCategory(pool, 'Lamps')
+    const ids = await addProducts(pool, CATALOG)
+    CATALOG.forEach((product, index) => (id[product.title] = ids[index]!))
+    storeA = await addStore(pool, 'Store A')
+    storeB = await addStore(pool, 'Store B')
+    await stock(pool, storeA, { [id['Steel Lamp']!]: 3, [id.Laptop!]: 0, [id['Oak Desk']!]: 1 })
+    await stock(pool, storeB, { [id.Laptop!]: 5 })
+  },
+})
 
 interface Hit {
   id: number
@@ -18,12 +33,9 @@ interface Hit {
   quantity?: number
 }
 
-let db: TestDatabase
-let app: FastifyInstance
 let lamps: number
 let storeA: number
 let storeB: number
-let admin: TestKey
 const id: Record<string, number> = {}
 
 const CATALOG = [
@@ -37,34 +49,10 @@ const CATALOG = [
   { title: 'Desk Organizer', description: 'Keeps pens tidy', price: '15.00', category: 'Furniture' },
 ]
 
-before(async () => {
-  db = await createTestDatabase()
-  app = await buildTestApp(db)
-  admin = await adminKey(db.pool)
-  const categories: Record<string, number> = {}
-  for (const name of new Set(CATALOG.map((product) => product.category))) categories[name] = await insertCategory(db.pool, name)
-  lamps = categories.Lamps!
-  const ids = await insertProducts(
-    db.pool,
-    CATALOG.map(({ category, ...product }) => ({ ...product, categoryId: categories[category]! })),
-  )
-  CATALOG.forEach((product, index) => (id[product.title] = ids[index]!))
-  storeA = await insertStore(db.pool, 'Store A')
-  storeB = await insertStore(db.pool, 'Store B')
-  await stock(db.pool, storeA, id['Steel Lamp']!, 3)
-  await stock(db.pool, storeA, id.Laptop!, 0)
-  await stock(db.pool, storeA, id['Oak Desk']!, 1)
-  await stock(db.pool, storeB, id.Laptop!, 5)
-})
-after(async () => {
-  await app.close()
-  await db.close()
-})
-
 async function search(query: string) {
-  const response = await app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
+  const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
   assert.equal(response.statusCode, 200, response.body)
-  return response.json() as { count: number; next: string | null; previous: string | null; total_pages: number; results: Hit[] }
+  return response.json<PageEnvelope<Hit>>()
 }
 
 async function titles(query: string): Promise<string[]> {
@@ -72,10 +60,10 @@ async function titles(query: string): Promise<string[]> {
 }
 
 async function rejected(query: string, status = 400) {
-  const response = await app.inject({ method: 'GET', url: `/api/search/products?${query}` })
+  const response = await subject.app.inject({ method: 'GET', url: `/api/search/products?${query}` })
   assert.equal(response.statusCode, status, `${query} answered ${response.statusCode}`)
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
-  return response.json()
+  return response.json<ProblemBody>()
 }
 
 /** Walks every page and returns the hits in the order served. */
@@ -127,16 +115,16 @@ describe('keywords', () => {
   test('letters that unaccent turns into tsquery syntax stay text', async () => {
     // ⑴ becomes "(1)", ʼ and ŉ an apostrophe, ∖ a backslash once accents are stripped.
     for (const q of ['⑴', 'ʼ', 'lamp ŉ', 'steel ∖', '⑽lamp']) {
-      const response = await app.inject({ method: 'GET', url: `/api/search/products/?q=${encodeURIComponent(q)}` })
+      const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=${encodeURIComponent(q)}` })
       assert.equal(response.statusCode, 200, `${q}: ${response.body}`)
     }
   })
 
   test('control characters in q or category are a 400, not a database error', async () => {
     for (const query of ['q=lamp%00', 'category=%00x', 'q=%07', 'category=Lamps%0A']) {
-      const response = await app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
+      const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
       assert.equal(response.statusCode, 400, query)
-      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', query)
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error', query)
     }
   })
 })
@@ -192,7 +180,12 @@ describe('filters', () => {
   })
 
   test('a restock shows in the quantities and stock filters at once', async () => {
-    const restock = await app.inject({ method: 'PUT', url: `/stores/${storeA}/inventory/${id.Laptop}`, payload: { quantity: 7 }, headers: admin.headers })
+    const restock = await subject.app.inject({
+      method: 'PUT',
+      url: `/stores/${storeA}/inventory/${id.Laptop}`,
+      payload: { quantity: 7 },
+      headers: admin.headers,
+    })
 
     const body = await search(`store_id=${storeA}&in_stock=true&q=laptop`)
 
@@ -315,31 +308,39 @@ describe('the search document follows the catalog', () => {
     eventually(`q=${query} to follow the catalog`, async () => (holds(await titles(query)) ? true : undefined))
 
   test('a renamed product is found by its new title only', async () => {
-    await titles('q=steel')
-    await db.pool.query(`UPDATE products SET title = 'Brass Lamp' WHERE id = $1`, [id['Steel Lamp']])
+    const [kettle] = await addProducts(subject.db.pool, [{ title: 'Copper Kettle', description: 'Whistles', category: 'Kitchen' }])
+    await settles('q=copper', (found) => isDeepStrictEqual(found, ['Copper Kettle']))
 
-    await settles('q=steel', (found) => isDeepStrictEqual(found, ['Oak Desk']))
-    assert.deepEqual(await titles('q=brass'), ['Brass Lamp'])
-    assert.equal((await search('q=steel')).count, 1)
+    await subject.db.pool.query(`UPDATE products SET title = 'Brass Kettle' WHERE id = $1`, [kettle])
+
+    await settles('q=copper', (found) => found.length === 0)
+    assert.deepEqual(await titles('q=brass'), ['Brass Kettle'])
+    assert.equal((await search('q=copper')).count, 0)
     assert.equal((await search('q=brass')).count, 1)
   })
 
   test('a renamed category changes what its products match', async () => {
-    await titles('q=lamp')
-    await db.pool.query(`UPDATE categories SET name = 'Lighting' WHERE id = $1`, [lamps])
+    await addProducts(subject.db.pool, [
+      { title: 'Clay Pot', price: '12.00', category: 'Cookware' },
+      { title: 'Iron Pan', price: '30.00', category: 'Cookware' },
+    ])
+    await settles('q=cookware', (found) => found.length === 2)
 
-    await settles('q=lamp', (found) => !found.includes('Reading Light'))
-    assert.deepEqual(await titles('q=lighting&sort=price'), ['Brass Lamp', 'Lamp Shade', 'Reading Light'])
-    assert.equal((await search('q=lighting')).count, 3)
-    assert.equal((await search('q=lamps')).count, 0)
+    await subject.db.pool.query(`UPDATE categories SET name = 'Ovenware' WHERE name = 'Cookware'`)
+
+    await settles('q=cookware', (found) => found.length === 0)
+    assert.deepEqual(await titles('q=ovenware&sort=price'), ['Clay Pot', 'Iron Pan'])
+    assert.equal((await search('q=ovenware')).count, 2)
   })
 
   test('a deleted product is gone from search', async () => {
-    await titles('q=organizer')
-    await db.pool.query('DELETE FROM products WHERE id = $1', [id['Desk Organizer']])
+    const [gnome] = await addProducts(subject.db.pool, [{ title: 'Garden Gnome', category: 'Garden' }])
+    await settles('q=gnome', (found) => found.length === 1)
 
-    await settles('q=organizer', (found) => found.length === 0)
-    assert.equal((await search('q=organizer')).count, 0)
-    assert.equal((await search('')).count, CATALOG.length - 1)
+    await subject.db.pool.query('DELETE FROM products WHERE id = $1', [gnome])
+
+    await settles('q=gnome', (found) => found.length === 0)
+    const { rows } = await subject.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM products')
+    assert.equal((await search('')).count, rows[0]!.n)
   })
 })

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify'
-import { insertCategory, insertProducts } from '../support/catalog.js'
+import { describe, test } from 'node:test'
+import type { onRequestAsyncHookHandler } from 'fastify'
+import { addProducts } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
-import { buildTestApp } from '../support/http-app.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
+import type { ProblemBody } from '../support/http-bodies.js'
 
-let db: TestDatabase
-let app: FastifyInstance
-let categoryId: number
+const subject = appOverTestDatabase({
+  prepare: async () => {
+    await addProducts(
+      subject.db.pool,
+      TITLES.map((title) => ({ title, category: 'Things' })),
+    )
+  },
+})
 
 const TITLES = [
   'Overlap Tray',
@@ -23,29 +28,15 @@ const TITLES = [
   'Desk Lamp',
 ]
 
-before(async () => {
-  db = await createTestDatabase()
-  app = await buildTestApp(db)
-  categoryId = await insertCategory(db.pool, 'Things')
-  await insertProducts(
-    db.pool,
-    TITLES.map((title) => ({ title, categoryId })),
-  )
-})
-after(async () => {
-  await app.close()
-  await db.close()
-})
-
 async function suggest(q: string): Promise<string[]> {
-  const response = await app.inject({ method: 'GET', url: `/api/search/suggest/?q=${encodeURIComponent(q)}` })
+  const response = await subject.app.inject({ method: 'GET', url: `/api/search/suggest/?q=${encodeURIComponent(q)}` })
   assert.equal(response.statusCode, 200, response.body)
-  return response.json().suggestions
+  return response.json<{ suggestions: string[] }>().suggestions
 }
 
 describe('GET /api/search/suggest/', () => {
   test('titles starting with q, then q starting a later word, then q anywhere; shorter first, then A→Z', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/search/suggest?q=lap' })
+    const response = await subject.app.inject({ method: 'GET', url: '/api/search/suggest?q=lap' })
 
     assert.equal(response.statusCode, 200)
     assert.deepEqual(response.json(), {
@@ -61,7 +52,7 @@ describe('GET /api/search/suggest/', () => {
   })
 
   test('punctuation separates words like a space', async () => {
-    await insertProducts(db.pool, [{ title: 'Wi-Fi Extender', categoryId }])
+    await addProducts(subject.db.pool, [{ title: 'Wi-Fi Extender', category: 'Things' }])
 
     assert.deepEqual(await suggest('fi ext'), ['Wi-Fi Extender'])
     assert.deepEqual(await suggest('wi-fi'), ['Wi-Fi Extender'])
@@ -69,25 +60,29 @@ describe('GET /api/search/suggest/', () => {
 
   test('returns at most 10 distinct titles, the best ones', async () => {
     const titles = Array.from({ length: 14 }, (_, index) => `Zest ${'x'.repeat(index + 1)}`)
-    await insertProducts(
-      db.pool,
-      [...titles, ...titles].map((title) => ({ title, categoryId })),
+    await addProducts(
+      subject.db.pool,
+      [...titles, ...titles].map((title) => ({ title, category: 'Things' })),
     )
 
     assert.deepEqual(await suggest('zest'), titles.slice(0, 10))
   })
 
   test('a title is suggested while some product carries it, and no longer', async () => {
-    await insertProducts(db.pool, [{ title: 'Quokka Plush', categoryId }])
-    assert.deepEqual(await suggest('quokka'), ['Quokka Plush'])
+    const [plush, , oneMug, bag] = await addProducts(subject.db.pool, [
+      { title: 'Quokka Plush' },
+      { title: 'Quokka Mug' },
+      { title: 'Quokka Mug' },
+      { title: 'quokka bags' },
+    ])
+    assert.deepEqual(await suggest('quokka '), ['Quokka Mug', 'quokka bags', 'Quokka Plush'])
 
-    await db.pool.query(`DELETE FROM products WHERE title = 'Quokka Plush'`)
-    await db.pool.query(`DELETE FROM products WHERE id = (SELECT min(id) FROM products WHERE title = 'Laptop')`)
-    await db.pool.query(`UPDATE products SET title = 'Laptop Sleeve' WHERE title = 'laptop bag'`)
+    await subject.db.pool.query('DELETE FROM products WHERE id = ANY($1::bigint[])', [[plush, oneMug]])
+    await subject.db.pool.query(`UPDATE products SET title = 'Quokka Sleeve' WHERE id = $1`, [bag])
 
     // Suggestions are cached; the cache hears of catalog writes through NOTIFY, just after their commit.
-    await eventually('the deleted title to leave the suggestions', async () => ((await suggest('quokka')).length === 0 ? true : undefined))
-    assert.deepEqual(await suggest('laptop '), ['Laptop', 'Laptop Stand', 'Laptop Sleeve'])
+    await eventually('the deleted title to leave the suggestions', async () => ((await suggest('quokka ')).includes('Quokka Plush') ? undefined : true))
+    assert.deepEqual(await suggest('quokka '), ['Quokka Mug', 'Quokka Sleeve'])
   })
 
   test('finds nothing for what no title contains', async () => {
@@ -104,9 +99,9 @@ describe('GET /api/search/suggest/', () => {
       '/api/search/suggest?q=abc%00',
     ]
     for (const url of urls) {
-      const response = await app.inject({ method: 'GET', url })
+      const response = await subject.app.inject({ method: 'GET', url })
       assert.equal(response.statusCode, 400, url)
-      assert.equal(response.json().type, 'https://aforro.dev/problems/validation-error', url)
+      assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error', url)
     }
   })
 })
@@ -126,7 +121,7 @@ describe('the suggest guard option', () => {
       }
       return reply.code(429).type('application/problem+json').send(problem)
     }
-    const guarded = await buildTestApp(db, {}, { suggestGuard: guard })
+    const guarded = await buildTestApp(subject.db, {}, { suggestGuard: guard })
 
     const blocked = await guarded.inject({ method: 'GET', url: '/api/search/suggest?q=x&blocked' })
     const invalid = await guarded.inject({ method: 'GET', url: '/api/search/suggest?q=x' })

@@ -15,8 +15,8 @@ export function countingPool(inner: pg.Pool): CountingPool {
       get(object, property) {
         const replaced = extra(property)
         if (replaced !== undefined) return replaced
-        const value = Reflect.get(object, property, object)
-        return typeof value === 'function' ? value.bind(object) : value
+        const value: unknown = Reflect.get(object, property, object)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value
       },
     })
   const countQuery =
@@ -26,7 +26,7 @@ export function countingPool(inner: pg.Pool): CountingPool {
       return query(...args)
     }
   const pool = counted(inner, (property) => {
-    if (property === 'query') return countQuery(inner.query.bind(inner) as (...args: unknown[]) => unknown)
+    if (property === 'query') return countQuery(inner.query.bind(inner))
     if (property === 'connect') {
       return async () => {
         const client = await inner.connect()

@@ -1,14 +1,23 @@
 import type pg from 'pg'
 import { eventually } from './eventually.js'
 
+/**
+ * Test data written straight to the tables (the catalog has no write endpoints), in one
+ * vocabulary for every test file: stores, categories, products and their first stock.
+ */
 export interface ProductSpec {
   title: string
   price?: string
   description?: string | null
+  /** A category name, matched ignoring case and created when missing; default General. */
   category?: string
 }
 
-/** Inserts categories (by name, on demand) and products; returns product ids in the given order. */
+export async function addCategory(pool: pg.Pool, name: string): Promise<number> {
+  return (await pool.query<{ id: number }>('INSERT INTO categories (name) VALUES ($1) RETURNING id', [name])).rows[0]!.id
+}
+
+/** Inserts in one statement, like the seeder, creating missing categories; returns the ids in the order given. */
 export async function addProducts(pool: pg.Pool, products: ProductSpec[]): Promise<number[]> {
   const { rows } = await pool.query<{ id: number }>(
     `WITH wanted AS (SELECT DISTINCT category FROM unnest($4::text[]) AS w(category)),
@@ -52,6 +61,14 @@ export async function stock(pool: pg.Pool, storeId: number, levels: Record<numbe
   )
 }
 
+/** The one number a counting query answers: SELECT count(*) AS n … */
+export async function countOf(pool: pg.Pool, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(sql, params)
+  const [row] = rows
+  if (row === undefined) throw new Error(`no row from ${sql}`)
+  return row.n
+}
+
 export async function levelsOf(pool: pg.Pool, storeId: number): Promise<Record<number, number>> {
   const { rows } = await pool.query<{ product_id: number; quantity: number }>(
     'SELECT product_id, quantity FROM inventory WHERE store_id = $1 ORDER BY product_id',
@@ -61,9 +78,10 @@ export async function levelsOf(pool: pg.Pool, storeId: number): Promise<Record<n
 }
 
 export async function ledgerOf(pool: pg.Pool, storeId: number): Promise<{ product_id: number; delta: number; reason: string; reference: string }[]> {
-  const { rows } = await pool.query("SELECT product_id, delta, reason, reference FROM stock_movements WHERE store_id = $1 AND reason <> 'seed' ORDER BY id", [
-    storeId,
-  ])
+  const { rows } = await pool.query<{ product_id: number; delta: number; reason: string; reference: string }>(
+    "SELECT product_id, delta, reason, reference FROM stock_movements WHERE store_id = $1 AND reason <> 'seed' ORDER BY id",
+    [storeId],
+  )
   return rows
 }
 

@@ -7,6 +7,8 @@ import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { compose, httpDeps } from '../../bootstrap/composition/container.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
 import { createLogger } from '../../bootstrap/runtime/logger.js'
+import type { PoolOptions } from '../../adapters/postgres/pool.js'
+import { countingPool, type CountingPool } from './counting-pool.js'
 import { createTestDatabase, type TestDatabase } from './test-database.js'
 import { openRedis } from '../../bootstrap/infrastructure/redis.js'
 
@@ -43,20 +45,42 @@ export async function buildTestApp(
   return app
 }
 
+export interface TestAppOptions {
+  /** Runs once the database exists, before the app is built: fills it, starts what the app needs. */
+  prepare?: (db: TestDatabase) => Promise<unknown>
+  /** Runs after the app closed and before the database is dropped: stops what `prepare` started. */
+  release?: () => Promise<unknown>
+  /** Settings of the database's pool: a short lock timeout, more connections. */
+  pool?: Partial<PoolOptions>
+  /** Configuration besides DATABASE_URL (REDIS_URL, TRUST_PROXY…), read when the app is built. */
+  env?: () => Record<string, string>
+}
+
+export interface TestApp {
+  db: TestDatabase
+  app: FastifyInstance
+  /** The app queries through this pool over `db.pool`, so a test can count its statements. */
+  counting: CountingPool
+}
+
 /**
- * A private test database, prepared by `prepare`, and the app over it: opened before the calling
- * file's tests and closed after them. Read `db` and `app` inside tests, once the hooks have run.
+ * A private test database and the app over it, for one test file: opened before the file's tests
+ * and closed after them. Read the fields inside tests, once the hooks have run. The file's own
+ * set-up goes in `prepare`, not in a top-level before(): node:test starts sibling top-level hooks
+ * without waiting for one another.
  */
-export function appOverTestDatabase(prepare: (pool: pg.Pool) => Promise<unknown>): { db: TestDatabase; app: FastifyInstance } {
-  const subject = {} as { db: TestDatabase; app: FastifyInstance }
+export function appOverTestDatabase(options: TestAppOptions = {}): TestApp {
+  const subject = {} as TestApp
   before(async () => {
-    subject.db = await createTestDatabase()
-    await prepare(subject.db.pool)
-    subject.app = await buildTestApp(subject.db)
+    subject.db = await createTestDatabase(options.pool)
+    await options.prepare?.(subject.db)
+    subject.counting = countingPool(subject.db.pool)
+    subject.app = await buildTestApp({ url: subject.db.url, pool: subject.counting.pool }, options.env?.())
   })
   after(async () => {
-    await subject.app.close()
-    await subject.db.close()
+    await subject.app?.close()
+    await options.release?.()
+    await subject.db?.close()
   })
   return subject
 }

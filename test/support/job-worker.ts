@@ -11,7 +11,7 @@ import { createLogger } from '../../bootstrap/runtime/logger.js'
 import { DEFAULT_SEED_PLAN, runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { Lifecycle } from '../../bootstrap/runtime/shutdown.js'
 import type { OrderDecision } from '../../domain/ordering/order.js'
-import type { ProductId, StoreId } from '../../domain/shared/ids.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 import type { TestDatabase } from './test-database.js'
 
 type Database = Pick<TestDatabase, 'url' | 'pool'>
@@ -57,14 +57,14 @@ export async function insertOrder(
   storeId: number,
   status: 'CONFIRMED' | 'REJECTED',
   items: { productId: number; quantity: number }[],
-): Promise<number> {
+): Promise<OrderId> {
   const lines = items.map((item) => ({ productId: item.productId as ProductId, quantity: item.quantity }))
   const decision: OrderDecision =
     status === 'CONFIRMED'
       ? { status, storeId: storeId as StoreId, lines, shortages: null }
       : { status, storeId: storeId as StoreId, lines, shortages: lines.map((line) => ({ productId: line.productId, requested: line.quantity, available: 0 })) }
   const orders = new PgOrderRepository(pool)
-  const { titles } = await orders.references(
+  const { titles } = await orders.findStoreAndProducts(
     storeId as StoreId,
     lines.map((line) => line.productId),
   )

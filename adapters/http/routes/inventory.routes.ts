@@ -1,17 +1,28 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { GetInventorySummary } from '../../../application/inventory/get-inventory-summary.js'
 import type { ListStoreInventory } from '../../../application/inventory/list-store-inventory.js'
 import type { SetStockLevel } from '../../../application/inventory/set-stock-level.js'
 import { principalOf } from '../auth/access-control.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
-import { InventoryItemParams, InventoryItemView, InventoryPage, InventoryQuery, RestockBody, toInventoryItemView } from '../schemas/inventory.schemas.js'
+import {
+  InventoryItemParams,
+  InventoryItemView,
+  InventoryPage,
+  InventoryQuery,
+  InventorySummaryView,
+  RestockBody,
+  toInventoryItemView,
+  toInventorySummaryView,
+} from '../schemas/inventory.schemas.js'
 
 export interface InventoryRoutesOptions {
   listStoreInventory: ListStoreInventory
   setStockLevel: SetStockLevel
+  getInventorySummary: GetInventorySummary
 }
 
-export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> = async (app, { listStoreInventory, setStockLevel }) => {
+export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> = async (app, { listStoreInventory, setStockLevel, getInventorySummary }) => {
   app.get(
     '/stores/:store_id/inventory',
     {
@@ -47,5 +58,24 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> 
       const item = await setStockLevel.execute({ storeId, productId, quantity: request.body.quantity, keyId: principalOf(request).keyId })
       return toInventoryItemView(item)
     },
+  )
+
+  // A static last segment: Fastify's router prefers it to the parametric /inventory/:product_id.
+  app.get(
+    '/stores/:store_id/inventory/summary',
+    {
+      config: { access: { role: 'store', storeParam: 'store_id' } },
+      schema: {
+        tags: ['inventory'],
+        summary: 'The latest daily inventory summary of a store',
+        description:
+          'Written by the daily-inventory-summary job (a daily schedule, or `npm run jobs -- trigger daily-inventory-summary`). ' +
+          '`low_stock` lists carried products below the threshold and above zero, lowest quantity first. ' +
+          '404 when the store does not exist or no summary was generated yet.',
+        params: StoreParams,
+        response: { 200: InventorySummaryView, ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => toInventorySummaryView(await getInventorySummary.execute(request.params.store_id)),
   )
 }

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { OrderRecord, OrderSummary } from '../../../application/ordering/ports/order-queries.js'
 import type { CancelOrder } from '../../../application/ordering/cancel-order.js'
 import type { GetOrder } from '../../../application/ordering/get-order.js'
 import type { ListStoreOrders } from '../../../application/ordering/list-store-orders.js'
@@ -15,7 +14,9 @@ import {
   PlaceOrderBody,
   StoreOrdersPage,
   StoreOrdersQuery,
-  type StoreOrderSummaryView,
+  toCreatedOrderView,
+  toOrderView,
+  toSummaryView,
 } from '../schemas/order.schemas.js'
 
 export interface OrderRoutesOptions {
@@ -101,34 +102,4 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async 
       return pageEnvelope(request, pageRequest, page, toSummaryView)
     },
   )
-}
-
-function toCreatedOrderView(order: OrderRecord): CreatedOrderView {
-  return {
-    id: order.id,
-    store_id: order.storeId,
-    status: order.status,
-    created_at: order.createdAt.toISOString(),
-    total_items: order.totalItems,
-    items: order.items.map((item) => ({ product_id: item.productId, title: item.title, quantity_requested: item.quantity })),
-    rejection:
-      order.shortages === null
-        ? null
-        : {
-            reason: 'insufficient_stock',
-            items: order.shortages.map((s) => ({ product_id: s.productId, requested: s.requested, available: s.available })),
-          },
-  }
-}
-
-function toOrderView(order: OrderRecord): OrderView {
-  return {
-    ...toCreatedOrderView(order),
-    confirmation_sent_at: order.confirmationSentAt?.toISOString() ?? null,
-    ...(order.cancelledAt === null ? {} : { cancelled_at: order.cancelledAt.toISOString() }),
-  }
-}
-
-function toSummaryView(order: OrderSummary): StoreOrderSummaryView {
-  return { id: order.id, status: order.status, created_at: order.createdAt.toISOString(), total_items: order.totalItems }
 }

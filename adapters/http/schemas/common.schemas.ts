@@ -1,9 +1,18 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
 
 /** Largest id a JSON number carries exactly; Postgres bigint ids stay far below it. */
 const MAX_ID = Number.MAX_SAFE_INTEGER
 
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
+
+/**
+ * Ids in requests, validated as `Id` and typed as the entity's branded id: the edge brands an id
+ * once, here, so routes hand use cases a StoreId or a ProductId without a cast.
+ */
+export const StoreIdParam = Type.Unsafe<StoreId>(Id)
+export const ProductIdParam = Type.Unsafe<ProductId>(Id)
+export const OrderIdParam = Type.Unsafe<OrderId>(Id)
 
 /** Typed text (a query, a name): no control characters, which no query needs and Postgres refuses (NUL). */
 export const WITHOUT_CONTROL_CHARACTERS = '^[^\\u0000-\\u001F\\u007F]*$'
@@ -12,7 +21,7 @@ export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-
 
 export const Money = Type.String({ pattern: '^\\d+\\.\\d{2}$', examples: ['55000.00'] })
 
-export const StoreParams = Type.Object({ store_id: Id }, { additionalProperties: false })
+export const StoreParams = Type.Object({ store_id: StoreIdParam }, { additionalProperties: false })
 
 export const PaginationQuery = {
   page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),

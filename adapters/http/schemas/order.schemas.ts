@@ -1,14 +1,19 @@
 import { Type, type Static } from '@sinclair/typebox'
+import type { OrderSummary } from '../../../application/ordering/ports/order-queries.js'
+import type { OrderRecord } from '../../../domain/ordering/order-record.js'
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../../../domain/ordering/order.js'
-import { Id, PageOf, PaginationQuery, Timestamp } from './common.schemas.js'
+import { Id, OrderIdParam, PageOf, PaginationQuery, ProductIdParam, StoreIdParam, Timestamp } from './common.schemas.js'
 
 export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('REJECTED'), Type.Literal('CANCELLED')])
 
 export const PlaceOrderBody = Type.Object(
   {
-    store_id: Id,
+    store_id: StoreIdParam,
     items: Type.Array(
-      Type.Object({ product_id: Id, quantity_requested: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) }, { additionalProperties: false }),
+      Type.Object(
+        { product_id: ProductIdParam, quantity_requested: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) },
+        { additionalProperties: false },
+      ),
       {
         minItems: 1,
         maxItems: MAX_ORDER_LINES,
@@ -53,7 +58,7 @@ export const OrderView = Type.Object({
 })
 export type OrderView = Static<typeof OrderView>
 
-export const OrderParams = Type.Object({ order_id: Id }, { additionalProperties: false })
+export const OrderParams = Type.Object({ order_id: OrderIdParam }, { additionalProperties: false })
 
 /** A cancellation takes no input: no body (read as `{}`), or an empty JSON object. */
 export const CancelOrderBody = Type.Object({}, { additionalProperties: false })
@@ -69,3 +74,33 @@ export const StoreOrderSummaryView = Type.Object({
 export type StoreOrderSummaryView = Static<typeof StoreOrderSummaryView>
 
 export const StoreOrdersPage = PageOf(StoreOrderSummaryView)
+
+export function toCreatedOrderView(order: OrderRecord): CreatedOrderView {
+  return {
+    id: order.id,
+    store_id: order.storeId,
+    status: order.status,
+    created_at: order.createdAt.toISOString(),
+    total_items: order.totalItems,
+    items: order.items.map((item) => ({ product_id: item.productId, title: item.title, quantity_requested: item.quantity })),
+    rejection:
+      order.shortages === null
+        ? null
+        : {
+            reason: 'insufficient_stock',
+            items: order.shortages.map((s) => ({ product_id: s.productId, requested: s.requested, available: s.available })),
+          },
+  }
+}
+
+export function toOrderView(order: OrderRecord): OrderView {
+  return {
+    ...toCreatedOrderView(order),
+    confirmation_sent_at: order.confirmationSentAt?.toISOString() ?? null,
+    ...(order.cancelledAt === null ? {} : { cancelled_at: order.cancelledAt.toISOString() }),
+  }
+}
+
+export function toSummaryView(order: OrderSummary): StoreOrderSummaryView {
+  return { id: order.id, status: order.status, created_at: order.createdAt.toISOString(), total_items: order.totalItems }
+}

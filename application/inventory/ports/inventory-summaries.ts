@@ -1,4 +1,5 @@
 import type { CalendarDate } from '../../../domain/shared/calendar-date.js'
+import type { StoreId } from '../../../domain/shared/ids.js'
 
 export interface LowStockItem {
   productId: number
@@ -32,5 +33,5 @@ export interface InventorySummaries {
    */
   rebuild(date: CalendarDate, lowStockThreshold: number, generatedAt: Date): Promise<number>
   /** The store's summary with the latest date. */
-  latest(storeId: number): Promise<LatestSummary>
+  latest(storeId: StoreId): Promise<LatestSummary>
 }

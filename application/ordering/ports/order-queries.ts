@@ -1,24 +1,7 @@
-import type { OrderStatus, Shortage } from '../../../domain/ordering/order.js'
-import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
+import type { OrderStatus } from '../../../domain/ordering/order.js'
+import type { OrderRecord } from '../../../domain/ordering/order-record.js'
+import type { OrderId, StoreId } from '../../../domain/shared/ids.js'
 import type { Page, PageRequest } from '../../shared/pagination.js'
-
-export interface OrderItemRecord {
-  productId: ProductId
-  title: string
-  quantity: number
-}
-
-export interface OrderRecord {
-  id: OrderId
-  storeId: StoreId
-  status: OrderStatus
-  createdAt: Date
-  totalItems: number
-  items: OrderItemRecord[]
-  shortages: Shortage[] | null
-  confirmationSentAt: Date | null
-  cancelledAt: Date | null
-}
 
 export interface OrderSummary {
   id: OrderId

@@ -1,7 +1,8 @@
 import type { OrderDecision, PlacedOrder } from '../../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
 
-export interface OrderReferences {
+/** What an order names, as found: the store, and the requested products that exist. */
+export interface StoreAndProducts {
   storeExists: boolean
   /** Titles of the requested products that exist; a missing id is an unknown product. */
   titles: Map<ProductId, string>
@@ -10,7 +11,7 @@ export interface OrderReferences {
 /** Writes of orders, inside a unit of work. */
 export interface OrderRepository {
   /** Whether the store exists and which of the products do, in one look-up. */
-  references(storeId: StoreId, productIds: ProductId[]): Promise<OrderReferences>
+  findStoreAndProducts(storeId: StoreId, productIds: ProductId[]): Promise<StoreAndProducts>
   /**
    * Stores the order and all its lines, each with its product's title of this moment (`titles`);
    * returns the id and creation time the database assigned.

@@ -1,10 +1,11 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
 import type { OrderDecision } from '../../domain/ordering/order.js'
-import { totalItems } from '../../domain/ordering/order.js'
+import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
+import type { CatalogEntry, MovementCause } from '../../application/inventory/ports/inventory-repository.js'
 import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
 import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
-import type { OrderQueries, OrderRecord, OrderSummary } from '../../application/ordering/ports/order-queries.js'
+import type { OrderQueries, OrderSummary } from '../../application/ordering/ports/order-queries.js'
 import type { Page } from '../../application/shared/pagination.js'
 import type { TransactionScope, UnitOfWork } from '../../application/shared/unit-of-work.js'
 
@@ -13,7 +14,7 @@ interface State {
   orders: OrderRecord[]
   jobs: { name: JobName; payload: JobPayloads[JobName] }[]
   keys: Map<string, { fingerprint: string; orderId: OrderId }>
-  ledger: { storeId: number; productId: number; delta: number; reason: string; reference: string }[]
+  ledger: ({ storeId: number; productId: number; delta: number } & MovementCause)[]
 }
 
 const levelKey = (storeId: number, productId: number) => `${storeId}:${productId}`
@@ -22,17 +23,17 @@ const levelKey = (storeId: number, productId: number) => `${storeId}:${productId
  * The ports of the order use cases over plain maps, with real transaction semantics: a unit of
  * work sees a copy of the state, and only a unit of work that resolves replaces the state.
  */
-export class InMemoryStore implements UnitOfWork, OrderQueries {
+export class InMemoryDatabase implements UnitOfWork, OrderQueries {
   state: State = { levels: new Map(), orders: [], jobs: [], keys: new Map(), ledger: [] }
   readonly stores = new Set<number>()
-  readonly titles = new Map<number, string>()
+  readonly catalog = new Map<number, CatalogEntry>()
   /** Keys another (simulated) transaction holds right now. */
   readonly keysInFlight = new Set<string>()
 
   stock(storeId: number, levels: Record<number, number>): void {
     this.stores.add(storeId)
     for (const [productId, quantity] of Object.entries(levels)) {
-      this.titles.set(Number(productId), `Product ${productId}`)
+      this.catalog.set(Number(productId), { title: `Product ${productId}`, price: '1.00', category: 'General' })
       this.state.levels.set(levelKey(storeId, Number(productId)), quantity)
     }
   }
@@ -60,24 +61,25 @@ export class InMemoryStore implements UnitOfWork, OrderQueries {
   private scope(state: State): TransactionScope {
     return {
       orders: {
-        references: async (storeId, productIds) => ({
+        findStoreAndProducts: async (storeId, productIds) => ({
           storeExists: this.stores.has(storeId),
-          titles: new Map(productIds.filter((id) => this.titles.has(id)).map((id) => [id, this.titles.get(id) as string])),
+          titles: new Map(productIds.flatMap((id) => (this.catalog.has(id) ? [[id, this.catalog.get(id)!.title] as const] : []))),
         }),
         insert: async (decision: OrderDecision, titles: Map<ProductId, string>) => {
           const id = (state.orders.length + 1) as OrderId
           const createdAt = new Date('2026-11-21T10:00:00.000Z')
-          state.orders.push({
-            id,
-            storeId: decision.storeId,
-            status: decision.status,
-            createdAt,
-            totalItems: totalItems(decision.lines),
-            items: decision.lines.map((l) => ({ productId: l.productId, title: titles.get(l.productId) ?? '', quantity: l.quantity })),
-            shortages: decision.shortages,
-            confirmationSentAt: null,
-            cancelledAt: null,
-          })
+          state.orders.push(
+            orderRecord({
+              id,
+              storeId: decision.storeId,
+              status: decision.status,
+              createdAt,
+              items: decision.lines.map((l) => ({ productId: l.productId, title: titles.get(l.productId) ?? '', quantity: l.quantity })),
+              shortages: decision.shortages,
+              confirmationSentAt: null,
+              cancelledAt: null,
+            }),
+          )
           return { id, createdAt }
         },
         lockForCancellation: async (orderId: OrderId) => {
@@ -95,18 +97,24 @@ export class InMemoryStore implements UnitOfWork, OrderQueries {
         },
       },
       inventory: {
+        ensureLevel: async (storeId, productId) => {
+          const product = this.catalog.get(productId) ?? null
+          const storeExists = this.stores.has(storeId)
+          if (storeExists && product && !state.levels.has(levelKey(storeId, productId))) state.levels.set(levelKey(storeId, productId), 0)
+          return { storeExists, product }
+        },
         lockForUpdate: async (storeId, productIds) =>
           new StoreInventory(
             storeId,
             productIds.flatMap((productId) => {
               const quantity = state.levels.get(levelKey(storeId, productId))
-              return quantity === undefined ? [] : [{ productId: productId as ProductId, quantity }]
+              return quantity === undefined ? [] : [{ productId, quantity }]
             }),
           ),
-        save: async (inventory, { reason, reference }) => {
+        save: async (inventory, cause) => {
           for (const change of inventory.changes()) {
             state.levels.set(levelKey(inventory.storeId, change.productId), change.quantity)
-            state.ledger.push({ storeId: inventory.storeId, productId: change.productId, delta: change.delta, reason, reference })
+            state.ledger.push({ storeId: inventory.storeId, productId: change.productId, delta: change.delta, ...cause })
           }
         },
       },
