@@ -2,12 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import { PgApiKeys } from '../../adapters/postgres/pg-api-keys.js'
 import { AuthenticateApiKey } from '../../application/access/authenticate-api-key.js'
 import { createLogger } from '../../bootstrap/runtime/logger.js'
-import { createPool } from '../../adapters/postgres/pool.js'
-import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
-import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { adminKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
-import { databaseUrl, startPostgres, withClient } from '../support/services.js'
+import { withSeededDatabase } from './seeded-database.js'
 import { round, runConcurrently } from './measure.js'
 
 const REQUESTS = 500
@@ -27,17 +24,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * AuthenticateApiKey on a cached key, in microseconds per call.
  */
 export default async function accessBenchmark(): Promise<void> {
-  const server = await startPostgres()
-  const name = 'aforro_bench_access'
-  await withClient(server.url, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await client.query(`CREATE DATABASE ${name}`)
-  })
-  const url = databaseUrl(server.url, name)
-  const pool = createPool({ connectionString: url, applicationName: 'bench', max: CONCURRENCY })
-  try {
-    await prepareSchema(pool, url)
-    await runSeed(pool, { categories: 10, products: 1_000, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 })
+  await withSeededDatabase('aforro_bench_access', { max: CONCURRENCY }, async ({ url, pool }) => {
     await pool.query(`INSERT INTO orders (store_id, status, total_items) SELECT 1, 'CONFIRMED', 1 FROM generate_series(1, 200)`)
     const key = await adminKey(pool)
     const unchecked = { execute: async () => ({ outcome: 'authenticated', principal: { keyId: key.id, role: 'admin', storeIds: [] } }) }
@@ -82,9 +69,5 @@ export default async function accessBenchmark(): Promise<void> {
     for (let call = 0; call < calls; call++) await authenticate.execute(key.token)
     console.log(`access: AuthenticateApiKey on a cached key — ${round(((performance.now() - started) * 1000) / calls, 2)} µs per call (${calls} calls)`)
     for (const app of apps) await app.close()
-  } finally {
-    await pool.end()
-    await withClient(server.url, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
-    await server.stop()
-  }
+  })
 }

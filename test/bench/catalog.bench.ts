@@ -1,9 +1,6 @@
-import { createPool } from '../../adapters/postgres/pool.js'
-import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
-import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { adminKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
-import { databaseUrl, startPostgres, withClient } from '../support/services.js'
+import { withSeededDatabase } from './seeded-database.js'
 import { measure, round, runConcurrently, STATS_HEADER, statsRow } from './measure.js'
 
 const BULK_SIZE = 1_000
@@ -19,17 +16,7 @@ const CONCURRENCY = 8
  * second against order placements per second, same products, same concurrency.
  */
 export default async function catalogBenchmark(): Promise<void> {
-  const server = await startPostgres()
-  const name = 'aforro_bench_catalog'
-  await withClient(server.url, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await client.query(`CREATE DATABASE ${name}`)
-  })
-  const url = databaseUrl(server.url, name)
-  const pool = createPool({ connectionString: url, applicationName: 'bench', max: CONCURRENCY, statementTimeoutMs: 120_000 })
-  try {
-    await prepareSchema(pool, url)
-    await runSeed(pool, { categories: 10, products: 1_000, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 })
+  await withSeededDatabase('aforro_bench_catalog', { max: CONCURRENCY, statementTimeoutMs: 120_000 }, async ({ url, pool }) => {
     const admin = await adminKey(pool)
     const app = await buildTestApp({ url, pool })
     const call = async (method: 'POST' | 'PATCH', path: string, payload: object, expected: number) => {
@@ -56,7 +43,7 @@ export default async function catalogBenchmark(): Promise<void> {
       2,
     )
 
-    const big = (await call('POST', '/categories/', { name: 'Bench Big Category' }, 201)).json().id as number
+    const big = (await call('POST', '/categories/', { name: 'Bench Big Category' }, 201)).json<{ id: number }>().id
     await pool.query(
       `INSERT INTO products (title, description, price, category_id)
        SELECT 'Big Category Item ' || n, 'One of many', (n % 1000) + 0.99, $1 FROM generate_series(1, ${RENAMED_CATEGORY_SIZE}) AS n`,
@@ -73,7 +60,7 @@ export default async function catalogBenchmark(): Promise<void> {
     const lines = (i: number) => [0, 1].map((line) => ({ product_id: stocked[(i * 3 + line * 7) % stocked.length]!, quantity_requested: 1 }))
     const orderIds: number[] = []
     const placing = await runConcurrently(ORDERS, CONCURRENCY, async (i) => {
-      orderIds.push((await call('POST', '/orders/', { store_id: 1, items: lines(i) }, 201)).json().id)
+      orderIds.push((await call('POST', '/orders/', { store_id: 1, items: lines(i) }, 201)).json<{ id: number }>().id)
     })
     const cancelling = await runConcurrently(ORDERS, CONCURRENCY, async (i) => {
       await call('POST', `/orders/${orderIds[i]}/cancel/`, {}, 200)
@@ -87,9 +74,5 @@ export default async function catalogBenchmark(): Promise<void> {
       `catalog: ${round(ORDERS / cancelling.seconds, 0)} cancellations/s against ${round(ORDERS / placing.seconds, 0)} placements/s ` +
         `(${ORDERS} two-line orders of store 1, ${CONCURRENCY} in flight, each cancellation returning both lines)`,
     )
-  } finally {
-    await pool.end()
-    await withClient(server.url, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
-    await server.stop()
-  }
+  })
 }

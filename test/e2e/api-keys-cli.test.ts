@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { createPool } from '../../adapters/postgres/pool.js'
 import { eventually } from '../support/eventually.js'
-import { addStore } from '../support/fixtures.js'
+import { addStore, countOf } from '../support/fixtures.js'
 import { buildTestApp } from '../support/http-app.js'
 import { runProgram } from '../support/programs.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -87,7 +87,7 @@ describe('npm run keys', () => {
       [['revoke', '999'], /API key 999 does not exist/],
       [['list', '--role', 'admin'], /go with create only/],
     ]
-    const before = (await db.pool.query('SELECT count(*) AS n FROM api_keys')).rows[0].n
+    const before = await countOf(db.pool, 'SELECT count(*)::int AS n FROM api_keys')
 
     for (const [args, message] of cases) {
       const { code, output } = await keys(...args)
@@ -97,6 +97,6 @@ describe('npm run keys', () => {
       assert.match(output, /^keys: /)
       assert.match(output, message)
     }
-    assert.equal((await db.pool.query('SELECT count(*) AS n FROM api_keys')).rows[0].n, before)
+    assert.equal(await countOf(db.pool, 'SELECT count(*)::int AS n FROM api_keys'), before)
   })
 })

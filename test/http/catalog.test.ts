@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { createTestKey, type TestKey } from '../support/api-keys.js'
-import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
+import type { CategoryView, InventoryItemView, OrderView, PageEnvelope, ProblemBody, ProductHitView, ProductView, StoreView } from '../support/http-bodies.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createPool } from '../../adapters/postgres/pool.js'
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '../support/test-database.js'
@@ -32,19 +33,22 @@ after(async () => {
   await db.close()
 })
 
+const pick = <T, K extends keyof T>(value: T, ...keys: K[]) => Object.fromEntries(keys.map((key) => [key, value[key]]))
+
 /** A client address of its own per request, so that autocomplete's rate limit never interferes. */
 const read = (app: FastifyInstance, url: string) => app.inject({ method: 'GET', url, remoteAddress: `10.7.${client >> 8}.${client++ & 255}` })
 const write = (method: InjectOptions['method'], url: string, payload?: object) =>
   writer.inject({ method, url, headers: catalog.headers, ...(payload === undefined ? {} : { payload }) })
 const searchTitles = async (app: FastifyInstance, query: string) =>
-  (await read(app, `/api/search/products/?${query}`)).json().results.map((hit: { title: string }) => hit.title)
-const suggestions = async (app: FastifyInstance, q: string) => (await read(app, `/api/search/suggest/?q=${encodeURIComponent(q)}`)).json().suggestions
-const countOf = async (table: string) => (await db.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number
+  (await read(app, `/api/search/products/?${query}`)).json<PageEnvelope<ProductHitView>>().results.map((hit) => hit.title)
+const suggestions = async (app: FastifyInstance, q: string) =>
+  (await read(app, `/api/search/suggest/?q=${encodeURIComponent(q)}`)).json<{ suggestions: string[] }>().suggestions
+const rowsIn = (table: string) => countOf(db.pool, `SELECT count(*)::int AS n FROM ${table}`)
 
 async function newCategory(name: string): Promise<number> {
   const response = await write('POST', '/categories/', { name })
   assert.equal(response.statusCode, 201, response.body)
-  return response.json().id
+  return response.json<CategoryView>().id
 }
 
 describe('categories', () => {
@@ -55,18 +59,18 @@ describe('categories', () => {
     await addProducts(db.pool, [{ title: 'Counting Frame', category: 'Abacus Parts' }])
 
     assert.equal(created.statusCode, 201)
-    assert.equal(created.headers.location, `/categories/${created.json().id}/`)
-    assert.deepEqual(created.json(), { id: created.json().id, name: 'Zither Supplies', product_count: 0 })
+    assert.equal(created.headers.location, `/categories/${created.json<CategoryView>().id}/`)
+    assert.deepEqual(created.json<CategoryView>(), { id: created.json<CategoryView>().id, name: 'Zither Supplies', product_count: 0 })
     assert.equal(clash.statusCode, 409)
-    assert.equal(clash.json().type, 'https://aforro.dev/problems/conflict')
-    const listed = (await read(reader, '/categories/?page_size=100')).json()
-    const names = listed.results.map((category: { name: string }) => category.name)
+    assert.equal(clash.json<ProblemBody>().type, 'https://aforro.dev/problems/conflict')
+    const listed = (await read(reader, '/categories/?page_size=100')).json<PageEnvelope<CategoryView>>()
+    const names = listed.results.map((category) => category.name)
     assert.deepEqual(
       names,
-      [...names].sort((a: string, b: string) => a.toLowerCase().localeCompare(b.toLowerCase())),
+      [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())),
     )
     assert.deepEqual(
-      listed.results.find((category: { id: number }) => category.id === other),
+      listed.results.find((category) => category.id === other),
       { id: other, name: 'Abacus Parts', product_count: 1 },
     )
 
@@ -106,7 +110,7 @@ describe('categories', () => {
     assert.equal(deleted.body, '')
     assert.equal(inUse.statusCode, 409)
     assert.equal(missing.statusCode, 404)
-    assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM categories WHERE id = $1', [used])).rows[0].n, 1)
+    assert.equal(await countOf(db.pool, 'SELECT count(*)::int AS n FROM categories WHERE id = $1', [used]), 1)
   })
 
   test('names must be 1–100 characters with something besides spaces, and nothing else is accepted', async () => {
@@ -131,7 +135,7 @@ describe('products', () => {
     const response = await write('POST', '/products/', { title: ' Zanzibar Lantern ', description: 'Brass, hand-made', price: '12.5', category_id: categoryId })
 
     assert.equal(response.statusCode, 201, response.body)
-    const product = response.json()
+    const product = response.json<ProductView>()
     assert.equal(response.headers.location, `/products/${product.id}/`)
     assert.deepEqual(
       { ...product, created_at: undefined, updated_at: undefined },
@@ -147,7 +151,7 @@ describe('products', () => {
     )
     assert.deepEqual(await searchTitles(reader, 'q=zanzibar'), ['Zanzibar Lantern'])
     assert.deepEqual(await suggestions(reader, 'zanz'), ['Zanzibar Lantern'])
-    assert.deepEqual((await read(reader, `/products/${product.id}/`)).json(), product)
+    assert.deepEqual((await read(reader, `/products/${product.id}/`)).json<ProductView>(), product)
   })
 
   test('prices round-trip exactly as decimal strings; JSON numbers and a third decimal are refused', async () => {
@@ -155,9 +159,11 @@ describe('products', () => {
       const created = await write('POST', '/products/', { title: `Priced ${price}`, price, category_id: categoryId })
       assert.equal(created.statusCode, 201, created.body)
       const expected = price === '7' ? '7.00' : price
-      assert.equal(created.json().price, expected)
-      assert.equal((await read(reader, `/products/${created.json().id}/`)).json().price, expected)
-      assert.ok((await read(reader, `/api/search/products/?q=priced&page_size=100`)).json().results.some((hit: { price: string }) => hit.price === expected))
+      assert.equal(created.json<ProductView>().price, expected)
+      assert.equal((await read(reader, `/products/${created.json<ProductView>().id}/`)).json<ProductView>().price, expected)
+      assert.ok(
+        (await read(reader, `/api/search/products/?q=priced&page_size=100`)).json<PageEnvelope<ProductHitView>>().results.some((hit) => hit.price === expected),
+      )
     }
     for (const price of [12.5, '1.234', '10000000000.00', '-1.00', '1e3', ' 1.00', '']) {
       const refused = await write('POST', '/products/', { title: 'Mispriced', price, category_id: categoryId })
@@ -172,8 +178,8 @@ describe('products', () => {
     const longTitle = await write('POST', '/products/', { title: 'x'.repeat(201), price: '1.00', category_id: categoryId })
 
     assert.equal(unknown.statusCode, 422)
-    assert.equal(unknown.json().type, 'https://aforro.dev/problems/unknown-category')
-    assert.deepEqual(unknown.json().category_ids, [999999])
+    assert.equal(unknown.json<ProblemBody>().type, 'https://aforro.dev/problems/unknown-category')
+    assert.deepEqual(unknown.json<ProblemBody>().category_ids, [999999])
     assert.deepEqual([missingTitle.statusCode, longDescription.statusCode, longTitle.statusCode], [400, 400, 400])
     assert.equal((await read(reader, '/products/999999/')).statusCode, 404)
     assert.equal((await read(reader, '/products/abc/')).statusCode, 400)
@@ -191,14 +197,18 @@ describe('products', () => {
     const empty = await write('PATCH', `/products/${id}/`, {})
 
     assert.equal(patched.statusCode, 200, patched.body)
-    assert.deepEqual(
-      { title: patched.json().title, price: patched.json().price, category: patched.json().category, description: patched.json().description },
-      { title: 'Quokka Lantern', price: '4.25', category: { id: otherCategory, name: 'Garden' }, description: null },
-    )
-    assert.ok(patched.json().updated_at > patched.json().created_at)
+    assert.deepEqual(pick(patched.json<ProductView>(), 'title', 'price', 'category', 'description'), {
+      title: 'Quokka Lantern',
+      price: '4.25',
+      category: { id: otherCategory, name: 'Garden' },
+      description: null,
+    })
+    assert.ok(patched.json<ProductView>().updated_at > patched.json<ProductView>().created_at)
     assert.equal(unknownCategory.statusCode, 422)
     assert.equal(empty.statusCode, 400)
-    const item = (await read(reader, `/stores/${storeId}/inventory/?page_size=100`)).json().results.find((row: { product_id: number }) => row.product_id === id)
+    const item = (await read(reader, `/stores/${storeId}/inventory/?page_size=100`))
+      .json<PageEnvelope<InventoryItemView>>()
+      .results.find((row) => row.product_id === id)
     assert.deepEqual(item, { product_id: id, title: 'Quokka Lantern', price: '4.25', category: 'Garden', quantity: 4 })
     assert.deepEqual(await searchTitles(reader, 'q=quokka'), ['Quokka Lantern'])
     assert.deepEqual(await suggestions(reader, 'quokka l'), ['Quokka Lantern'])
@@ -212,10 +222,13 @@ describe('products', () => {
     await stock(db.pool, storeId, { [id]: 5, [twin]: 2 })
     const order = await writer.inject({ method: 'POST', url: '/orders/', payload: { store_id: storeId, items: [{ product_id: id, quantity_requested: 1 }] } })
     const inventory = () => read(reader, `/stores/${storeId}/inventory/?page_size=100`)
-    const listed = async () => (await inventory()).json().results.map((row: { product_id: number }) => row.product_id)
-    const searchIds = async (query: string) => (await read(reader, `/api/search/products/?${query}`)).json().results.map((hit: { id: number }) => hit.id)
+    const listed = async () => (await inventory()).json<PageEnvelope<InventoryItemView>>().results.map((row) => row.product_id)
+    const searchIds = async (query: string) =>
+      (await read(reader, `/api/search/products/?${query}`)).json<PageEnvelope<ProductHitView>>().results.map((hit) => hit.id)
     assert.ok((await listed()).includes(id))
-    const countBefore = (await inventory()).json().count
+    const countBefore = (await inventory()).json<PageEnvelope<InventoryItemView>>().count
+    const stockCount = async (inStock: boolean) => (await read(reader, `/api/search/products/?in_stock=${inStock}`)).json<PageEnvelope<ProductHitView>>().count
+    const [inStockBefore, outOfStockBefore] = [await stockCount(true), await stockCount(false)]
 
     const archived = await write('DELETE', `/products/${id}/`)
 
@@ -224,7 +237,8 @@ describe('products', () => {
     assert.equal((await write('DELETE', `/products/${id}/`)).statusCode, 404)
     assert.equal((await write('PATCH', `/products/${id}/`, { price: '1.00' })).statusCode, 404)
     assert.ok(!(await listed()).includes(id))
-    assert.equal((await inventory()).json().count, countBefore - 1)
+    assert.equal((await inventory()).json<PageEnvelope<InventoryItemView>>().count, countBefore - 1)
+    assert.deepEqual([await stockCount(true), await stockCount(false)], [inStockBefore - 1, outOfStockBefore], 'in stock anywhere no longer counts it')
     for (const query of [
       'q=wombat',
       'q=wombat%20clock',
@@ -239,9 +253,13 @@ describe('products', () => {
     assert.deepEqual(await suggestions(reader, 'wombat'), ['Wombat Clock'], 'its title stays while the twin carries it')
     const refused = await writer.inject({ method: 'POST', url: '/orders/', payload: { store_id: storeId, items: [{ product_id: id, quantity_requested: 1 }] } })
     assert.equal(refused.statusCode, 422)
-    assert.deepEqual(refused.json().product_ids, [id])
-    const old = await writer.inject({ method: 'GET', url: `/orders/${order.json().id}/`, headers: (await createTestKey(db.pool, { role: 'admin' })).headers })
-    assert.deepEqual(old.json().items, [{ product_id: id, title: 'Wombat Clock', quantity_requested: 1 }])
+    assert.deepEqual(refused.json<ProblemBody>().product_ids, [id])
+    const old = await writer.inject({
+      method: 'GET',
+      url: `/orders/${order.json<OrderView>().id}/`,
+      headers: (await createTestKey(db.pool, { role: 'admin' })).headers,
+    })
+    assert.deepEqual(old.json<OrderView>().items, [{ product_id: id, title: 'Wombat Clock', quantity_requested: 1 }])
 
     await write('DELETE', `/products/${twin}/`)
     assert.deepEqual(await suggestions(reader, 'wombat'), [], 'the title leaves with its last live product')
@@ -260,37 +278,37 @@ describe('bulk import', () => {
     const response = await write('POST', '/products/bulk/', { products: Array.from({ length: 25 }, (_, i) => entry(i)) })
 
     assert.equal(response.statusCode, 201, response.body)
-    const { ids } = response.json()
+    const { ids } = response.json<{ ids: number[] }>()
     assert.equal(ids.length, 25)
-    for (const [i, id] of ids.entries()) assert.equal((await read(reader, `/products/${id}/`)).json().title, `Imported Yak ${i}`)
-    assert.equal((await read(reader, '/api/search/products/?q=yak')).json().count, 25)
+    for (const [i, id] of ids.entries()) assert.equal((await read(reader, `/products/${id}/`)).json<ProductView>().title, `Imported Yak ${i}`)
+    assert.equal((await read(reader, '/api/search/products/?q=yak')).json<PageEnvelope<ProductHitView>>().count, 25)
   })
 
   test('one bad entry writes nothing, and every bad entry is named by its index', async () => {
     const products = Array.from({ length: 10 }, (_, i) => entry(100 + i))
     products[3] = { ...entry(3), price: 12 as unknown as string }
     products[7] = { title: '', price: '1.00', category_id: categoryId }
-    const before = await countOf('products')
+    const before = await rowsIn('products')
 
     const response = await write('POST', '/products/bulk/', { products })
 
     assert.equal(response.statusCode, 400)
-    assert.deepEqual([...new Set(response.json().errors.map((error: { path: string }) => error.path))], ['/products/3/price', '/products/7/title'])
-    assert.equal(await countOf('products'), before)
+    assert.deepEqual([...new Set(response.json<ProblemBody>().errors?.map((error) => error.path))], ['/products/3/price', '/products/7/title'])
+    assert.equal(await rowsIn('products'), before)
   })
 
   test('unknown categories are a 422 naming each entry; nothing is written', async () => {
     const products = [entry(1), { ...entry(2), category_id: 888888 }, entry(3), { ...entry(4), category_id: 888889 }]
-    const before = await countOf('products')
+    const before = await rowsIn('products')
 
     const response = await write('POST', '/products/bulk/', { products })
 
     assert.equal(response.statusCode, 422)
     assert.deepEqual(
-      response.json().errors.map((error: { path: string }) => error.path),
+      response.json<ProblemBody>().errors?.map((error) => error.path),
       ['/products/1/category_id', '/products/3/category_id'],
     )
-    assert.equal(await countOf('products'), before)
+    assert.equal(await rowsIn('products'), before)
   })
 
   test('1 to 1,000 entries', async () => {
@@ -303,22 +321,22 @@ describe('bulk import', () => {
 describe('stores', () => {
   test('create (201 + Location), list in id order, patch, 404 when missing', async () => {
     const created = await write('POST', '/stores/', { name: ' Chiado ', location: 'Rua Garrett 1, Lisboa' })
-    const patched = await write('PATCH', `/stores/${created.json().id}/`, { location: 'Rua Garrett 2, Lisboa' })
+    const patched = await write('PATCH', `/stores/${created.json<StoreView>().id}/`, { location: 'Rua Garrett 2, Lisboa' })
     const missing = await write('PATCH', '/stores/999999/', { name: 'Nowhere' })
     const invalid = await write('POST', '/stores/', { name: 'No location' })
 
     assert.equal(created.statusCode, 201)
-    assert.equal(created.headers.location, `/stores/${created.json().id}/`)
-    assert.deepEqual(patched.json(), { id: created.json().id, name: 'Chiado', location: 'Rua Garrett 2, Lisboa' })
+    assert.equal(created.headers.location, `/stores/${created.json<StoreView>().id}/`)
+    assert.deepEqual(patched.json<StoreView>(), { id: created.json<StoreView>().id, name: 'Chiado', location: 'Rua Garrett 2, Lisboa' })
     assert.equal(missing.statusCode, 404)
     assert.equal(invalid.statusCode, 400)
-    const listed = (await read(reader, '/stores/?page_size=100')).json()
-    const ids = listed.results.map((store: { id: number }) => store.id)
+    const listed = (await read(reader, '/stores/?page_size=100')).json<PageEnvelope<StoreView>>()
+    const ids = listed.results.map((store) => store.id)
     assert.deepEqual(
       ids,
-      [...ids].sort((a: number, b: number) => a - b),
+      [...ids].sort((a, b) => a - b),
     )
-    assert.equal(listed.count, await countOf('stores'))
-    assert.deepEqual(listed.results.at(-1), patched.json())
+    assert.equal(listed.count, await rowsIn('stores'))
+    assert.deepEqual(listed.results.at(-1), patched.json<StoreView>())
   })
 })

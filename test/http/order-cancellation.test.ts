@@ -9,7 +9,8 @@ import { SendOrderConfirmation } from '../../application/ordering/send-order-con
 import type { OrderId } from '../../domain/shared/ids.js'
 import { buildLedgerAudit } from '../../bootstrap/composition/container.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
-import { addProducts, addStore, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
+import { addProducts, addStore, countOf, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
+import type { CreatedOrderView, InventoryItemView, OrderView, PageEnvelope, ProblemBody } from '../support/http-bodies.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -45,13 +46,17 @@ const place = async (items: [number, number][], headers: Record<string, string> 
     payload: { store_id: storeId, items: items.map(([product_id, quantity_requested]) => ({ product_id, quantity_requested })) },
   })
   assert.equal(response.statusCode, 201, response.body)
-  return response.json() as { id: number; status: string }
+  return response.json<CreatedOrderView>()
 }
 const cancel = (orderId: number | string, payload?: object) =>
   app.inject({ method: 'POST', url: `/orders/${orderId}/cancel/`, headers: admin.headers, ...(payload === undefined ? {} : { payload }) })
 const cancelMovements = async (orderId: number) =>
-  (await db.pool.query("SELECT product_id, delta FROM stock_movements WHERE reason = 'cancel' AND reference = $1 ORDER BY product_id", [`order:${orderId}`]))
-    .rows
+  (
+    await db.pool.query<{ product_id: number; delta: number }>(
+      "SELECT product_id, delta FROM stock_movements WHERE reason = 'cancel' AND reference = $1 ORDER BY product_id",
+      [`order:${orderId}`],
+    )
+  ).rows
 
 describe('POST /orders/<id>/cancel/', () => {
   test('returns every line to the levels exactly, records cancel movements, and answers the order with cancelled_at', async () => {
@@ -65,9 +70,9 @@ describe('POST /orders/<id>/cancel/', () => {
     const response = await cancel(order.id)
 
     assert.equal(response.statusCode, 200, response.body)
-    const body = response.json()
+    const body = response.json<OrderView>()
     assert.equal(body.status, 'CANCELLED')
-    assert.match(body.cancelled_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    assert.match(body.cancelled_at ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
     assert.equal(body.confirmation_sent_at, null)
     assert.deepEqual(await levelsOf(db.pool, storeId), { [lamp]: 5, [desk]: 3 })
     assert.deepEqual(await cancelMovements(order.id), [
@@ -76,9 +81,9 @@ describe('POST /orders/<id>/cancel/', () => {
     ])
     const read = await app.inject({ method: 'GET', url: `/orders/${order.id}/`, headers: admin.headers })
     assert.deepEqual(read.json(), body)
-    const cached = (await listing()).json().results
+    const cached = (await listing()).json<PageEnvelope<InventoryItemView>>().results
     assert.deepEqual(
-      cached.map((item: { product_id: number; quantity: number }) => [item.product_id, item.quantity]),
+      cached.map((item) => [item.product_id, item.quantity]),
       [
         [desk, 3],
         [lamp, 5],
@@ -106,10 +111,10 @@ describe('POST /orders/<id>/cancel/', () => {
     const response = await cancel(order.id)
 
     assert.equal(response.statusCode, 409)
-    assert.equal(response.json().type, 'https://aforro.dev/problems/conflict')
+    assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/conflict')
     const read = await app.inject({ method: 'GET', url: `/orders/${order.id}/`, headers: admin.headers })
-    assert.equal(read.json().status, 'REJECTED')
-    assert.equal(read.json().cancelled_at, undefined)
+    assert.equal(read.json<OrderView>().status, 'REJECTED')
+    assert.equal(read.json<OrderView>().cancelled_at, undefined)
     assert.deepEqual(await levelsOf(db.pool, storeId), { [lamp]: 5, [desk]: 3 })
   })
 
@@ -135,7 +140,7 @@ describe('POST /orders/<id>/cancel/', () => {
     const confirm = new SendOrderConfirmation(new PgOrderQueries(db.pool), new PgOrderConfirmations(db.pool), new PgOutboxNotifier(db.pool, silent))
 
     assert.equal(await confirm.execute(order.id as OrderId), 'not-confirmed')
-    assert.equal((await db.pool.query('SELECT count(*) AS n FROM notifications WHERE order_id = $1', [order.id])).rows[0].n, 0)
+    assert.equal(await countOf(db.pool, 'SELECT count(*)::int AS n FROM notifications WHERE order_id = $1', [order.id]), 0)
   })
 
   test('a send racing a cancellation that holds the order waits for it, then sends nothing', async () => {
@@ -151,7 +156,7 @@ describe('POST /orders/<id>/cancel/', () => {
     })
 
     assert.equal(await sending, null)
-    assert.equal((await db.pool.query('SELECT count(*) AS n FROM notifications WHERE order_id = $1', [order.id])).rows[0].n, 0)
+    assert.equal(await countOf(db.pool, 'SELECT count(*)::int AS n FROM notifications WHERE order_id = $1', [order.id]), 0)
   })
 
   test('order lines keep the title they were ordered under, in reads and in idempotent replays', async () => {
@@ -163,7 +168,7 @@ describe('POST /orders/<id>/cancel/', () => {
     const replay = await place([[desk, 1]], headers)
     await db.pool.query("UPDATE products SET title = 'Oak Desk' WHERE id = $1", [desk])
 
-    assert.equal(read.json().items[0].title, 'Oak Desk')
+    assert.equal(read.json<OrderView>().items[0]?.title, 'Oak Desk')
     assert.equal((replay as unknown as { items: { title: string }[] }).items[0]!.title, 'Oak Desk')
   })
 })
@@ -204,7 +209,7 @@ describe('cancellations racing new orders', () => {
       [],
       responses.map((response) => response.body).join('\n'),
     )
-    assert.ok(responses.every((response) => ['CONFIRMED', 'CANCELLED'].includes(response.json().status)))
+    assert.ok(responses.every((response) => ['CONFIRMED', 'CANCELLED'].includes(response.json<OrderView>().status)))
     assert.deepEqual(await levelsOf(db.pool, storeId), { [lamp]: 72, [desk]: 70 })
     const { rows } = await db.pool.query<{ product_id: number; sum: number }>(
       'SELECT product_id, sum(delta)::int AS sum FROM stock_movements WHERE store_id = $1 GROUP BY product_id ORDER BY product_id',

@@ -97,7 +97,7 @@ function protectRoute(route: RouteOptions, options: AccessControlOptions): void 
   route.onRequest = [guard(access, options), ...existing]
   const schema = route.schema ?? {}
   const responses = (schema.response ?? {}) as Record<number, unknown>
-  route.schema = { ...schema, security: [{ [SECURITY_SCHEME]: [] }], response: { ...responses, 401: ProblemSchema, 403: ProblemSchema } } as typeof schema
+  route.schema = { ...schema, security: [{ [SECURITY_SCHEME]: [] }], response: { ...responses, 401: ProblemSchema, 403: ProblemSchema } }
 }
 
 /**

@@ -18,6 +18,7 @@ export const ListQuery = Type.Object(PaginationQuery, { additionalProperties: fa
 
 export const CategoryBody = Type.Object({ name: Line(100, ['Books']) }, { additionalProperties: false })
 export const CategoryView = Type.Object({ id: Id, name: Type.String(), product_count: Type.Integer({ minimum: 0 }) })
+export type CategoryView = Static<typeof CategoryView>
 export const CategoryPage = PageOf(CategoryView)
 
 const productFields = {
@@ -43,8 +44,10 @@ export const ProductView = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
 })
+export type ProductView = Static<typeof ProductView>
 
 export const StoreBody = Type.Object({ name: Line(200, ['Baixa']), location: Line(300, ['Rua Augusta 1, Lisboa']) }, { additionalProperties: false })
 export const StorePatch = Type.Partial(StoreBody, { additionalProperties: false, minProperties: 1 })
 export const StoreView = Type.Object({ id: Id, name: Type.String(), location: Type.String() })
+export type StoreView = Static<typeof StoreView>
 export const StorePage = PageOf(StoreView)

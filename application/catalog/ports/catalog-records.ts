@@ -1,4 +1,5 @@
 import type { Page, PageRequest } from '../../shared/pagination.js'
+import type { ProductHit } from './product-search.js'
 
 export interface CategoryRecord {
   id: number
@@ -15,13 +16,8 @@ export interface ProductFields {
   categoryId: number
 }
 
-export interface ProductRecord {
-  id: number
-  title: string
-  description: string | null
-  price: string
-  category: { id: number; name: string }
-  createdAt: Date
+/** A product as read by id: what search answers about it, and when it last changed. */
+export interface ProductRecord extends Omit<ProductHit, 'quantity'> {
   updatedAt: Date
 }
 
