@@ -31,4 +31,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "bootstrap/server.js"]
+# register-tracing loads OpenTelemetry before the app when OTEL_* variables ask for it (README: Tracing).
+CMD ["node", "--import", "./bootstrap/runtime/register-tracing.js", "bootstrap/server.js"]

@@ -1,7 +1,9 @@
-import { compose } from './composition/container.js'
+import { compose, resolve } from './composition/container.js'
+import { TOKENS } from './composition/tokens.js'
 import { openDatabase } from './infrastructure/database.js'
 import { startJobWorker } from './infrastructure/job-worker.js'
 import { startPgBoss } from './infrastructure/jobs-runtime.js'
+import { serveMetrics } from './infrastructure/metrics-server.js'
 import { runProgram } from './runtime/run-program.js'
 
 // Several may run at once: pg-boss hands each job to one of them (SKIP LOCKED), and SIGTERM lets
@@ -10,5 +12,10 @@ await runProgram('aforro-worker', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals()
   const { url, pool } = await openDatabase(config, logger, lifecycle, 'aforro-worker')
   const boss = await startPgBoss(url, true, logger, lifecycle)
-  await startJobWorker(compose({ config, logger, pool, boss }))
+  const composition = compose({ config, logger, pool, boss })
+  if (config.workerMetricsPort !== undefined) {
+    const metrics = resolve(composition.container, TOKENS.metrics)
+    await serveMetrics(metrics, { host: config.host, port: config.workerMetricsPort }, logger, lifecycle)
+  }
+  await startJobWorker(composition)
 })

@@ -6,11 +6,13 @@ import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
 import { registerAccessControl, SECURITY_SCHEME, type AccessControlOptions } from './auth/access-control.js'
+import { refineOpenApi, type OpenApiDocument } from './openapi.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
+import { OneLinePerRequest } from './request-log.js'
 import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.routes.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
-import { metricsRoutes, type MetricsSnapshot } from './routes/metrics.routes.js'
+import { metricsRoutes, requestMetricsHook, type HttpMetrics } from './routes/metrics.routes.js'
 import { orderRoutes, type OrderRoutesOptions } from './routes/orders.routes.js'
 import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.js'
 
@@ -28,8 +30,8 @@ export interface HttpAppDeps {
   logger?: FastifyBaseLogger
   trustProxy: boolean | number | string[]
   isTransientFailure: (error: unknown) => boolean
-  /** Cache and rate-limit counters, served by GET /metrics. */
-  metrics: () => MetricsSnapshot
+  /** Observes every response and is served by GET /metrics. */
+  metrics: HttpMetrics
   useCases: HttpUseCases
   /** Runs first on every autocomplete request: the rate limiter (see search.routes.ts). */
   suggestGuard?: onRequestAsyncHookHandler
@@ -62,6 +64,7 @@ function trustProxy(setting: HttpAppDeps['trustProxy']) {
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
+    logController: new OneLinePerRequest(),
     bodyLimit: ONE_MIB,
     trustProxy: trustProxy(deps.trustProxy),
     requestIdHeader: false,
@@ -80,6 +83,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  app.addHook('onResponse', requestMetricsHook(deps.metrics))
   // While draining, answers to requests already running close their connection: otherwise a
   // keep-alive socket that turns idle after close() began holds the server open until it times out.
   let draining = false
@@ -114,6 +118,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         },
       },
     },
+    transformObject: (document) => ('openapiObject' in document ? refineOpenApi(document.openapiObject as OpenApiDocument) : document.swaggerObject),
   })
   // "Authorize" in /docs takes a pasted key and sends it with every protected call tried there.
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })

@@ -29,18 +29,8 @@ export interface JobsStatus {
 
 /** Fresh counts of every queue and of its dead-letter queue, and the jobs waiting in the latter. */
 export async function jobsStatus(boss: PgBoss): Promise<JobsStatus> {
-  const queues: QueueCounts[] = []
+  const queues = await queueCounts(boss)
   const deadLetters: DeadLetter[] = []
-  for (const name of JOB_NAMES.flatMap((job) => [job, deadLetterQueueOf(job)])) {
-    const [stats] = await boss.getQueueStats(name, { force: true })
-    queues.push({
-      name,
-      ready: stats?.readyCount ?? 0,
-      deferred: stats?.deferredCount ?? 0,
-      active: stats?.activeCount ?? 0,
-      failed: stats?.failedCount ?? 0,
-    })
-  }
   for (const job of JOB_NAMES) {
     const dead = await boss.findJobs<object>(deadLetterQueueOf(job), { queued: true })
     deadLetters.push(
@@ -55,6 +45,25 @@ export async function jobsStatus(boss: PgBoss): Promise<JobsStatus> {
   }
   deadLetters.sort((a, b) => b.deadLetteredAt.getTime() - a.deadLetteredAt.getTime())
   return { queues, deadLetters }
+}
+
+/**
+ * Counts of every queue and of its dead-letter queue. pg-boss recounts a queue when its cached
+ * counts are over a minute old, so frequent callers (a metrics scrape) cost one count a minute.
+ */
+export async function queueCounts(boss: PgBoss): Promise<QueueCounts[]> {
+  const queues: QueueCounts[] = []
+  for (const name of JOB_NAMES.flatMap((job) => [job, deadLetterQueueOf(job)])) {
+    const [stats] = await boss.getQueueStats(name, { force: true })
+    queues.push({
+      name,
+      ready: stats?.readyCount ?? 0,
+      deferred: stats?.deferredCount ?? 0,
+      active: stats?.activeCount ?? 0,
+      failed: stats?.failedCount ?? 0,
+    })
+  }
+  return queues
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { JobResult, PgBoss, WorkOptions } from 'pg-boss'
 import { JOB_NAMES, type JobName, type JobPayloads } from '../../application/shared/job-queue.js'
 import type { Logger } from '../logger.js'
+import { Counters } from '../metrics/counters.js'
 
 /** Runs one job; what it returns becomes the job's output, and a throw fails it into its retries. */
 export type JobHandler<Payload> = (payload: Payload) => Promise<unknown>
@@ -21,16 +22,16 @@ const WORK_OPTIONS: Record<JobName, WorkOptions> = {
 /** Tests poll faster, so retries run without waiting. */
 export type WorkerTuning = Pick<WorkOptions, 'pollingIntervalSeconds' | 'notifyPollingIntervalSeconds'>
 
-export async function startWorkers(boss: PgBoss, handlers: JobHandlers, logger: Logger, tuning: WorkerTuning = {}): Promise<void> {
+export async function startWorkers(boss: PgBoss, handlers: JobHandlers, logger: Logger, outcomes: Counters, tuning: WorkerTuning = {}): Promise<void> {
   for (const name of JOB_NAMES) {
-    await work(boss, name, handlers[name] as JobHandler<object>, logger, { ...WORK_OPTIONS[name], ...tuning })
+    await work(boss, name, handlers[name] as JobHandler<object>, logger, { ...WORK_OPTIONS[name], ...tuning }, outcomes)
   }
 }
 
 /**
  * Works a queue, settling each job of a fetched batch on its own: one failing job is retried
  * without failing its neighbours. Every outcome is logged with the job id, and failures with the
- * attempt they ended.
+ * attempt they ended, and counted per queue in `outcomes`.
  */
 export async function work<Payload extends object>(
   boss: PgBoss,
@@ -38,6 +39,7 @@ export async function work<Payload extends object>(
   handler: JobHandler<Payload>,
   logger: Logger,
   options: WorkOptions = {},
+  outcomes: Counters = new Counters(),
 ): Promise<string> {
   return boss.work<Payload>(name, { ...options, perJobResults: true }, async (jobs) => {
     const results: JobResult[] = []
@@ -45,9 +47,11 @@ export async function work<Payload extends object>(
       try {
         const output = await handler(job.data)
         logger.info({ queue: name, jobId: job.id, output }, 'job completed')
+        outcomes.increment(name, 'completed')
         results.push({ id: job.id, status: 'completed', output })
       } catch (error) {
         logger.warn({ queue: name, jobId: job.id, attempt: job.retryCount + 1, err: error }, 'job failed')
+        outcomes.increment(name, 'failed')
         results.push({ id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } })
       }
     }

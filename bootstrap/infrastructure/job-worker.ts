@@ -14,7 +14,7 @@ export async function startJobWorker({ container, useCases }: Composition, tunin
   const config = resolve(container, TOKENS.config)
   const logger = resolve(container, TOKENS.logger)
   const boss = resolve(container, TOKENS.boss)
-  await startWorkers(boss, jobHandlers(useCases), logger, tuning)
+  await startWorkers(boss, jobHandlers(useCases), logger, resolve(container, TOKENS.jobCounters), tuning)
   await registerSchedules(boss, config)
   logger.info({ queues: JOB_NAMES, dailySummaryCron: config.dailySummaryCron }, 'job worker started')
 }

@@ -16,6 +16,8 @@ export interface Config {
   dataDir: string
   dailySummaryCron: string
   lowStockThreshold: number
+  /** Where a worker process serves GET /metrics; none when unset. */
+  workerMetricsPort: number | undefined
 }
 
 /** Every variable loadConfig reads; docker-compose.yml may set no other (a test keeps them in step). */
@@ -33,6 +35,7 @@ export const CONFIG_VARIABLES = [
   'DATA_DIR',
   'DAILY_SUMMARY_CRON',
   'LOW_STOCK_THRESHOLD',
+  'WORKER_METRICS_PORT',
 ] as const
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -64,6 +67,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: text(env, 'DATA_DIR', '.data'),
     dailySummaryCron: cron(env, 'DAILY_SUMMARY_CRON', '5 0 * * *'),
     lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 1, 1_000_000_000),
+    workerMetricsPort: present(env, 'WORKER_METRICS_PORT') === undefined ? undefined : integer(env, 'WORKER_METRICS_PORT', 0, 0, 65_535),
   }
 }
 

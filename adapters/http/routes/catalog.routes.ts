@@ -125,19 +125,6 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
   )
 
-  app.get(
-    '/products/:product_id',
-    {
-      schema: {
-        tags: ['catalog'],
-        summary: 'One product (404 once archived)',
-        params: ProductParams,
-        response: { 200: ProductView, ...problemResponses(400, 404) },
-      },
-    },
-    async (request) => toProductView(await manageProducts.get(request.params.product_id)),
-  )
-
   app.post(
     '/products',
     {
@@ -180,6 +167,19 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       const ids = await manageProducts.import((entries as ProductBody[]).map(newProduct))
       return reply.code(201).send({ ids })
     },
+  )
+
+  app.get(
+    '/products/:product_id',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'One product (404 once archived)',
+        params: ProductParams,
+        response: { 200: ProductView, ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => toProductView(await manageProducts.get(request.params.product_id)),
   )
 
   app.patch(

@@ -8,10 +8,13 @@ export interface HealthRoutesOptions {
 
 const DependencyStatus = Type.Union([Type.Literal('ok'), Type.Literal('down'), Type.Literal('not-configured')])
 
-const ReadinessView = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('unavailable')]),
-  checks: Type.Object({ postgres: DependencyStatus, redis: DependencyStatus }),
-})
+const ReadinessView = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('unavailable')]),
+    checks: Type.Object({ postgres: DependencyStatus, redis: DependencyStatus }),
+  },
+  { title: 'Readiness' },
+)
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { version, checkReadiness }) => {
   app.get(

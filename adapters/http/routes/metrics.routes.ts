@@ -1,18 +1,19 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { onResponseAsyncHookHandler } from 'fastify'
+import type { RequestObservation } from '../../metrics/prometheus.js'
 
-export interface MetricsSnapshot {
-  /** Per cached view (suggest, search, inventory): hit, miss and skip (loaded without the cache) counts. */
-  cache: Record<string, Record<string, number>>
-  /** Per limited route: accepted, limited and failed_open (let through while Redis was unreachable) counts. */
-  rate_limit: Record<string, Record<string, number>>
+/** The process's metrics as the HTTP surface needs them: fed by every response, served at GET /metrics. */
+export interface HttpMetrics {
+  observeRequest(observation: RequestObservation): void
+  readonly contentType: string
+  exposition(): Promise<string>
 }
 
 export interface MetricsRoutesOptions {
-  metrics: () => MetricsSnapshot
+  metrics: HttpMetrics
 }
 
-const Counts = Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer({ minimum: 0 })))
-
+/** Serves the process's registry, to admin keys only (the contract's Access table). */
 export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = async (app, { metrics }) => {
   app.get(
     '/metrics',
@@ -20,10 +21,25 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
       config: { access: { role: 'admin' } },
       schema: {
         tags: ['health'],
-        summary: 'Counters since this process started: cache hits and misses, rate-limit outcomes',
-        response: { 200: Type.Object({ cache: Counts, rate_limit: Counts }) },
+        summary: 'Prometheus metrics: requests, cache, rate limits, Postgres pool, job queues, event loop, memory',
+        response: { 200: { content: { 'text/plain': { schema: Type.String() } } } },
       },
     },
-    async () => metrics(),
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.exposition()),
   )
+}
+
+/**
+ * Counts every answered request under its route template (`unmatched` for a 404 without a route,
+ * so probing random paths cannot grow the label set).
+ */
+export function requestMetricsHook(metrics: HttpMetrics): onResponseAsyncHookHandler {
+  return async (request, reply) => {
+    metrics.observeRequest({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      statusCode: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    })
+  }
 }

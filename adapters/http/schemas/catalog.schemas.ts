@@ -17,9 +17,9 @@ export const ProductParams = Type.Object({ product_id: Id }, { additionalPropert
 export const ListQuery = Type.Object(PaginationQuery, { additionalProperties: false })
 
 export const CategoryBody = Type.Object({ name: Line(100, ['Books']) }, { additionalProperties: false })
-export const CategoryView = Type.Object({ id: Id, name: Type.String(), product_count: Type.Integer({ minimum: 0 }) })
+export const CategoryView = Type.Object({ id: Id, name: Type.String(), product_count: Type.Integer({ minimum: 0 }) }, { title: 'Category' })
 export type CategoryView = Static<typeof CategoryView>
-export const CategoryPage = PageOf(CategoryView)
+export const CategoryPage = PageOf(CategoryView, 'CategoryPage')
 
 const productFields = {
   title: Line(200, ['Steel Lamp']),
@@ -35,19 +35,22 @@ export const BulkProductsBody = Type.Object(
   { additionalProperties: false },
 )
 export const BulkProductsCreated = Type.Object({ ids: Type.Array(Id) })
-export const ProductView = Type.Object({
-  id: Id,
-  title: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  price: PriceView,
-  category: Type.Object({ id: Id, name: Type.String() }),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-})
+export const ProductView = Type.Object(
+  {
+    id: Id,
+    title: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    price: PriceView,
+    category: Type.Object({ id: Id, name: Type.String() }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { title: 'Product' },
+)
 export type ProductView = Static<typeof ProductView>
 
 export const StoreBody = Type.Object({ name: Line(200, ['Baixa']), location: Line(300, ['Rua Augusta 1, Lisboa']) }, { additionalProperties: false })
 export const StorePatch = Type.Partial(StoreBody, { additionalProperties: false, minProperties: 1 })
-export const StoreView = Type.Object({ id: Id, name: Type.String(), location: Type.String() })
+export const StoreView = Type.Object({ id: Id, name: Type.String(), location: Type.String() }, { title: 'Store' })
 export type StoreView = Static<typeof StoreView>
-export const StorePage = PageOf(StoreView)
+export const StorePage = PageOf(StoreView, 'StorePage')

@@ -28,16 +28,20 @@ export const PaginationQuery = {
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 }
 
-export function PageOf<T extends TSchema>(item: T) {
-  return Type.Object({
-    count: Type.Integer({ minimum: 0 }),
-    page: Type.Integer({ minimum: 1 }),
-    page_size: Type.Integer({ minimum: 1 }),
-    total_pages: Type.Integer({ minimum: 0 }),
-    next: Type.Union([Type.String(), Type.Null()]),
-    previous: Type.Union([Type.String(), Type.Null()]),
-    results: Type.Array(item),
-  })
+/** One page of `item`s; `title` names it in the OpenAPI document. */
+export function PageOf<T extends TSchema>(item: T, title: string) {
+  return Type.Object(
+    {
+      count: Type.Integer({ minimum: 0 }),
+      page: Type.Integer({ minimum: 1 }),
+      page_size: Type.Integer({ minimum: 1 }),
+      total_pages: Type.Integer({ minimum: 0 }),
+      next: Type.Union([Type.String(), Type.Null()]),
+      previous: Type.Union([Type.String(), Type.Null()]),
+      results: Type.Array(item),
+    },
+    { title },
+  )
 }
 
 export const ProblemSchema = Type.Object(
@@ -49,7 +53,7 @@ export const ProblemSchema = Type.Object(
     instance: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
-  { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
+  { additionalProperties: true, title: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' },
 )
 
 /** Documents the problem responses a route can give, for the OpenAPI document. */

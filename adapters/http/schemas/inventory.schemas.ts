@@ -4,17 +4,20 @@ import type { InventorySummary } from '../../../application/inventory/ports/inve
 import { MAX_STOCK_LEVEL } from '../../../domain/inventory/store-inventory.js'
 import { Id, Money, PageOf, PaginationQuery, ProductIdParam, StoreIdParam, Timestamp } from './common.schemas.js'
 
-export const InventoryItemView = Type.Object({
-  product_id: Id,
-  title: Type.String(),
-  price: Money,
-  category: Type.String(),
-  quantity: Type.Integer({ minimum: 0 }),
-})
+export const InventoryItemView = Type.Object(
+  {
+    product_id: Id,
+    title: Type.String(),
+    price: Money,
+    category: Type.String(),
+    quantity: Type.Integer({ minimum: 0 }),
+  },
+  { title: 'InventoryItem' },
+)
 
 export type InventoryItemView = Static<typeof InventoryItemView>
 
-export const InventoryPage = PageOf(InventoryItemView)
+export const InventoryPage = PageOf(InventoryItemView, 'InventoryPage')
 
 export const InventoryQuery = Type.Object(PaginationQuery, { additionalProperties: false })
 
@@ -22,7 +25,7 @@ export const InventoryItemParams = Type.Object({ store_id: StoreIdParam, product
 
 export const RestockBody = Type.Object(
   { quantity: Type.Integer({ minimum: 0, maximum: MAX_STOCK_LEVEL, description: 'The new level: the store has exactly this many units.' }) },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'StockLevelRequest' },
 )
 
 export function toInventoryItemView(item: StoreInventoryItem): InventoryItemView {
@@ -31,15 +34,18 @@ export function toInventoryItemView(item: StoreInventoryItem): InventoryItemView
 
 const Count = Type.Integer({ minimum: 0 })
 
-export const InventorySummaryView = Type.Object({
-  store_id: Id,
-  date: Type.String({ format: 'date', examples: ['2026-11-21'] }),
-  sku_count: Count,
-  total_units: Count,
-  out_of_stock: Count,
-  low_stock: Type.Array(Type.Object({ product_id: Id, title: Type.String(), quantity: Type.Integer({ minimum: 1 }) })),
-  generated_at: Timestamp,
-})
+export const InventorySummaryView = Type.Object(
+  {
+    store_id: Id,
+    date: Type.String({ format: 'date', examples: ['2026-11-21'] }),
+    sku_count: Count,
+    total_units: Count,
+    out_of_stock: Count,
+    low_stock: Type.Array(Type.Object({ product_id: Id, title: Type.String(), quantity: Type.Integer({ minimum: 1 }) })),
+    generated_at: Timestamp,
+  },
+  { title: 'InventorySummary' },
+)
 
 export type InventorySummaryView = Static<typeof InventorySummaryView>
 

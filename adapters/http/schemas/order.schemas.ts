@@ -21,7 +21,7 @@ export const PlaceOrderBody = Type.Object(
       },
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'PlaceOrderRequest' },
 )
 export type PlaceOrderBody = Static<typeof PlaceOrderBody>
 
@@ -31,12 +31,15 @@ export const IdempotencyHeaders = Type.Object({
   ),
 })
 
-const OrderItemView = Type.Object({ product_id: Id, title: Type.String(), quantity_requested: Type.Integer() })
+const OrderItemView = Type.Object({ product_id: Id, title: Type.String(), quantity_requested: Type.Integer() }, { title: 'OrderItem' })
 
-const RejectionView = Type.Object({
-  reason: Type.Literal('insufficient_stock'),
-  items: Type.Array(Type.Object({ product_id: Id, requested: Type.Integer(), available: Type.Integer() })),
-})
+const RejectionView = Type.Object(
+  {
+    reason: Type.Literal('insufficient_stock'),
+    items: Type.Array(Type.Object({ product_id: Id, requested: Type.Integer(), available: Type.Integer() })),
+  },
+  { title: 'OrderRejection' },
+)
 
 const orderFields = {
   id: Id,
@@ -48,14 +51,17 @@ const orderFields = {
   rejection: Type.Union([RejectionView, Type.Null()]),
 }
 
-export const CreatedOrderView = Type.Object(orderFields)
+export const CreatedOrderView = Type.Object(orderFields, { title: 'CreatedOrder' })
 export type CreatedOrderView = Static<typeof CreatedOrderView>
 
-export const OrderView = Type.Object({
-  ...orderFields,
-  confirmation_sent_at: Type.Union([Timestamp, Type.Null()], { description: 'When the confirmation was sent; null until then' }),
-  cancelled_at: Type.Optional(Timestamp),
-})
+export const OrderView = Type.Object(
+  {
+    ...orderFields,
+    confirmation_sent_at: Type.Union([Timestamp, Type.Null()], { description: 'When the confirmation was sent; null until then' }),
+    cancelled_at: Type.Optional(Timestamp),
+  },
+  { title: 'Order' },
+)
 export type OrderView = Static<typeof OrderView>
 
 export const OrderParams = Type.Object({ order_id: OrderIdParam }, { additionalProperties: false })
@@ -65,15 +71,18 @@ export const CancelOrderBody = Type.Object({}, { additionalProperties: false })
 
 export const StoreOrdersQuery = Type.Object({ status: Type.Optional(OrderStatus), ...PaginationQuery }, { additionalProperties: false })
 
-export const StoreOrderSummaryView = Type.Object({
-  id: Id,
-  status: OrderStatus,
-  created_at: Timestamp,
-  total_items: Type.Integer(),
-})
+export const StoreOrderSummaryView = Type.Object(
+  {
+    id: Id,
+    status: OrderStatus,
+    created_at: Timestamp,
+    total_items: Type.Integer(),
+  },
+  { title: 'StoreOrderSummary' },
+)
 export type StoreOrderSummaryView = Static<typeof StoreOrderSummaryView>
 
-export const StoreOrdersPage = PageOf(StoreOrderSummaryView)
+export const StoreOrdersPage = PageOf(StoreOrderSummaryView, 'StoreOrdersPage')
 
 export function toCreatedOrderView(order: OrderRecord): CreatedOrderView {
   return {

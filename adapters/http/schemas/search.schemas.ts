@@ -48,19 +48,22 @@ export const SearchQuery = Type.Object(
 
 export type SearchQuery = Static<typeof SearchQuery>
 
-export const ProductHitView = Type.Object({
-  id: Id,
-  title: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  price: Money,
-  category: Type.Object({ id: Id, name: Type.String() }),
-  created_at: Timestamp,
-  quantity: Type.Optional(Type.Integer({ minimum: 0, description: 'Only with store_id: the quantity in that store' })),
-})
+export const ProductHitView = Type.Object(
+  {
+    id: Id,
+    title: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    price: Money,
+    category: Type.Object({ id: Id, name: Type.String() }),
+    created_at: Timestamp,
+    quantity: Type.Optional(Type.Integer({ minimum: 0, description: 'Only with store_id: the quantity in that store' })),
+  },
+  { title: 'ProductHit' },
+)
 
 export type ProductHitView = Static<typeof ProductHitView>
 
-export const SearchPage = PageOf(ProductHitView)
+export const SearchPage = PageOf(ProductHitView, 'SearchPage')
 
 export const SuggestQuery = Type.Object(
   {
@@ -74,13 +77,16 @@ export const SuggestQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const SuggestionsView = Type.Object({
-  query: Type.String(),
-  suggestions: Type.Array(Type.String(), {
-    maxItems: MAX_SUGGESTIONS,
-    description: 'Distinct titles: those starting with q, then those where q starts a later word, then any containing q; shorter first, then A→Z',
-  }),
-})
+export const SuggestionsView = Type.Object(
+  {
+    query: Type.String(),
+    suggestions: Type.Array(Type.String(), {
+      maxItems: MAX_SUGGESTIONS,
+      description: 'Distinct titles: those starting with q, then those where q starts a later word, then any containing q; shorter first, then A→Z',
+    }),
+  },
+  { title: 'Suggestions' },
+)
 
 export function toProductHitView(hit: ProductHit): ProductHitView {
   const view: ProductHitView = {
