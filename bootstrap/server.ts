@@ -1,6 +1,6 @@
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
-import { compose, httpDeps } from './composition/container.js'
+import { compose, httpDeps, startCache } from './composition/container.js'
 import { openDatabase } from './infrastructure/database.js'
 import { ensureEmbeddedAdminKey } from './infrastructure/admin-key.js'
 import { startJobWorker } from './infrastructure/job-worker.js'
@@ -37,9 +37,7 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   }, IDEMPOTENCY_PURGE_INTERVAL_MS).unref()
   lifecycle.add('idempotency purge', async () => clearInterval(purgeTimer))
 
-  const { catalogListener } = composition
-  await catalogListener.start()
-  lifecycle.add('catalog change listener', () => catalogListener.stop())
+  lifecycle.add('cache and its notification listener', await startCache(composition))
   const app = await buildHttpApp(httpDeps(composition))
   lifecycle.add('http server', () => app.close())
   await app.listen({ port: config.port, host: config.host })

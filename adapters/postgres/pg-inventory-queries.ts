@@ -16,26 +16,28 @@ function toStoreInventoryItem(row: InventoryItemRow): StoreInventoryItem {
   return { productId: row.product_id, title: row.title, price: row.price, category: row.category, quantity: row.quantity }
 }
 
-/** A–Z ignoring case and accents, in byte order so that every server sorts alike; ties by id. */
-const TITLE_ORDER = `lower(immutable_unaccent(p.title)) COLLATE "C", p.id`
-
-// One statement answers whether the store exists, how many products it carries and one page of
-// them: the LEFT JOIN keeps the store's row (and the count) even past the last page.
+// One statement answers whether the store exists, how many products it carries (counted once) and
+// one page of them, all from one snapshot. The page walks inventory_store_title_idx (migration
+// 0012): title_key is the title in lower case without accents, compared byte by byte so that every
+// server sorts alike; ties by product id. The LEFT JOIN keeps the store's row past the last page.
 const LIST_STORE_INVENTORY = `
-  SELECT (SELECT count(*) FROM inventory i JOIN products p ON p.id = i.product_id WHERE i.store_id = s.id AND p.archived_at IS NULL) AS total,
-         page.product_id, page.title, page.price, page.category, page.quantity
+  SELECT carried.total, page.product_id, page.title, page.price, page.category, page.quantity
     FROM stores s
+   -- Archived products leave the listing: the few the store still has a row for (products_archived_idx) are not counted.
+   CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM inventory WHERE store_id = s.id)
+                            - (SELECT count(*) FROM products p JOIN inventory i ON i.product_id = p.id AND i.store_id = s.id
+                                WHERE p.archived_at IS NOT NULL) AS total) carried
     LEFT JOIN LATERAL (
-      SELECT i.product_id, p.title, p.price, c.name AS category, i.quantity, row_number() OVER (ORDER BY ${TITLE_ORDER}) AS position
+      SELECT i.product_id, i.title_key, p.title, p.price, c.name AS category, i.quantity
         FROM inventory i
         JOIN products p ON p.id = i.product_id
         JOIN categories c ON c.id = p.category_id
        WHERE i.store_id = s.id AND p.archived_at IS NULL
-       ORDER BY ${TITLE_ORDER}
+       ORDER BY i.title_key, i.product_id
        LIMIT $2 OFFSET $3
     ) page ON true
    WHERE s.id = $1
-   ORDER BY page.position`
+   ORDER BY page.title_key, page.product_id`
 
 type ListRow = { total: number } & ({ [K in keyof InventoryItemRow]: null } | InventoryItemRow)
 
@@ -43,7 +45,12 @@ export class PgInventoryQueries implements InventoryQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   async listStoreInventory(storeId: number, page: PageRequest): Promise<Page<StoreInventoryItem>> {
-    const { rows } = await this.pool.query<ListRow>(LIST_STORE_INVENTORY, [storeId, page.pageSize, offsetOf(page)])
+    // Named: each connection plans it once, not on every request.
+    const { rows } = await this.pool.query<ListRow>({
+      name: 'list-store-inventory',
+      text: LIST_STORE_INVENTORY,
+      values: [storeId, page.pageSize, offsetOf(page)],
+    })
     const first = rows[0]
     if (first === undefined) throw new NotFoundError('Store', storeId)
     const items = rows.flatMap((row) => (row.product_id === null ? [] : [toStoreInventoryItem(row)]))

@@ -12,7 +12,7 @@ export interface RedisConnectionOptions {
   keyPrefix?: string
   /** A command Redis has not answered within this long counts as failed (node-redis's own default is 5 s). */
   commandTimeoutMs?: number
-  /** After a failure, commands fail at once for this long, then one trial command goes through. */
+  /** After a failure, commands fail at once; a background PING tries Redis again this often until it answers. */
   cooldownMs?: number
   /** How long a connection attempt may take before the next one is scheduled. */
   connectTimeoutMs?: number
@@ -40,9 +40,10 @@ const MAX_RECONNECT_DELAY_MS = 1_000
 /**
  * One node-redis client set up to fail fast: no offline queue (a command while disconnected is
  * refused at once instead of waiting for the reconnection), a short timeout of our own on every
- * command, and a breaker that stops sending for a cooldown after a failure, so an unreachable or
- * hung Redis costs requests nothing but the occasional trial. It reconnects forever with a capped
- * backoff, so everything recovers by itself when Redis comes back.
+ * command, and a breaker that opens on a failure: from then on commands are refused without being
+ * sent, and a background PING (never a request's command) tries Redis every cooldown until it
+ * answers, so an unreachable or hung Redis costs requests nothing. It reconnects forever with a
+ * capped backoff, so everything recovers by itself when Redis comes back.
  */
 export class RedisConnection {
   readonly client: RedisClient
@@ -50,10 +51,11 @@ export class RedisConnection {
   private readonly logger: Logger
   private readonly commandTimeoutMs: number
   private readonly cooldownMs: number
-  private readonly reconnectedListeners: (() => void)[] = []
+  private readonly availableListeners: (() => void)[] = []
   private state: 'connecting' | 'up' | 'down' = 'connecting'
-  /** 0 while Redis answers; else the time before which commands are refused without trying. */
-  private closedUntil = 0
+  /** While set, the breaker is open: commands are refused and this timer's PING tries Redis again. */
+  private trial: NodeJS.Timeout | undefined
+  private closed = false
 
   constructor(options: RedisConnectionOptions) {
     this.logger = options.logger
@@ -63,6 +65,8 @@ export class RedisConnection {
     this.client = createClient({
       url: options.url,
       disableOfflineQueue: true,
+      // Our own timeout (withTimeout) replaces node-redis's: its AbortSignal per command costs a timer and an exception object per call.
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: options.connectTimeoutMs ?? 1_000,
         reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
@@ -83,9 +87,14 @@ export class RedisConnection {
     if (!ready) this.markDown(new RedisUnavailableError(`no connection within ${waitMs} ms`))
   }
 
-  /** Runs `listener` whenever the connection becomes ready again after being down. */
-  onReconnected(listener: () => void): void {
-    this.reconnectedListeners.push(listener)
+  /** Runs `listener` whenever Redis answers again after being down, hung or too slow. */
+  onAvailable(listener: () => void): void {
+    this.availableListeners.push(listener)
+  }
+
+  /** False while the breaker is open: commands would be refused without being sent. */
+  get available(): boolean {
+    return this.trial === undefined
   }
 
   /**
@@ -93,20 +102,12 @@ export class RedisConnection {
    * RedisUnavailableError when Redis is down or slow, with ErrorReply when Redis refused the command.
    */
   async run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
-    const now = Date.now()
-    if (now < this.closedUntil) throw new RedisUnavailableError('recent failure')
-    // After the cooldown this call is the one trial; concurrent calls keep failing fast meanwhile.
-    if (this.closedUntil !== 0) this.closedUntil = now + this.cooldownMs
+    if (this.trial !== undefined) throw new RedisUnavailableError('recent failure')
     try {
-      const result = await withTimeout(command(this.client), this.commandTimeoutMs)
-      this.closedUntil = 0
-      return result
+      return await withTimeout(command(this.client), this.commandTimeoutMs)
     } catch (error) {
-      if (error instanceof ErrorReply) {
-        this.closedUntil = 0
-        throw error
-      }
-      this.closedUntil = Date.now() + this.cooldownMs
+      if (error instanceof ErrorReply) throw error
+      this.openBreaker()
       throw error instanceof RedisUnavailableError ? error : new RedisUnavailableError(describe(error))
     }
   }
@@ -125,6 +126,8 @@ export class RedisConnection {
 
   /** Closes gracefully when Redis answers, at once when it does not. */
   async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.trial)
     try {
       await withTimeout(this.client.close(), 1_000)
     } catch {
@@ -141,9 +144,29 @@ export class RedisConnection {
   private markUp(): void {
     const wasDown = this.state === 'down'
     this.state = 'up'
-    this.closedUntil = 0
     this.logger.info({}, wasDown ? 'Redis reachable again' : 'Redis connected')
-    if (wasDown) for (const listener of this.reconnectedListeners) listener()
+    if (wasDown || this.trial !== undefined) this.closeBreaker()
+  }
+
+  private openBreaker(): void {
+    if (this.trial !== undefined || this.closed) return
+    this.trial = setTimeout(() => void this.tryAgain(), this.cooldownMs).unref()
+  }
+
+  private async tryAgain(): Promise<void> {
+    try {
+      await withTimeout(this.client.ping(), this.commandTimeoutMs)
+    } catch {
+      if (!this.closed) this.trial = setTimeout(() => void this.tryAgain(), this.cooldownMs).unref()
+      return
+    }
+    this.closeBreaker()
+  }
+
+  private closeBreaker(): void {
+    clearTimeout(this.trial)
+    this.trial = undefined
+    for (const listener of this.availableListeners) listener()
   }
 }
 

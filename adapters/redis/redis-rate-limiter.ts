@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import type { Logger } from '../logger.js'
 import { slidingWindowDecision, type RateLimitDecision, type RateLimiter, type SlidingWindow } from '../rate-limit/rate-limiter.js'
 import type { Counters } from '../metrics/counters.js'
 import { LuaScript, type RedisConnection } from './redis-connection.js'
+import { uniqueToken } from './unique-token.js'
 
 /**
  * A sliding log in one atomic step: drop the client's requests that left the window, count the
@@ -55,7 +55,7 @@ export class RedisRateLimiter implements RateLimiter {
       reply = await this.redis.evalScript(
         CONSUME,
         [`${this.redis.keyPrefix}rate:${name}:${client}`],
-        [String(windowMs), String(limit), randomBytes(9).toString('base64url'), this.now ? String(this.now()) : ''],
+        [String(windowMs), String(limit), uniqueToken(), this.now ? String(this.now()) : ''],
       )
     } catch (error) {
       this.counters.increment(name, 'failed_open')

@@ -9,17 +9,19 @@ import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import type { HttpAppDeps } from '../../adapters/http/build-http-app.js'
 import { rateLimitHook } from '../../adapters/http/rate-limit-hook.js'
 import type { JobHandlers } from '../../adapters/jobs/workers.js'
-import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
+import { MemoryCacheBackend } from '../../adapters/memory/memory-cache-backend.js'
 import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
 import { queueCounts } from '../../adapters/jobs/queue-admin.js'
 import { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
+import { catalogChanges, PgNotificationListener } from '../../adapters/postgres/pg-notification-listener.js'
+import { PgInvalidationRelay } from '../../adapters/postgres/pg-invalidation-relay.js'
 import { PgApiKeys } from '../../adapters/postgres/pg-api-keys.js'
-import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
 import { PgStockLedgerAudit } from '../../adapters/postgres/pg-stock-ledger-audit.js'
-import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
+import { RedisInvalidationFeed } from '../../adapters/redis/redis-invalidation-feed.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
 import { CreateApiKey, ListApiKeys, RevokeApiKey } from '../../application/access/manage-api-keys.js'
 import { AuditStockLedger } from '../../application/inventory/audit-stock-ledger.js'
@@ -43,8 +45,12 @@ export interface Composition {
   /** The infrastructure by token, for the few readers outside the use cases (metrics, tests). */
   container: DependencyContainer
   useCases: UseCases
-  /** Turns the catalog triggers' NOTIFYs into cache invalidations; whoever serves reads starts and stops it. */
-  catalogListener: PgCatalogListener
+  /**
+   * Turns Postgres NOTIFYs (catalog triggers; invalidations Redis missed) into cache invalidations.
+   * Whoever serves reads starts it, then the cache (see startCache), and stops both.
+   */
+  notificationListener: PgNotificationListener
+  cache: ReadThroughCache
 }
 
 const ONE_MINUTE_MS = 60_000
@@ -69,9 +75,28 @@ export function compose(infra: Infrastructure): Composition {
   c.register(TOKENS.boss, { useValue: infra.boss })
   c.register(TOKENS.clock, { useValue: { now: () => new Date() } })
   registerMetrics(c, infra)
-  registerCacheAndRateLimits(c, infra)
-  const catalogListener = new PgCatalogListener(infra.pool, new CatalogChangeInvalidator(c.resolve(TOKENS.cache)), infra.logger)
-  return { container: c, useCases: buildUseCases(c), catalogListener }
+  // With Redis: hits answered in process (validated by Redis pushes), and invalidations Redis
+  // misses announced through Postgres. Without: one process, nothing to tell anyone.
+  const relay = infra.redis ? new PgInvalidationRelay(infra.pool) : undefined
+  registerCacheAndRateLimits(c, infra, relay)
+  const cache = resolve(c, TOKENS.cache)
+  const subscriptions = [catalogChanges(new CatalogChangeInvalidator(cache))]
+  if (relay) subscriptions.push(relay.subscription((announcement) => cache.announced(announcement)))
+  const notificationListener = new PgNotificationListener(infra.pool, subscriptions, infra.logger)
+  return { container: c, useCases: buildUseCases(c), notificationListener, cache }
+}
+
+/**
+ * Listens before the cache reads the announcements already made, so that none falls between the
+ * two; returns what stops both, in reverse order.
+ */
+export async function startCache({ notificationListener, cache }: Composition): Promise<() => Promise<void>> {
+  await notificationListener.start()
+  await cache.start()
+  return async () => {
+    await cache.close()
+    await notificationListener.stop()
+  }
 }
 
 /** One Prometheus registry per process; the counters the adapters increment are its series. */
@@ -87,12 +112,13 @@ function registerMetrics(c: DependencyContainer, { logger, pool, boss }: Infrast
   singleton(c, TOKENS.jobCounters, (resolve) => resolve(TOKENS.metrics).jobAttempts)
 }
 
-/** Redis when it is configured, else in-process stores: same ports, same behaviour within one process. */
-function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure): void {
+/** Redis when it is configured, else in-process backends: same ports, same behaviour within one process. */
+function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure, relay: PgInvalidationRelay | undefined): void {
   singleton(c, TOKENS.cache, (resolve) => {
-    const store = redis ? new RedisCacheStore(redis, config.cacheTtlSeconds) : new MemoryCacheStore({ ttlSeconds: config.cacheTtlSeconds })
-    const cache = new ReadThroughCache(store, resolve(TOKENS.cacheCounters), logger)
-    redis?.onReconnected(() => void cache.retryInvalidations())
+    if (!redis) return new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: config.cacheTtlSeconds }), resolve(TOKENS.cacheCounters), logger)
+    const backend = new RedisCacheBackend(redis, config.cacheTtlSeconds)
+    const cache = new ReadThroughCache(backend, resolve(TOKENS.cacheCounters), logger, { feed: new RedisInvalidationFeed(redis), ...(relay ? { relay } : {}) })
+    redis.onAvailable(() => void cache.recordPending())
     return cache
   })
   const suggestWindow = { limit: config.rateLimitSuggest, windowMs: ONE_MINUTE_MS }

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
-import type { Cache } from '../../adapters/cache/cache.js'
+import type { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import type { Counters } from '../../adapters/metrics/counters.js'
 import type { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
 import type { RateLimiter } from '../../adapters/rate-limit/rate-limiter.js'
@@ -25,7 +25,7 @@ export const TOKENS = {
   pool: token<pg.Pool>('pool'),
   boss: token<PgBoss>('boss'),
   clock: token<Clock>('clock'),
-  cache: token<Cache>('cache'),
+  cache: token<ReadThroughCache>('cache'),
   metrics: token<PrometheusMetrics>('metrics'),
   cacheCounters: token<Counters>('cacheCounters'),
   rateLimitCounters: token<Counters>('rateLimitCounters'),

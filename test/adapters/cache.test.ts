@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { CacheEntry } from '../../adapters/cache/cache.js'
-import type { CacheStore } from '../../adapters/cache/cache-store.js'
+import type { CacheBackend } from '../../adapters/cache/cache-backend.js'
 import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
-import { MemoryCacheStore } from '../../adapters/memory/memory-cache-store.js'
+import { MemoryCacheBackend } from '../../adapters/memory/memory-cache-backend.js'
 import { Counters } from '../../adapters/metrics/counters.js'
-import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { connectTestRedis, RecordingLogger } from '../support/redis.js'
 
@@ -33,24 +33,27 @@ function deferred<T>() {
 }
 
 const connections: RedisConnection[] = []
-/** A connection with keys of its own, so that no two tests meet in Redis. */
+/**
+ * A connection with keys of its own, so that no two tests meet in Redis; patient, because these
+ * tests are about what is cached, not about a slow Redis (a busy machine can stall one for 100 ms).
+ */
 async function freshRedis(): Promise<RedisConnection> {
-  const redis = await connectTestRedis()
+  const redis = await connectTestRedis({ commandTimeoutMs: 2_000 })
   connections.push(redis)
   return redis
 }
 after(() => Promise.all(connections.map((redis) => redis.close())))
 
-const stores: [string, () => Promise<CacheStore>][] = [
-  ['memory', async () => new MemoryCacheStore({ ttlSeconds: TTL_SECONDS })],
-  ['redis', async () => new RedisCacheStore(await freshRedis(), TTL_SECONDS)],
+const backends: [string, () => Promise<CacheBackend>][] = [
+  ['memory', async () => new MemoryCacheBackend({ ttlSeconds: TTL_SECONDS })],
+  ['redis', async () => new RedisCacheBackend(await freshRedis(), TTL_SECONDS)],
 ]
 
-for (const [name, makeStore] of stores) {
-  describe(`read-through cache over the ${name} store`, () => {
+for (const [name, makeBackend] of backends) {
+  describe(`read-through cache over the ${name} backend`, () => {
     const makeCache = async () => {
       const counters = new Counters()
-      return { cache: new ReadThroughCache(await makeStore(), counters, new RecordingLogger()), counters }
+      return { cache: new ReadThroughCache(await makeBackend(), counters, new RecordingLogger()), counters }
     }
 
     test('a second read of an entry is a hit and does not load again', async () => {
@@ -136,10 +139,67 @@ for (const [name, makeStore] of stores) {
   })
 }
 
-describe('memory cache store', () => {
+describe('invalidations the backend misses', () => {
+  /** The real in-process backend, with bumps that fail or wait on demand. */
+  function faultyBackend() {
+    const inner = new MemoryCacheBackend({ ttlSeconds: TTL_SECONDS })
+    const faults: (() => Promise<void>)[] = []
+    const backend: CacheBackend = {
+      ttlMs: inner.ttlMs,
+      read: (name, dependsOn) => inner.read(name, dependsOn),
+      write: (slot, text) => inner.write(slot, text),
+      bump: async (scopes) => {
+        await faults.shift()?.()
+        await inner.bump(scopes)
+      },
+    }
+    return { backend, faults }
+  }
+
+  test('an older bump finishing late does not clear a newer invalidation the backend missed', async () => {
+    const { backend, faults } = faultyBackend()
+    const counters = new Counters()
+    const cache = new ReadThroughCache(backend, counters, new RecordingLogger(), { retryIntervalMs: 60_000 })
+    let version = 'old'
+    await cache.getOrLoad(entry('lap'), async () => version)
+    const slowBump = deferred<void>()
+    faults.push(
+      () => slowBump.promise,
+      () => Promise.reject(new Error('unreachable')),
+    )
+
+    const older = cache.invalidate(['catalog'])
+    await cache.invalidate(['catalog'])
+    version = 'new'
+    slowBump.resolve()
+    await older
+    const read = await cache.getOrLoad(entry('lap'), async () => version)
+
+    assert.equal(read, 'new')
+    assert.deepEqual(counters.snapshot().suggest, { miss: 1, skip: 1 })
+    await cache.close()
+  })
+
+  test('a missed invalidation is retried on a timer until the backend has it, with no read needed', async () => {
+    const { backend, faults } = faultyBackend()
+    const counters = new Counters()
+    const cache = new ReadThroughCache(backend, counters, new RecordingLogger(), { retryIntervalMs: 10 })
+    await cache.getOrLoad(entry('lap'), async () => 'old')
+    faults.push(() => Promise.reject(new Error('unreachable')))
+
+    await cache.invalidate(['catalog'])
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const fromBackend = await backend.read('suggest:lap', ['catalog'])
+
+    assert.equal(fromBackend.text, undefined, 'the old entry is unreachable in the backend')
+    await cache.close()
+  })
+})
+
+describe('memory cache backend', () => {
   test('an entry expires after the TTL', async () => {
     let now = 0
-    const cache = new ReadThroughCache(new MemoryCacheStore({ ttlSeconds: 10, now: () => now }), new Counters(), new RecordingLogger())
+    const cache = new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: 10, now: () => now }), new Counters(), new RecordingLogger())
     await cache.getOrLoad(entry('lap'), async () => 'old')
 
     now = 9_999
@@ -152,7 +212,7 @@ describe('memory cache store', () => {
 
   test('beyond its size bound it drops the least recently used entries', async () => {
     // Each entry takes 28 characters (slot and JSON text): room for two, not three.
-    const cache = new ReadThroughCache(new MemoryCacheStore({ ttlSeconds: 60, maxChars: 60 }), new Counters(), new RecordingLogger())
+    const cache = new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: 60, maxChars: 60 }), new Counters(), new RecordingLogger())
     const value = (key: string) => async () => `value of ${key} ....`
     await cache.getOrLoad(entry('a'), value('a'))
     await cache.getOrLoad(entry('b'), value('b'))
@@ -172,24 +232,24 @@ describe('memory cache store', () => {
   })
 })
 
-describe('redis cache store', () => {
+describe('redis cache backend', () => {
   let redis: RedisConnection
   before(async () => {
     redis = await freshRedis()
   })
 
   test('entries are written with the configured TTL', async () => {
-    const store = new RedisCacheStore(redis, 42)
-    const { slot } = await store.read('suggest:lap', ['catalog'])
+    const backend = new RedisCacheBackend(redis, 42)
+    const { slot } = await backend.read('suggest:lap', ['catalog'])
 
-    await store.write(slot, '"Laptop"')
+    await backend.write(slot, '"Laptop"')
 
     const ttl = await redis.client.ttl(slot)
     assert.ok(ttl > 40 && ttl <= 42, `TTL ${ttl}`)
   })
 
   test('a lost generation hides the older entries instead of bringing them back', async () => {
-    const cache = new ReadThroughCache(new RedisCacheStore(redis, TTL_SECONDS), new Counters(), new RecordingLogger())
+    const cache = new ReadThroughCache(new RedisCacheBackend(redis, TTL_SECONDS), new Counters(), new RecordingLogger())
     await cache.getOrLoad(entry('lap'), async () => 'first')
     await cache.invalidate(['catalog'])
     await cache.getOrLoad(entry('lap'), async () => 'second')

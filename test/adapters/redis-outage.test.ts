@@ -4,9 +4,10 @@ import type { CacheEntry } from '../../adapters/cache/cache.js'
 import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import { Counters } from '../../adapters/metrics/counters.js'
-import { RedisCacheStore } from '../../adapters/redis/redis-cache-store.js'
+import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
+import { RedisInvalidationFeed } from '../../adapters/redis/redis-invalidation-feed.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
 import { eventually } from '../support/eventually.js'
 import { RecordingLogger } from '../support/redis.js'
@@ -30,7 +31,7 @@ before(async () => {
   redis = new RedisConnection({ url: server.url, logger, keyPrefix: 'outage:' })
   await redis.start()
   counters = new Counters()
-  cache = new ReadThroughCache(new RedisCacheStore(redis, 300), counters, logger)
+  cache = new ReadThroughCache(new RedisCacheBackend(redis, 300), counters, logger)
   limiter = new RedisRateLimiter(redis, { limit: 20, windowMs: 60_000, name: 'suggest' }, new Counters(), logger)
   probe = new RedisHealthProbe(redis)
 })
@@ -71,6 +72,29 @@ describe('Redis stopped mid-run', () => {
 })
 
 describe('Redis hung (stopped with SIGSTOP: connected, never answering)', () => {
+  test("after the cooldown a request's command is still refused at once: only the background trial waits on Redis", async () => {
+    const hung = new RedisConnection({ url: server.url, logger, keyPrefix: 'outage-trial:', cooldownMs: 50 })
+    await hung.start()
+    server.process.kill('SIGSTOP')
+    try {
+      await assert.rejects(
+        hung.run((client) => client.ping()),
+        /no answer within/,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 200))
+
+      await assert.rejects(
+        hung.run((client) => client.ping()),
+        /recent failure/,
+      )
+    } finally {
+      server.process.kill('SIGCONT')
+    }
+    await eventually('the background trial to close the breaker', async () => (hung.available ? true : undefined))
+    assert.equal(await hung.run((client) => client.ping()), 'PONG')
+    await hung.close()
+  })
+
   test('commands give up instead of waiting, and an invalidation missed meanwhile is applied before the cache is read again', async () => {
     await cache.getOrLoad(titles('desk'), async () => 'old title')
     server.process.kill('SIGSTOP')
@@ -90,5 +114,35 @@ describe('Redis hung (stopped with SIGSTOP: connected, never answering)', () => 
     assert.equal(statusDuring, 'down')
     assert.equal(afterOutage, 'new title')
     assert.ok((counters.snapshot().suggest?.skip ?? 0) > 0)
+  })
+})
+
+describe('the invalidation feed behind the near cache', () => {
+  test('stops counting as current within its lease when Redis hangs or drops its subscription, and resets its listeners before counting again', async () => {
+    const feed = new RedisInvalidationFeed(redis, { heartbeatMs: 20, leaseMs: 200 })
+    let resets = 0
+    feed.listen({ invalidated: () => undefined, reset: () => resets++ })
+    feed.start()
+    const current = () => eventually('the feed to be current', async () => (feed.isCurrent() ? true : undefined))
+    try {
+      await current()
+      const resetsBeforeHang = resets
+      server.process.kill('SIGSTOP')
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      const currentDuringHang = feed.isCurrent()
+      server.process.kill('SIGCONT')
+      await current()
+      const resetsAfterHang = resets
+
+      await redis.run((client) => client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))
+      await eventually('a reset for the lost subscription', async () => (resets > resetsAfterHang ? true : undefined))
+      await current()
+
+      assert.equal(currentDuringHang, false)
+      assert.ok(resetsAfterHang > resetsBeforeHang)
+    } finally {
+      if (server.process.exitCode === null) server.process.kill('SIGCONT')
+      await feed.close()
+    }
   })
 })

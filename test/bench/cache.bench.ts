@@ -11,12 +11,11 @@ import { ListStoreInventory } from '../../application/inventory/list-store-inven
 import { SearchProducts } from '../../application/catalog/search-products.js'
 import { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
-import { compose, httpDeps, resolve } from '../../bootstrap/composition/container.js'
+import { compose, httpDeps, startCache } from '../../bootstrap/composition/container.js'
 import { createLogger } from '../../bootstrap/runtime/logger.js'
 import { openRedis } from '../../bootstrap/infrastructure/redis.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
-import { TOKENS } from '../../bootstrap/composition/tokens.js'
 import { databaseUrl, startPostgres, startRedis, withClient } from '../support/services.js'
 import { percentile, STATS_HEADER, statsRow, type Stats } from './measure.js'
 import type { BenchContext } from './run.js'
@@ -101,7 +100,7 @@ export default async function cacheBenchmark({ args }: BenchContext): Promise<vo
 }
 
 /** The real composition; `bare` swaps the read routes' ports for the uncached Postgres adapters. */
-async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, bare = false): Promise<{ app: FastifyInstance; cache: Cache }> {
+export async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, bare = false): Promise<{ app: FastifyInstance; cache: Cache }> {
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'bench')
   const boss = createPgBoss({ connectionString: url, worker: false, max: 1 })
@@ -116,13 +115,15 @@ async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, 
         listStoreInventory: new ListStoreInventory(new PgInventoryQueries(pool)),
       }
     : {}
+  const stopCache = await startCache(composition)
   const deps = httpDeps(composition)
   const app = await buildHttpApp({ ...deps, useCases: { ...deps.useCases, ...uncached }, suggestGuard: undefined })
   app.addHook('onClose', async () => {
+    await stopCache()
     await boss.stop({ graceful: false })
     await redis?.close()
   })
-  return { app, cache: resolve(composition.container, TOKENS.cache) }
+  return { app, cache: composition.cache }
 }
 
 /** Latency of `samples` requests cycling through `urls`, each after an untimed `before`; a warm-up round first. */

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
 import { adminKey, createTestKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
+import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
 import type { InventoryItemView, PageEnvelope, ProblemBody } from '../support/http-bodies.js'
 
 let storeId: number
@@ -77,6 +78,23 @@ describe('GET /stores/<store_id>/inventory/', () => {
       { count: 5, total_pages: 3, next: `/stores/${storeId}/inventory?page=3&page_size=2`, previous: `/stores/${storeId}/inventory?page=1&page_size=2` },
     )
     assert.deepEqual({ count: beyond.count, results: beyond.results }, { count: 5, results: [] })
+  })
+
+  test('a renamed product moves to its new place in the order of every store that carries it', async () => {
+    const { pool } = subject.db
+    const [yam, kale] = (await addProducts(pool, [
+      { title: 'Yam', category: 'Greengrocer' },
+      { title: 'Kale', category: 'Greengrocer' },
+    ])) as [number, number]
+    const stores = [await addStore(pool, 'Rename One'), await addStore(pool, 'Rename Two')]
+    for (const id of stores) await stock(pool, id, { [yam]: 1, [kale]: 1 })
+    const queries = new PgInventoryQueries(pool)
+    const order = async (id: number) => (await queries.listStoreInventory(id, { page: 1, pageSize: 10 })).items.map((item) => item.title)
+
+    await pool.query(`UPDATE products SET title = 'Ávocado' WHERE id = $1`, [yam])
+
+    assert.deepEqual(await order(stores[0] as number), ['Ávocado', 'Kale'])
+    assert.deepEqual(await order(stores[1] as number), ['Ávocado', 'Kale'])
   })
 
   test('a store that carries nothing has an empty list; a missing store is a 404', async () => {

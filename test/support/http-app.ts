@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { buildHttpApp, type HttpAppDeps, type HttpUseCases } from '../../adapters/http/build-http-app.js'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
-import { compose, httpDeps } from '../../bootstrap/composition/container.js'
+import { compose, httpDeps, startCache } from '../../bootstrap/composition/container.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
 import { createLogger } from '../../bootstrap/runtime/logger.js'
 import type { PoolOptions } from '../../adapters/postgres/pool.js'
@@ -33,12 +33,11 @@ export async function buildTestApp(
   await boss.start()
   const redis = await openRedis(config, logger, TEST_REDIS_KEY_PREFIX)
   const composition = compose({ config, logger, pool: db.pool, boss, redis })
-  const { catalogListener } = composition
-  await catalogListener.start()
+  const stopCache = await startCache(composition)
   const wired = httpDeps(composition)
   const app = await buildHttpApp({ ...wired, ...deps, useCases: { ...wired.useCases, ...deps.useCases } })
   app.addHook('onClose', async () => {
-    await catalogListener.stop()
+    await stopCache()
     await boss.stop({ graceful: false })
     await redis?.close()
   })

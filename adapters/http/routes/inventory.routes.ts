@@ -4,6 +4,7 @@ import type { ListStoreInventory } from '../../../application/inventory/list-sto
 import type { SetStockLevel } from '../../../application/inventory/set-stock-level.js'
 import { principalOf } from '../auth/access-control.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
+import { SerializedBodies } from '../serialized-bodies.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
 import {
   InventoryItemParams,
@@ -23,6 +24,7 @@ export interface InventoryRoutesOptions {
 }
 
 export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> = async (app, { listStoreInventory, setStockLevel, getInventorySummary }) => {
+  const bodies = new SerializedBodies()
   app.get(
     '/stores/:store_id/inventory',
     {
@@ -34,10 +36,10 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> 
         response: { 200: InventoryPage, ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const pageRequest = toPageRequest(request.query)
       const page = await listStoreInventory.execute(request.params.store_id, pageRequest)
-      return pageEnvelope(request, pageRequest, page, toInventoryItemView)
+      return bodies.send(reply, page, request.url, () => pageEnvelope(request, pageRequest, page, toInventoryItemView))
     },
   )
 

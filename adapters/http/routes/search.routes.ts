@@ -6,6 +6,7 @@ import { MAX_SUGGESTIONS, type SuggestProducts } from '../../../application/cata
 import { isPositiveId } from '../../../domain/shared/ids.js'
 import { ValidationError } from '../../../domain/shared/validation-error.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
+import { SerializedBodies } from '../serialized-bodies.js'
 import { isSet, problemResponses } from '../schemas/common.schemas.js'
 import { SearchPage, SearchQuery, SuggestionsView, SuggestQuery, toProductHitView } from '../schemas/search.schemas.js'
 
@@ -43,6 +44,7 @@ function toSearchQuery(query: SearchQuery): SearchProductsQuery {
 }
 
 export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = async (app, { searchProducts, suggestProducts, suggestGuard }) => {
+  const bodies = new SerializedBodies()
   app.get(
     '/api/search/products',
     {
@@ -53,10 +55,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
         response: { 200: SearchPage, ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const query = toSearchQuery(request.query)
       const page = await searchProducts.execute(query)
-      return pageEnvelope(request, query.page, page, toProductHitView)
+      return bodies.send(reply, page, request.url, () => pageEnvelope(request, query.page, page, toProductHitView))
     },
   )
 
@@ -71,6 +73,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
         response: { 200: SuggestionsView, ...problemResponses(400, 429) },
       },
     },
-    async (request) => suggestProducts.execute(request.query.q),
+    async (request, reply) => {
+      const found = await suggestProducts.execute(request.query.q)
+      return bodies.send(reply, found.suggestions, found.query, () => found)
+    },
   )
 }

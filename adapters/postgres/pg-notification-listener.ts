@@ -5,19 +5,30 @@ import type { Logger } from '../logger.js'
 /** The channel the catalog triggers of migration 0007 notify after a committed change. */
 export const CATALOG_CHANNEL = 'catalog_changed'
 
-export interface PgCatalogListenerOptions {
+export interface PgSubscription {
+  channel: string
+  /** A notification's payload; undefined after a reconnection, when notifications may have been missed. */
+  heard(payload: string | undefined): Promise<void>
+}
+
+export interface PgNotificationListenerOptions {
   /** Wait before reconnecting after the connection is lost; doubles up to 30 s while failures last. */
   retryDelayMs?: number
 }
 
 const MAX_RETRY_DELAY_MS = 30_000
 
+/** Catalog changes drive the CatalogChanged port; whatever changed while nobody listened counts as a change. */
+export function catalogChanges(catalogChanged: CatalogChanged): PgSubscription {
+  return { channel: CATALOG_CHANNEL, heard: () => catalogChanged.notify() }
+}
+
 /**
- * Drives the CatalogChanged port from Postgres: LISTENs on one connection held from the pool,
- * calls the port for each notification, and reconnects when the connection drops. Whatever
- * changed while nobody listened went unheard, so a reconnection reports a change itself.
+ * LISTENs on one connection held from the pool for every subscription's channel, hands each
+ * notification to its subscription, and reconnects when the connection drops. Whatever was
+ * notified while nobody listened went unheard, so a reconnection tells every subscription so.
  */
-export class PgCatalogListener {
+export class PgNotificationListener {
   private client: pg.PoolClient | undefined
   private retry: NodeJS.Timeout | undefined
   private stopped = false
@@ -25,9 +36,9 @@ export class PgCatalogListener {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly catalogChanged: CatalogChanged,
+    private readonly subscriptions: readonly PgSubscription[],
     private readonly logger: Logger,
-    private readonly options: PgCatalogListenerOptions = {},
+    private readonly options: PgNotificationListenerOptions = {},
   ) {}
 
   /** Resolves once listening, or once the first attempt failed (retries continue in the background). */
@@ -42,7 +53,7 @@ export class PgCatalogListener {
     const client = this.client
     this.client = undefined
     if (client === undefined) return
-    await client.query(`UNLISTEN ${CATALOG_CHANNEL}`).catch(() => undefined)
+    await client.query('UNLISTEN *').catch(() => undefined)
     client.release()
   }
 
@@ -56,10 +67,10 @@ export class PgCatalogListener {
     try {
       client = await this.pool.connect()
       const connection = client
-      connection.on('notification', () => void this.report())
+      connection.on('notification', (message) => void this.deliver(message.channel, message.payload ?? ''))
       connection.on('error', (error) => this.lost(connection, error))
       connection.on('end', () => this.lost(connection, new Error('connection ended')))
-      await connection.query(`LISTEN ${CATALOG_CHANNEL}`)
+      for (const { channel } of this.subscriptions) await connection.query(`LISTEN ${channel}`)
     } catch (error) {
       client?.release(error instanceof Error ? error : true)
       this.scheduleReconnect(error)
@@ -72,8 +83,8 @@ export class PgCatalogListener {
     this.client = client
     this.failures = 0
     if (reconnecting) {
-      this.logger.info({ channel: CATALOG_CHANNEL }, 'listening for catalog changes again')
-      await this.report()
+      this.logger.info({ channels: this.subscriptions.map(({ channel }) => channel) }, 'listening for notifications again')
+      for (const { channel } of this.subscriptions) await this.deliver(channel, undefined)
     }
   }
 
@@ -88,16 +99,16 @@ export class PgCatalogListener {
     if (this.stopped) return
     const delay = Math.min((this.options.retryDelayMs ?? 1_000) * 2 ** this.failures, MAX_RETRY_DELAY_MS)
     this.failures += 1
-    this.logger.warn({ err: error, retryInMs: delay }, 'catalog change listener lost its connection')
+    this.logger.warn({ err: error, retryInMs: delay }, 'notification listener lost its connection')
     this.retry = setTimeout(() => void this.connect(true), delay)
     this.retry.unref()
   }
 
-  private async report(): Promise<void> {
+  private async deliver(channel: string, payload: string | undefined): Promise<void> {
     try {
-      await this.catalogChanged.notify()
+      await this.subscriptions.find((subscription) => subscription.channel === channel)?.heard(payload)
     } catch (error) {
-      this.logger.error({ err: error }, 'a catalog change could not be reported')
+      this.logger.error({ err: error, channel }, 'a notification could not be handled')
     }
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, test } from 'node:test'
-import { PgCatalogListener } from '../../adapters/postgres/pg-catalog-listener.js'
+import { catalogChanges, PgNotificationListener } from '../../adapters/postgres/pg-notification-listener.js'
 import { addCategory, addProducts } from '../support/fixtures.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -33,10 +33,10 @@ function counter() {
   }
 }
 
-describe('PgCatalogListener', () => {
+describe('PgNotificationListener', () => {
   test('reports each committed catalog change, and nothing for a rolled-back one', async () => {
     const changes = counter()
-    const listener = new PgCatalogListener(db.pool, changes.port, quiet)
+    const listener = new PgNotificationListener(db.pool, [catalogChanges(changes.port)], quiet)
     await listener.start()
 
     const rolledBack = db.pool.connect().then(async (client) => {
@@ -59,7 +59,7 @@ describe('PgCatalogListener', () => {
 
   test('reconnects after losing its connection, and reports a change for what it may have missed', async () => {
     const changes = counter()
-    const listener = new PgCatalogListener(db.pool, changes.port, quiet, { retryDelayMs: 20 })
+    const listener = new PgNotificationListener(db.pool, [catalogChanges(changes.port)], quiet, { retryDelayMs: 20 })
     await listener.start()
 
     const reconnected = changes.next()
