@@ -1,6 +1,5 @@
 import type { Cache } from './cache.js'
-import type { Page } from '../../application/shared/pagination.js'
-import type { ProductHit, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
+import type { ProductHitPage, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { ANY_STOCK_SCOPE, CATALOG_SCOPE, stockScope } from './cache-scopes.js'
 import { canonicalKey, jsonCodec, productHitPageCodec } from './codecs.js'
 
@@ -13,7 +12,7 @@ export class CachedProductSearch implements ProductSearch {
     private readonly cache: Cache,
   ) {}
 
-  search(criteria: ProductSearchCriteria): Promise<Page<ProductHit>> {
+  search(criteria: ProductSearchCriteria): Promise<ProductHitPage> {
     return this.cache.getOrLoad({ namespace: 'search', key: canonicalKey(criteria), dependsOn: scopesOf(criteria), codec: productHitPageCodec }, () =>
       this.inner.search(criteria),
     )

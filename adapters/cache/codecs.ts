@@ -1,6 +1,5 @@
 import type { CacheCodec } from './cache.js'
-import type { Page } from '../../application/shared/pagination.js'
-import type { ProductHit } from '../../application/catalog/ports/product-search.js'
+import type { ProductHit, ProductHitPage } from '../../application/catalog/ports/product-search.js'
 
 /** For values made of JSON types only. */
 export function jsonCodec<T>(): CacheCodec<T> {
@@ -8,11 +7,11 @@ export function jsonCodec<T>(): CacheCodec<T> {
 }
 
 /** Search pages carry Dates, which JSON turns into strings: turned back here. */
-export const productHitPageCodec: CacheCodec<Page<ProductHit>> = {
+export const productHitPageCodec: CacheCodec<ProductHitPage> = {
   encode: (page) => JSON.stringify(page),
   decode: (text) => {
-    const page = JSON.parse(text) as Page<ProductHit & { createdAt: string }>
-    return { total: page.total, items: page.items.map((hit) => ({ ...hit, createdAt: new Date(hit.createdAt) })) }
+    const page = JSON.parse(text) as ProductHitPage & { items: (ProductHit & { createdAt: string })[] }
+    return { ...page, items: page.items.map((hit) => ({ ...hit, createdAt: new Date(hit.createdAt) })) }
   },
 }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { Page } from '../../application/shared/pagination.js'
-import type { ProductHit, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
+import type { ProductHitPage, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { SearchProducts } from '../../application/catalog/search-products.js'
 import { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { ValidationError } from '../../domain/shared/validation-error.js'
@@ -11,9 +10,9 @@ class RecordingSearch implements ProductSearch {
   readonly criteria: ProductSearchCriteria[] = []
   readonly suggested: [string, number][] = []
 
-  async search(criteria: ProductSearchCriteria): Promise<Page<ProductHit>> {
+  async search(criteria: ProductSearchCriteria): Promise<ProductHitPage> {
     this.criteria.push(criteria)
-    return { items: [], total: 0 }
+    return { items: [], total: 0, totalExact: true }
   }
 
   async suggest(q: string, limit: number): Promise<string[]> {
@@ -31,15 +30,34 @@ describe('SearchProducts', () => {
     await new SearchProducts(search).execute({ q: ' lamp ', page })
     await new SearchProducts(search).execute({ q: '   ', page })
     await new SearchProducts(search).execute({ q: 'lamp', sort: 'price', page })
+    await new SearchProducts(search).execute({ sort: 'relevance', page })
 
     assert.deepEqual(
-      search.criteria.map(({ q, sort }) => ({ q, sort })),
+      search.criteria.map(({ words, sort }) => ({ words, sort })),
       [
-        { q: 'lamp', sort: 'relevance' },
-        { q: undefined, sort: 'newest' },
-        { q: 'lamp', sort: 'price' },
+        { words: ['lamp'], sort: 'relevance' },
+        { words: [], sort: 'newest' },
+        { words: ['lamp'], sort: 'price' },
+        { words: [], sort: 'newest' },
       ],
     )
+  })
+
+  test('splits q into words at anything but letters, marks and digits, composing accents first', async () => {
+    const search = new RecordingSearch()
+
+    await new SearchProducts(search).execute({ q: "steel-lamp, 2x  cafe\u0301 'x'", page })
+
+    assert.deepEqual(search.criteria[0]?.words, ['steel', 'lamp', '2x', 'café', 'x'])
+  })
+
+  test('q without a single word is an empty page, asked of nobody', async () => {
+    const search = new RecordingSearch()
+
+    const result = await new SearchProducts(search).execute({ q: ' !? & ', storeId: 3, page })
+
+    assert.deepEqual(result, { items: [], total: 0, totalExact: true })
+    assert.equal(search.criteria.length, 0)
   })
 
   test('compares prices as amounts: 9 to 10 is a range, 10.5 to 9.99 is upside down', async () => {

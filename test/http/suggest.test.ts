@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { onRequestAsyncHookHandler } from 'fastify'
 import { addProducts } from '../support/fixtures.js'
+import { codePointRepresentatives } from '../support/code-points.js'
 import { eventually } from '../support/eventually.js'
 import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
 import type { ProblemBody } from '../support/http-bodies.js'
@@ -132,5 +133,24 @@ describe('the suggest guard option', () => {
     assert.equal(search.statusCode, 200)
     assert.deepEqual(seen, ['/api/search/suggest?q=x&blocked', '/api/search/suggest?q=x'])
     await guarded.close()
+  })
+})
+
+describe('any text in q', () => {
+  test('every class of code point, alone or within words, is answered without a 5xx', async () => {
+    const unlimited = await buildTestApp(subject.db, { RATE_LIMIT_SUGGEST: '1000000' })
+    const failures: string[] = []
+    try {
+      for (const character of codePointRepresentatives()) {
+        for (const q of [`${character}${character}${character}`, `lap${character}`, `x${character}%_\\`, `${character} desk`]) {
+          const response = await unlimited.inject({ method: 'GET', url: `/api/search/suggest/?q=${encodeURIComponent(q)}` })
+          if (response.statusCode >= 500) failures.push(`U+${character.codePointAt(0)?.toString(16)} in ${JSON.stringify(q)}: ${response.statusCode}`)
+        }
+      }
+    } finally {
+      await unlimited.close()
+    }
+
+    assert.deepEqual(failures, [])
   })
 })

@@ -58,7 +58,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
     async (request, reply) => {
       const query = toSearchQuery(request.query)
       const page = await searchProducts.execute(query)
-      return bodies.send(reply, page, request.url, () => pageEnvelope(request, query.page, page, toProductHitView))
+      return bodies.send(reply, page, request.url, () => ({ ...pageEnvelope(request, query.page, page, toProductHitView), count_exact: page.totalExact }))
     },
   )
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { ProductHit } from '../../../application/catalog/ports/product-search.js'
+import { SEARCH_COUNT_CAP, type ProductHit } from '../../../application/catalog/ports/product-search.js'
 import { MAX_SUGGESTIONS, MIN_SUGGEST_QUERY_LENGTH } from '../../../application/catalog/suggest-products.js'
 import { Flag, Id, Money, PageOf, PaginationQuery, Timestamp, WITHOUT_CONTROL_CHARACTERS } from './common.schemas.js'
 
@@ -38,7 +38,7 @@ export const SearchQuery = Type.Object(
       Type.Union([Type.Literal('relevance'), Type.Literal('newest'), Type.Literal('price'), Type.Literal('-price')], {
         description:
           'Default: relevance with q, newest without. relevance = every word in the title (shorter titles first, then A to Z), ' +
-          'then every word in title or category name, then the rest (both by ts_rank), then id; newest = created_at desc, id desc; price = price, id; -price = price desc, id desc.',
+          'then every word in title or category name, then the rest (both newest first); newest = created_at desc, id desc; price = price, id; -price = price desc, id desc.',
       }),
     ),
     ...PaginationQuery,
@@ -63,7 +63,19 @@ export const ProductHitView = Type.Object(
 
 export type ProductHitView = Static<typeof ProductHitView>
 
-export const SearchPage = PageOf(ProductHitView, 'SearchPage')
+export const SearchPage = Type.Composite(
+  [
+    PageOf(ProductHitView, 'SearchPageEnvelope'),
+    Type.Object({
+      count_exact: Type.Boolean({
+        description: `false when counting stopped at ${SEARCH_COUNT_CAP.toLocaleString('en')} matches: count is then ${SEARCH_COUNT_CAP.toLocaleString('en')} and the pages follow from it`,
+      }),
+    }),
+  ],
+  { title: 'SearchPage' },
+)
+
+export type SearchPageView = Static<typeof SearchPage>
 
 export const SuggestQuery = Type.Object(
   {
