@@ -1,3 +1,4 @@
+import { closeWithin } from '../adapters/http/bounded-server.js'
 import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
 import { compose, httpDeps, startCache } from './composition/container.js'
@@ -10,9 +11,16 @@ import { openRedis } from './infrastructure/redis.js'
 import { DEFAULT_SEED_PLAN, runSeed } from './infrastructure/seed-runner.js'
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000
+/**
+ * The contract: exit 0 within 10 s of SIGTERM. Requests in flight get 6 s, jobs the API's own
+ * worker runs 2 s more; Redis, the pool and the embedded Postgres close in what is left.
+ */
+const SHUTDOWN_DEADLINE_MS = 10_000
+const HTTP_DRAIN_MS = 6_000
+const JOBS_DRAIN_MS = 2_000
 
 await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
-  lifecycle.exitOnSignals()
+  lifecycle.exitOnSignals(SHUTDOWN_DEADLINE_MS)
   const { url, pool, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
   if (embedded && !(await hasBeenSeeded(pool))) {
     logger.info('first start of the embedded database: seeding the default data set')
@@ -21,7 +29,7 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   if (embedded) await ensureEmbeddedAdminKey(pool, config.dataDir, logger)
   // With RUN_WORKER the API's own pg-boss also works the queues and runs the schedules. It closes
   // after the HTTP server (registered later), so running jobs finish once requests have stopped.
-  const boss = await startPgBoss(url, config.runWorker, logger, lifecycle)
+  const boss = await startPgBoss(url, config.runWorker, logger, lifecycle, JOBS_DRAIN_MS)
 
   const redis = await openRedis(config, logger)
   if (redis) lifecycle.add('redis', () => redis.close())
@@ -39,6 +47,6 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
 
   lifecycle.add('cache and its notification listener', await startCache(composition))
   const app = await buildHttpApp(httpDeps(composition))
-  lifecycle.add('http server', () => app.close())
+  lifecycle.add('http server', () => closeWithin(app, HTTP_DRAIN_MS))
   await app.listen({ port: config.port, host: config.host })
 })

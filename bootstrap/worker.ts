@@ -9,7 +9,7 @@ import { runProgram } from './runtime/run-program.js'
 // Several may run at once: pg-boss hands each job to one of them (SKIP LOCKED), and SIGTERM lets
 // running jobs finish before the process exits.
 await runProgram('aforro-worker', async ({ config, logger, lifecycle }) => {
-  lifecycle.exitOnSignals()
+  lifecycle.exitOnSignals(25_000)
   const { url, pool } = await openDatabase(config, logger, lifecycle, 'aforro-worker')
   const boss = await startPgBoss(url, true, logger, lifecycle)
   const composition = compose({ config, logger, pool, boss })

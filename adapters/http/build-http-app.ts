@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
 import { registerAccessControl, SECURITY_SCHEME, type AccessControlOptions } from './auth/access-control.js'
+import { createBoundedServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './bounded-server.js'
+import { docsRoutes } from './docs.js'
+import { checkUrl, clientErrorHandler, frameworkErrorHandler, strictIntegerParameters } from './framework-errors.js'
 import { refineOpenApi, type OpenApiDocument } from './openapi.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
 import { OneLinePerRequest } from './request-log.js'
@@ -28,7 +31,9 @@ export interface HttpAppDeps {
   version: string
   /** A pino logger; omit for a silent app (tests). */
   logger?: FastifyBaseLogger
-  trustProxy: boolean | number | string[]
+  trustProxy: false | number | string[]
+  /** Per-client bounds on time, connections and pipelined requests; defaults otherwise. */
+  connectionLimits?: ConnectionLimits
   isTransientFailure: (error: unknown) => boolean
   /** Observes every response and is served by GET /metrics. */
   metrics: HttpMetrics
@@ -54,7 +59,7 @@ function buildValidators() {
 
 /**
  * A hop count trusts that many proxies nearest to us (Fastify itself no longer honours numbers);
- * addresses and CIDRs trust those peers only. Anything else trusts no forwarded header.
+ * addresses and CIDRs trust those peers only; false trusts no forwarded header.
  */
 function trustProxy(setting: HttpAppDeps['trustProxy']) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting
@@ -62,7 +67,7 @@ function trustProxy(setting: HttpAppDeps['trustProxy']) {
 
 /** Builds the whole HTTP surface without listening, so tests drive it through inject(). */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.logger,
     logController: new OneLinePerRequest(),
     bodyLimit: ONE_MIB,
@@ -73,6 +78,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    serverFactory: (handler) => createBoundedServer(handler, deps.connectionLimits ?? DEFAULT_CONNECTION_LIMITS),
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // Requests arriving while the server drains get the 503 problem below, not Fastify's plain JSON.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const validators = buildValidators()
@@ -80,16 +90,23 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   // JSON only: without this, Fastify would also accept text/plain bodies.
   app.removeContentTypeParser('text/plain')
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-  })
   app.addHook('onResponse', requestMetricsHook(deps.metrics))
   // While draining, answers to requests already running close their connection: otherwise a
   // keep-alive socket that turns idle after close() began holds the server open until it times out.
+  // A request that arrives on such a socket meanwhile is told to go elsewhere.
   let draining = false
   app.addHook('preClose', async () => {
     draining = true
   })
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    if (draining) {
+      reply.header('retry-after', '1')
+      return replyWithProblem(request, reply, 'service-unavailable', 'This instance is shutting down; retry shortly')
+    }
+    return checkUrl(request, reply)
+  })
+  app.addHook('onRoute', strictIntegerParameters)
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close')
   })
@@ -120,8 +137,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     },
     transformObject: (document) => ('openapiObject' in document ? refineOpenApi(document.openapiObject as OpenApiDocument) : document.swaggerObject),
   })
-  // "Authorize" in /docs takes a pasted key and sends it with every protected call tried there.
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
+  await app.register(docsRoutes)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   const { useCases } = deps

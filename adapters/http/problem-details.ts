@@ -4,8 +4,16 @@ import { DomainError, type ErrorCode } from '../../domain/shared/domain-error.js
 const PROBLEM_BASE = 'https://aforro.dev/problems/'
 const ONE_MIB = 1024 * 1024
 
-/** Problems only the edge answers with: the framework's refusals, the rate limiter, failures. */
-type EdgeProblem = 'payload-too-large' | 'unsupported-media-type' | 'rate-limited' | 'internal-error' | 'service-unavailable'
+/** Problems only the edge answers with: the framework's and HTTP parser's refusals, the rate limiter, failures. */
+type EdgeProblem =
+  | 'request-timeout'
+  | 'payload-too-large'
+  | 'uri-too-long'
+  | 'unsupported-media-type'
+  | 'rate-limited'
+  | 'headers-too-large'
+  | 'internal-error'
+  | 'service-unavailable'
 
 export type ProblemSlug = ErrorCode | EdgeProblem
 
@@ -18,14 +26,17 @@ const PROBLEM_TYPES = {
   unauthorized: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Not allowed' },
   'not-found': { status: 404, title: 'Resource not found' },
+  'request-timeout': { status: 408, title: 'Request not received in time' },
   conflict: { status: 409, title: 'Conflict with the current state' },
   'idempotency-key-in-flight': { status: 409, title: 'A request with this idempotency key is still running' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
+  'uri-too-long': { status: 414, title: 'URL too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'unknown-products': { status: 422, title: 'Unknown products' },
   'unknown-category': { status: 422, title: 'Unknown category' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with a different request' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  'headers-too-large': { status: 431, title: 'Request headers too large' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'service-unavailable': { status: 503, title: 'Service temporarily unavailable' },
 } as const satisfies Record<ProblemSlug, { status: number; title: string }>
@@ -46,6 +57,14 @@ export function requestPath(request: FastifyRequest): string {
   return request.url.split('?')[0] ?? request.url
 }
 
+/** A problem document: status and title follow from the slug. */
+export function problemDocument(slug: ProblemSlug, detail: string, instance: string, extensions: Record<string, unknown> = {}): Problem {
+  const { status, title } = PROBLEM_TYPES[slug]
+  return { type: `${PROBLEM_BASE}${slug}`, title, status, detail, instance, ...extensions }
+}
+
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json; charset=utf-8'
+
 /** The one way to answer with a problem: status, media type and `instance` follow from the slug and the request. */
 export function replyWithProblem(
   request: FastifyRequest,
@@ -54,9 +73,8 @@ export function replyWithProblem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ): FastifyReply {
-  const { status, title } = PROBLEM_TYPES[slug]
-  const body: Problem = { type: `${PROBLEM_BASE}${slug}`, title, status, detail, instance: requestPath(request), ...extensions }
-  return reply.code(status).type('application/problem+json; charset=utf-8').send(body)
+  const body = problemDocument(slug, detail, requestPath(request), extensions)
+  return reply.code(body.status).type(PROBLEM_MEDIA_TYPE).send(body)
 }
 
 const SLUG_BY_STATUS: Record<number, ProblemSlug> = {

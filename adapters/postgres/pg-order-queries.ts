@@ -15,16 +15,24 @@ const FIND_ORDER = `
    WHERE o.id = $1
    GROUP BY o.id`
 
-// Served by orders_store_created_idx: the page is read in index order and stops at LIMIT.
-const LIST_PAGE = `
-  SELECT id, status, created_at, total_items FROM orders
-   WHERE store_id = $1 AND ($2::order_status IS NULL OR status = $2)
-   ORDER BY created_at DESC, id DESC
-   LIMIT $3 OFFSET $4`
-
-const COUNT_WITH_STORE = `
+/**
+ * The page and its count in one statement, so both come from one snapshot: an order committed
+ * between two statements would otherwise show in one and not the other. The page is served by
+ * orders_store_created_idx (read in index order, stopping at LIMIT); a store with no orders on the
+ * page still yields one row, with its existence and count and a null id.
+ */
+const LIST_PAGE_WITH_COUNT = `
+  WITH page AS (
+    SELECT id, status, created_at, total_items FROM orders
+     WHERE store_id = $1 AND ($2::order_status IS NULL OR status = $2)
+     ORDER BY created_at DESC, id DESC
+     LIMIT $3 OFFSET $4)
   SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS store_exists,
-         (SELECT count(*) FROM orders WHERE store_id = $1 AND ($2::order_status IS NULL OR status = $2)) AS total`
+         (SELECT count(*) FROM orders WHERE store_id = $1 AND ($2::order_status IS NULL OR status = $2)) AS total,
+         page.id, page.status, page.created_at, page.total_items
+    FROM (SELECT 1) AS one
+    LEFT JOIN page ON true
+   ORDER BY page.created_at DESC, page.id DESC`
 
 interface OrderRow {
   id: OrderId
@@ -57,19 +65,14 @@ export class PgOrderQueries implements OrderQueries {
   }
 
   async listByStore(storeId: StoreId, status: OrderStatus | undefined, page: PageRequest): Promise<Page<OrderSummary> | null> {
-    const [items, counted] = await Promise.all([
-      this.db.query<{ id: OrderId; status: OrderStatus; created_at: Date; total_items: number }>(LIST_PAGE, [
-        storeId,
-        status ?? null,
-        page.pageSize,
-        offsetOf(page),
-      ]),
-      this.db.query<{ store_exists: boolean; total: number }>(COUNT_WITH_STORE, [storeId, status ?? null]),
-    ])
-    if (!counted.rows[0]?.store_exists) return null
+    const { rows } = await this.db.query<
+      { store_exists: boolean; total: number } & ({ id: OrderId; status: OrderStatus; created_at: Date; total_items: number } | { id: null })
+    >(LIST_PAGE_WITH_COUNT, [storeId, status ?? null, page.pageSize, offsetOf(page)])
+    const first = rows[0]
+    if (!first?.store_exists) return null
     return {
-      total: counted.rows[0].total,
-      items: items.rows.map((row) => ({ id: row.id, status: row.status, createdAt: row.created_at, totalItems: row.total_items })),
+      total: first.total,
+      items: rows.flatMap((row) => (row.id === null ? [] : [{ id: row.id, status: row.status, createdAt: row.created_at, totalItems: row.total_items }])),
     }
   }
 }

@@ -8,7 +8,9 @@ import { uniqueToken } from './unique-token.js'
  * A sliding log in one atomic step: drop the client's requests that left the window, count the
  * rest, add this one if under the limit. The clock is Redis's own (TIME), so instances with
  * skewed clocks still share one window; ARGV[4] overrides it for tests of the window's edge.
- * Times are whole milliseconds, which Lua's doubles print exactly.
+ * Times are whole milliseconds, which Lua's doubles print exactly; a request stamped t counts until
+ * now - t > window (it happened somewhere in [t, t + 1)), so an edge request never slips a
+ * window's limit.
  * KEYS[1]: the client's log. ARGV: window ms, limit, a unique member, now ms or ''.
  */
 const CONSUME = new LuaScript(`
@@ -18,7 +20,7 @@ if not now then
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - window))
 local counted = redis.call('ZCARD', KEYS[1])
 local allowed = 0
 if counted < tonumber(ARGV[2]) then
@@ -26,10 +28,10 @@ if counted < tonumber(ARGV[2]) then
   counted = counted + 1
   allowed = 1
 end
-redis.call('PEXPIRE', KEYS[1], window)
+redis.call('PEXPIRE', KEYS[1], window + 1)
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2] or now
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2] or now
-return { allowed, counted, tonumber(oldest) + window - now, tonumber(newest) + window - now }
+return { allowed, counted, tonumber(oldest) + window + 1 - now, tonumber(newest) + window + 1 - now }
 `)
 
 /**

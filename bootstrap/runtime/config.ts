@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 
-export type TrustProxy = boolean | number | string[]
+/** Never `true`: trusting every peer would let any client forge X-Forwarded-For. */
+export type TrustProxy = false | number | string[]
 
 export interface Config {
   databaseUrl: string | undefined
@@ -121,11 +122,16 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return value as T
 }
 
-/** Mirrors Fastify's trustProxy: a flag, a hop count, or a list of trusted addresses/CIDRs. */
+/**
+ * How many proxies, or which, to believe X-Forwarded-For from. `true` (believe any peer) is
+ * refused: with it a client forges its address and buys a fresh rate-limit budget per request.
+ */
 function trustProxy(env: Env): TrustProxy {
   const value = present(env, 'TRUST_PROXY')
   if (value === undefined || value === 'false') return false
-  if (value === 'true') return true
+  if (value === 'true') {
+    throw new ConfigError('TRUST_PROXY', 'must name the proxies to trust: a hop count (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8), not "true"')
+  }
   if (/^\d+$/.test(value)) return Number(value)
   const entries = value.split(',').map((entry) => entry.trim())
   for (const entry of entries) {
@@ -134,7 +140,7 @@ function trustProxy(env: Env): TrustProxy {
     const maxPrefix = family === 4 ? 32 : 128
     const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= maxPrefix)
     if (family === 0 || !prefixOk) {
-      throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or addresses/CIDRs, got "${entry}"`)
+      throw new ConfigError('TRUST_PROXY', `must be false, a hop count or addresses/CIDRs, got "${entry}"`)
     }
   }
   return entries

@@ -47,8 +47,11 @@ export class Lifecycle {
     process.on('unhandledRejection', crash('unhandled promise rejection'))
   }
 
-  /** SIGINT/SIGTERM close everything and exit 0; a second signal, or a close that hangs, exits 1. */
-  exitOnSignals(graceMs = 25_000): void {
+  /**
+   * SIGINT/SIGTERM close everything and exit 0; a second signal, or closing that takes longer
+   * than `graceMs` (each closer is meant to bound its own time well within it), exits 1.
+   */
+  exitOnSignals(graceMs: number): void {
     let received = false
     const onSignal = (signal: NodeJS.Signals) => {
       if (received) process.exit(1)

@@ -48,8 +48,9 @@ for (const [name, makeLimiter] of limiters) {
 
       const refused = await limiter.consume('10.0.0.1')
 
-      assert.deepEqual(first, { allowed: true, limit: 20, remaining: 19, resetSeconds: 60, retryAfterSeconds: 0 })
-      assert.deepEqual(refused, { allowed: false, limit: 20, remaining: 0, resetSeconds: 55, retryAfterSeconds: 45 })
+      // The first request leaves the window after 60.001 s (see the edge test): whole seconds round up.
+      assert.deepEqual(first, { allowed: true, limit: 20, remaining: 19, resetSeconds: 61, retryAfterSeconds: 0 })
+      assert.deepEqual(refused, { allowed: false, limit: 20, remaining: 0, resetSeconds: 56, retryAfterSeconds: 46 })
     })
 
     test('never allows more than the limit across a minute boundary (a fixed window would allow 40)', async () => {
@@ -61,9 +62,9 @@ for (const [name, makeLimiter] of limiters) {
       const justAfterEdge = await burst(limiter, '10.0.0.2', 20)
       clock.now = T0 + 89_000
       const halfWindowLater = await burst(limiter, '10.0.0.2', 20)
-      clock.now = T0 + 118_999
-      const lastMillisecond = await burst(limiter, '10.0.0.2', 1)
       clock.now = T0 + 119_000
+      const lastMillisecond = await burst(limiter, '10.0.0.2', 1)
+      clock.now = T0 + 119_001
       const windowLater = await burst(limiter, '10.0.0.2', 25)
 
       assert.deepEqual([beforeEdge, justAfterEdge, halfWindowLater, lastMillisecond, windowLater], [20, 0, 0, 0, 20])
@@ -77,9 +78,9 @@ for (const [name, makeLimiter] of limiters) {
         clock.now += 1_000
       }
 
-      clock.now = T0 + 60_000
+      clock.now = T0 + 60_001
       const oneFreed = await burst(limiter, '10.0.0.3', 3)
-      clock.now = T0 + 62_000
+      clock.now = T0 + 62_001
       const twoMoreFreed = await burst(limiter, '10.0.0.3', 3)
 
       assert.deepEqual([oneFreed, twoMoreFreed], [1, 2])
@@ -92,10 +93,24 @@ for (const [name, makeLimiter] of limiters) {
       clock.now += 30_000
       await burst(limiter, '10.0.0.4', 50)
 
-      clock.now = T0 + 60_000
+      clock.now = T0 + 60_001
       const afterWindow = await burst(limiter, '10.0.0.4', 20)
 
       assert.equal(afterWindow, 20)
+    })
+
+    test('the window edge is exclusive: a request exactly one window after another still counts with it', async () => {
+      // Stamps are whole milliseconds: T0 may be T0.9 in truth, so T0 + 60 000 may be 59 999.1 ms later.
+      const clock = { now: T0 }
+      const limiter = await makeLimiter(clock)
+      await burst(limiter, '10.0.0.7', 20)
+
+      clock.now = T0 + 60_000
+      const atTheEdge = await burst(limiter, '10.0.0.7', 1)
+      clock.now = T0 + 60_001
+      const pastTheEdge = await burst(limiter, '10.0.0.7', 25)
+
+      assert.deepEqual([atTheEdge, pastTheEdge], [0, 20])
     })
 
     test('each client has a budget of its own', async () => {
@@ -109,6 +124,23 @@ for (const [name, makeLimiter] of limiters) {
     })
   })
 }
+
+describe('in-process rate limiter', () => {
+  test('tracks at most its cap of clients, forgetting the one idle longest', async () => {
+    const clock = { now: T0 }
+    const limiter = new MemoryRateLimiter(WINDOW, () => clock.now, 3)
+    for (const client of ['10.1.0.1', '10.1.0.2', '10.1.0.3']) {
+      await burst(limiter, client, 20)
+      clock.now += 1
+    }
+
+    await limiter.consume('10.1.0.4')
+    const forgotten = await burst(limiter, '10.1.0.1', 20)
+    const stillTracked = await burst(limiter, '10.1.0.3', 1)
+
+    assert.deepEqual([forgotten, stillTracked], [20, 0])
+  })
+})
 
 describe('redis rate limiter', () => {
   test("limiters on one Redis share each client's budget, on Redis's own clock", async () => {

@@ -21,10 +21,14 @@ describe('configuration', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@h/db', RUN_WORKER: '1' }).runWorker, true)
   })
 
-  test('reads TRUST_PROXY as a flag, a hop count or a list of addresses', () => {
-    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  test('reads TRUST_PROXY as a hop count or a list of addresses', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
     assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
     assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  })
+
+  test("refuses TRUST_PROXY=true, asking for a hop count or the proxies' addresses", () => {
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), /TRUST_PROXY must name the proxies to trust: a hop count .* addresses\/CIDRs/)
   })
 
   const invalid: [string, string][] = [
@@ -37,6 +41,7 @@ describe('configuration', () => {
     ['RATE_LIMIT_SUGGEST', '0'],
     ['CACHE_TTL_SECONDS', '-5'],
     ['TRUST_PROXY', '10.0.0.0/99'],
+    ['TRUST_PROXY', 'true'],
     ['DAILY_SUMMARY_CRON', 'every day'],
   ]
   for (const [variable, value] of invalid) {

@@ -53,6 +53,8 @@ export interface TestAppOptions {
   pool?: Partial<PoolOptions>
   /** Configuration besides DATABASE_URL (REDIS_URL, TRUST_PROXY…), read when the app is built. */
   env?: () => Record<string, string>
+  /** Parts of the HTTP wiring replaced, as for buildTestApp (no rate limiter, other connection limits…). */
+  deps?: Partial<HttpAppDeps>
 }
 
 export interface TestApp {
@@ -74,7 +76,7 @@ export function appOverTestDatabase(options: TestAppOptions = {}): TestApp {
     subject.db = await createTestDatabase(options.pool)
     await options.prepare?.(subject.db)
     subject.counting = countingPool(subject.db.pool)
-    subject.app = await buildTestApp({ url: subject.db.url, pool: subject.counting.pool }, options.env?.())
+    subject.app = await buildTestApp({ url: subject.db.url, pool: subject.counting.pool }, options.env?.(), options.deps)
   })
   after(async () => {
     await subject.app?.close()

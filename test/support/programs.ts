@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { eventually } from './eventually.js'
 
@@ -44,4 +45,17 @@ export async function runProgram(entry: string, args: string[], env: Record<stri
   const program = startProgram(entry, args, env)
   const code = await program.exited
   return { code, output: program.output() }
+}
+
+/** Waits until an API process on `port` answers /health/ready with 200 (about 10 s at most). */
+export async function waitUntilReady(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(50)
+  }
+  throw new Error('the server never became ready')
 }

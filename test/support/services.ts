@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { letPostgresUserReach, loadEmbeddedPostgres, postgresBinary } from '../../bootstrap/infrastructure/embedded-postgres.js'
+import { loadEmbeddedPostgres } from '../../bootstrap/infrastructure/embedded-postgres.js'
 import pg from 'pg'
 
 export interface RunningService {
@@ -42,7 +42,6 @@ export async function startPostgres(): Promise<RunningService> {
   }
   const port = await freePort()
   const databaseDir = join(tmpdir(), `aforro-test-pg-${process.pid}-${port}`)
-  if (process.getuid?.() === 0) await letPostgresUserReach([await postgresBinary(), databaseDir], console)
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir,
