@@ -18,6 +18,11 @@ export class CachedProductSearch implements ProductSearch {
     )
   }
 
+  /** Asked only for queries with no words to search for, so rarely that caching it would buy nothing. */
+  storeExists(storeId: number): Promise<boolean> {
+    return this.inner.storeExists(storeId)
+  }
+
   suggest(q: string, limit: number): Promise<string[]> {
     return this.cache.getOrLoad({ namespace: 'suggest', key: `${limit}:${q}`, dependsOn: [CATALOG_SCOPE], codec: suggestionsCodec }, () =>
       this.inner.suggest(q, limit),

@@ -69,6 +69,15 @@ export class PgProductSearch implements ProductSearch {
     return { items, total: first?.total ?? 0, totalExact: first?.exact ?? true }
   }
 
+  async storeExists(storeId: number): Promise<boolean> {
+    const { rows } = await this.pool.query<{ found: boolean }>({
+      name: 'store-exists',
+      text: 'SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS found',
+      values: [storeId],
+    })
+    return rows[0]?.found === true
+  }
+
   async suggest(q: string, limit: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ title: string }>(suggestStatement(q, limit))
     return rows.map((row) => row.title)

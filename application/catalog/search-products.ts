@@ -1,3 +1,4 @@
+import { NotFoundError } from '../../domain/shared/domain-error.js'
 import { ValidationError } from '../../domain/shared/validation-error.js'
 import type { ProductHitPage, ProductSearch, ProductSearchCriteria, ProductSort } from './ports/product-search.js'
 
@@ -16,7 +17,7 @@ export class SearchProducts {
 
   /**
    * Blank or absent `q` filters nothing; `q` with no word in it (only punctuation, say) matches
-   * nothing, answered here without a query. Relevance is the default order when there are words
+   * nothing, answered here without searching (a named store must still exist). Relevance is the default order when there are words
    * to be relevant to, newest otherwise (and relevance without words means newest).
    */
   async execute({ q, sort, ...filters }: SearchProductsQuery): Promise<ProductHitPage> {
@@ -25,7 +26,10 @@ export class SearchProducts {
     }
     const text = q?.trim() ?? ''
     const words = searchWords(text)
-    if (text !== '' && words.length === 0) return { items: [], total: 0, totalExact: true }
+    if (text !== '' && words.length === 0) {
+      if (filters.storeId !== undefined && !(await this.search.storeExists(filters.storeId))) throw new NotFoundError('Store', filters.storeId)
+      return { items: [], total: 0, totalExact: true }
+    }
     const order = sort ?? (words.length > 0 ? 'relevance' : 'newest')
     return this.search.search({ ...filters, words, sort: order === 'relevance' && words.length === 0 ? 'newest' : order })
   }

@@ -3,12 +3,19 @@ import { describe, test } from 'node:test'
 import type { ProductHitPage, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { SearchProducts } from '../../application/catalog/search-products.js'
 import { SuggestProducts } from '../../application/catalog/suggest-products.js'
+import { NotFoundError } from '../../domain/shared/domain-error.js'
 import { ValidationError } from '../../domain/shared/validation-error.js'
 
 /** Remembers what it was asked and what happened in which order. */
 class RecordingSearch implements ProductSearch {
   readonly criteria: ProductSearchCriteria[] = []
   readonly suggested: [string, number][] = []
+
+  constructor(private readonly stores: readonly number[] = [3]) {}
+
+  async storeExists(storeId: number): Promise<boolean> {
+    return this.stores.includes(storeId)
+  }
 
   async search(criteria: ProductSearchCriteria): Promise<ProductHitPage> {
     this.criteria.push(criteria)
@@ -57,6 +64,15 @@ describe('SearchProducts', () => {
     const result = await new SearchProducts(search).execute({ q: ' !? & ', storeId: 3, page })
 
     assert.deepEqual(result, { items: [], total: 0, totalExact: true })
+    assert.equal(search.criteria.length, 0)
+  })
+
+  test('q without a single word still refuses a store that does not exist', async () => {
+    const search = new RecordingSearch([3])
+
+    const result = new SearchProducts(search).execute({ q: ' !? ', storeId: 4, page })
+
+    await assert.rejects(result, NotFoundError)
     assert.equal(search.criteria.length, 0)
   })
 

@@ -197,10 +197,12 @@ describe('filters', () => {
     )
   })
 
-  test('a missing store is a 404', async () => {
-    const problem = await rejected('store_id=999999', 404)
+  test('a missing store is a 404, with words, without, and with a q that has none', async () => {
+    for (const query of ['store_id=999999', 'store_id=999999&q=mug', 'store_id=999999&q=%21%3F']) {
+      const problem = await rejected(query, 404)
 
-    assert.equal(problem.type, 'https://aforro.dev/problems/not-found')
+      assert.equal(problem.type, 'https://aforro.dev/problems/not-found', query)
+    }
   })
 })
 

@@ -44,6 +44,8 @@ export interface ProductHitPage extends Page<ProductHit> {
 export interface ProductSearch {
   /** One page of the products that meet every criterion, in `sort` order; NotFoundError if `storeId` names no store. */
   search(criteria: ProductSearchCriteria): Promise<ProductHitPage>
+  /** Whether a store with this id exists (a search that needs no query still answers 404 for a missing store). */
+  storeExists(storeId: number): Promise<boolean>
   /** At most `limit` distinct titles containing `q`, best matches first (see API.md). */
   suggest(q: string, limit: number): Promise<string[]>
 }
