@@ -9,7 +9,7 @@ function describe(report: LedgerAuditReport): string {
   const count = (n: number) => n.toLocaleString('en')
   const lines = [
     `Checked ${count(report.levelsChecked)} inventory levels against ${count(report.movementsChecked)} stock movements ` +
-      '(seed, restock, order): each level must equal the sum of its movements, and no level or running balance may be negative.',
+      '(seed, restock, order, cancel): each level must equal the sum of its movements, and no level or running balance may be negative.',
   ]
   for (const finding of report.findings.slice(0, FINDINGS_SHOWN)) {
     lines.push(

@@ -3,6 +3,7 @@ import { buildHttpApp } from '../adapters/http/build-http-app.js'
 import { hasBeenSeeded } from '../adapters/postgres/pg-seeder.js'
 import { compose, httpDeps, startCache } from './composition/container.js'
 import { openDatabase } from './infrastructure/database.js'
+import { ensureEmbeddedAdminKey } from './infrastructure/admin-key.js'
 import { startJobWorker } from './infrastructure/job-worker.js'
 import { startPgBoss } from './infrastructure/jobs-runtime.js'
 import { runProgram } from './runtime/run-program.js'
@@ -25,6 +26,7 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
     logger.info('first start of the embedded database: seeding the default data set')
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 })
   }
+  if (embedded) await ensureEmbeddedAdminKey(pool, config.dataDir, logger)
   // With RUN_WORKER the API's own pg-boss also works the queues and runs the schedules. It closes
   // after the HTTP server (registered later), so running jobs finish once requests have stopped.
   const boss = await startPgBoss(directUrl, config.runWorker, logger, lifecycle, JOBS_DRAIN_MS)

@@ -5,12 +5,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
+import { registerAccessControl, SECURITY_SCHEME, type AccessControlOptions } from './auth/access-control.js'
 import { createBoundedServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './bounded-server.js'
 import { docsRoutes } from './docs.js'
 import { checkUrl, clientErrorHandler, frameworkErrorHandler, strictIntegerParameters } from './framework-errors.js'
 import { refineOpenApi, type OpenApiDocument } from './openapi.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
 import { OneLinePerRequest } from './request-log.js'
+import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.routes.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
 import { metricsRoutes, requestMetricsHook, type HttpMetrics } from './routes/metrics.routes.js'
@@ -18,7 +20,12 @@ import { orderRoutes, type OrderRoutesOptions } from './routes/orders.routes.js'
 import { searchRoutes, type SearchRoutesOptions } from './routes/search.routes.js'
 
 /** The use cases the routes call: each route file declares the ones it needs in its options. */
-export type HttpUseCases = Omit<HealthRoutesOptions, 'version'> & OrderRoutesOptions & InventoryRoutesOptions & Omit<SearchRoutesOptions, 'suggestGuard'>
+export type HttpUseCases = AccessControlOptions &
+  CatalogRoutesOptions &
+  Omit<HealthRoutesOptions, 'version'> &
+  OrderRoutesOptions &
+  InventoryRoutesOptions &
+  Omit<SearchRoutesOptions, 'suggestGuard'>
 
 export interface HttpAppDeps {
   version: string
@@ -106,6 +113,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.setErrorHandler(errorHandler({ isTransientFailure: deps.isTransientFailure, maxBodyBytes: ONE_MIB }))
   app.setNotFoundHandler((request, reply) => replyWithProblem(request, reply, 'not-found', `No route for ${request.method} ${requestPath(request)}`))
 
+  // Before swagger and every route: its onRoute hook guards and documents each declared route.
+  registerAccessControl(app, deps.useCases)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -113,6 +122,17 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         title: 'Aforro retail API',
         version: deps.version,
         description: 'Catalog, per-store inventory, atomic orders, search and autocomplete. Errors are RFC 9457 problem details.',
+      },
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEME]: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key (`afk_…`) made with `npm run keys -- create`; the embedded default writes an admin key to `.data/admin.key`. ' +
+              'Missing, malformed, unknown, expired or revoked → 401; a key without the role or the store → 403.',
+          },
+        },
       },
     },
     transformObject: (document) => ('openapiObject' in document ? refineOpenApi(document.openapiObject as OpenApiDocument) : document.swaggerObject),
@@ -125,6 +145,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(metricsRoutes, { metrics: deps.metrics })
   await app.register(orderRoutes, useCases)
   await app.register(inventoryRoutes, useCases)
+  await app.register(catalogRoutes, useCases)
   await app.register(searchRoutes, { ...useCases, ...(deps.suggestGuard ? { suggestGuard: deps.suggestGuard } : {}) })
 
   return app

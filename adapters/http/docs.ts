@@ -12,7 +12,8 @@ const ASSETS: Record<string, string> = {
 
 const INITIALIZER = `window.onload = () => {
   // validatorUrl: null — the page never calls the public validator; everything it loads is ours.
-  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null })
+  // persistAuthorization — a key pasted into Authorize survives a reload of the page.
+  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null, persistAuthorization: true })
 }
 `
 

@@ -34,6 +34,8 @@ interface Parameter {
 
 interface Operation {
   operationId?: string
+  /** Present on operations that need an API key (see adapters/http/auth/access-control.ts). */
+  security?: Record<string, string[]>[]
   tags?: string[]
   summary?: string
   parameters?: Parameter[]
@@ -70,13 +72,28 @@ const OPERATION_IDS: Record<string, string> = {
   'get /stores/{store_id}/inventory/summary': 'getInventorySummary',
   'get /api/search/products': 'searchProducts',
   'get /api/search/suggest': 'suggestProducts',
+  'post /orders/{order_id}/cancel': 'cancelOrder',
+  'get /categories': 'listCategories',
+  'post /categories': 'createCategory',
+  'patch /categories/{category_id}': 'renameCategory',
+  'delete /categories/{category_id}': 'deleteCategory',
+  'get /products/{product_id}': 'getProduct',
+  'post /products': 'createProduct',
+  'post /products/bulk': 'importProducts',
+  'patch /products/{product_id}': 'updateProduct',
+  'delete /products/{product_id}': 'archiveProduct',
+  'get /stores': 'listStores',
+  'post /stores': 'createStore',
+  'patch /stores/{store_id}': 'updateStore',
 }
 
 /**
  * Examples that work on the default data set (`npm start`'s first start, or `npm run seed --
  * --seed 1`): store 1 stocks products 3 (178 units) and 9 (96), 30 titles contain "chair". The
- * order read is the one the order example creates; the summary exists once the daily job ran
- * (`npm run jobs -- trigger daily-inventory-summary`).
+ * order read (and cancelled) is the one the order example creates; the summary exists once the
+ * daily job ran (`npm run jobs -- trigger daily-inventory-summary`). The seed has 10 categories
+ * (2 is Books), 1,000 products and 20 stores, so the category, products and store the create
+ * examples add are 11, 1001–1003 and 21. Protected operations need a key (`.data/admin.key`).
  */
 export const SEEDED_EXAMPLES: Record<string, { parameters?: Record<string, unknown>; body?: unknown }> = {
   placeOrder: {
@@ -95,6 +112,26 @@ export const SEEDED_EXAMPLES: Record<string, { parameters?: Record<string, unkno
   getInventorySummary: { parameters: { store_id: 1 } },
   searchProducts: { parameters: { q: 'chair', min_price: '10', max_price: '1500', store_id: 1, in_stock: 'true' } },
   suggestProducts: { parameters: { q: 'cha' } },
+  cancelOrder: { parameters: { order_id: 1 }, body: {} },
+  listCategories: { parameters: { page_size: 5 } },
+  createCategory: { body: { name: 'Board Games' } },
+  renameCategory: { parameters: { category_id: 2 }, body: { name: 'Books & Magazines' } },
+  deleteCategory: { parameters: { category_id: 11 } },
+  getProduct: { parameters: { product_id: 3 } },
+  createProduct: { body: { title: 'Walnut Side Table', description: 'Solid walnut, oiled', price: '129.90', category_id: 3 } },
+  importProducts: {
+    body: {
+      products: [
+        { title: 'Cork Coaster', price: '4.50', category_id: 3 },
+        { title: 'Linen Napkin', description: 'Set of four', price: '12.00', category_id: 3 },
+      ],
+    },
+  },
+  updateProduct: { parameters: { product_id: 1001 }, body: { price: '119.90' } },
+  archiveProduct: { parameters: { product_id: 1002 } },
+  listStores: { parameters: { page_size: 5 } },
+  createStore: { body: { name: 'Chiado', location: 'Rua Garrett 1, Lisboa' } },
+  updateStore: { parameters: { store_id: 21 }, body: { location: 'Rua Garrett 2, Lisboa' } },
 }
 
 const HEADERS = {

@@ -126,7 +126,7 @@ interface ValidationIssue {
   params: Record<string, unknown>
 }
 
-function describeValidationIssue(issue: ValidationIssue): string {
+export function describeValidationIssue(issue: ValidationIssue): string {
   if (issue.keyword === 'additionalProperties') return `must NOT have additional property '${String(issue.params.additionalProperty)}'`
   if (issue.keyword === 'required') return `must have required property '${String(issue.params.missingProperty)}'`
   return issue.message ?? 'is invalid'

@@ -23,13 +23,16 @@ function toStoreInventoryItem(row: InventoryItemRow): StoreInventoryItem {
 const LIST_STORE_INVENTORY = `
   SELECT carried.total, page.product_id, page.title, page.price, page.category, page.quantity
     FROM stores s
-   CROSS JOIN LATERAL (SELECT count(*) AS total FROM inventory WHERE store_id = s.id) carried
+   -- Archived products leave the listing: the few the store still has a row for (products_archived_idx) are not counted.
+   CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM inventory WHERE store_id = s.id)
+                            - (SELECT count(*) FROM products p JOIN inventory i ON i.product_id = p.id AND i.store_id = s.id
+                                WHERE p.archived_at IS NOT NULL) AS total) carried
     LEFT JOIN LATERAL (
       SELECT i.product_id, i.title_key, p.title, p.price, c.name AS category, i.quantity
         FROM inventory i
         JOIN products p ON p.id = i.product_id
         JOIN categories c ON c.id = p.category_id
-       WHERE i.store_id = s.id
+       WHERE i.store_id = s.id AND p.archived_at IS NULL
        ORDER BY i.title_key, i.product_id
        LIMIT $2 OFFSET $3
     ) page ON true

@@ -8,7 +8,7 @@ import type { Queryable } from './queryable.js'
 const ENSURE_LEVEL = `
   WITH store AS (SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS found),
        product AS (SELECT p.title, p.price, c.name AS category
-                     FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $2),
+                     FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $2 AND p.archived_at IS NULL),
        created AS (INSERT INTO inventory (store_id, product_id, quantity)
                    SELECT $1, $2, 0 FROM store, product WHERE store.found
                    ON CONFLICT (store_id, product_id) DO NOTHING)

@@ -8,11 +8,10 @@ import { shortagesFromJson } from './order-rows.js'
 import type { Reader } from './queryable.js'
 
 const FIND_ORDER = `
-  SELECT o.id, o.store_id, o.status, o.created_at, o.rejection, o.confirmation_sent_at,
-         json_agg(json_build_array(i.product_id, p.title, i.quantity_requested) ORDER BY i.line_number) AS items
+  SELECT o.id, o.store_id, o.status, o.created_at, o.rejection, o.confirmation_sent_at, o.cancelled_at,
+         json_agg(json_build_array(i.product_id, i.title, i.quantity_requested) ORDER BY i.line_number) AS items
     FROM orders o
     JOIN order_items i ON i.order_id = o.id
-    JOIN products p ON p.id = i.product_id
    WHERE o.id = $1
    GROUP BY o.id`
 
@@ -42,6 +41,7 @@ interface OrderRow {
   created_at: Date
   rejection: Parameters<typeof shortagesFromJson>[0]
   confirmation_sent_at: Date | null
+  cancelled_at: Date | null
   items: [ProductId, string, number][]
 }
 
@@ -60,6 +60,7 @@ export class PgOrderQueries implements OrderQueries {
       items: row.items.map(([productId, title, quantity]) => ({ productId, title, quantity })),
       shortages: shortagesFromJson(row.rejection),
       confirmationSentAt: row.confirmation_sent_at,
+      cancelledAt: row.cancelled_at,
     })
   }
 

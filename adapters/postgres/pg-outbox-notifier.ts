@@ -4,7 +4,12 @@ import type { Notification, NotificationReceipt, Notifier } from '../../applicat
 
 // The unique order id turns a second send into a no-op; the insert waits for a concurrent one
 // on the same order to commit or roll back, so two racing runs cannot both count as the first.
-const RECORD = `INSERT INTO notifications (order_id, recipient, subject, body) VALUES ($1, $2, $3, $4)
+// FOR KEY SHARE makes the CONFIRMED check atomic with the send: a cancellation holds the order's
+// row FOR UPDATE (pg-order-repository.ts), so the send waits for it and its CANCELLED status then
+// withholds the send; a send that goes first makes the cancellation wait until it is recorded.
+// (The weakest lock that does this: writers of other columns, FOR NO KEY UPDATE, are not waited for.)
+const RECORD = `INSERT INTO notifications (order_id, recipient, subject, body)
+                SELECT id, $2, $3, $4 FROM orders WHERE id = $1 AND status = 'CONFIRMED' FOR KEY SHARE
                 ON CONFLICT ON CONSTRAINT notifications_one_per_order DO NOTHING
                 RETURNING sent_at`
 
@@ -21,7 +26,7 @@ export class PgOutboxNotifier implements Notifier {
     private readonly logger: Logger,
   ) {}
 
-  async send(notification: Notification): Promise<NotificationReceipt> {
+  async send(notification: Notification): Promise<NotificationReceipt | null> {
     const { orderId, recipient, subject, body } = notification
     const recorded = (await this.pool.query<{ sent_at: Date }>(RECORD, [orderId, recipient, subject, body])).rows[0]
     if (recorded) {
@@ -29,7 +34,7 @@ export class PgOutboxNotifier implements Notifier {
       return { sentAt: recorded.sent_at, firstSend: true }
     }
     const first = (await this.pool.query<{ sent_at: Date }>(FIRST_SEND, [orderId])).rows[0]
-    if (!first) throw new Error(`The notification of order ${orderId} was neither recorded nor found`)
+    if (!first) return null
     return { sentAt: first.sent_at, firstSend: false }
   }
 }

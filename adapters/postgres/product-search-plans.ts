@@ -158,7 +158,11 @@ function contextOf(criteria: ProductSearchCriteria, queries: SearchQueries): Con
 }
 
 const STOCKED_SOMEWHERE = 'EXISTS (SELECT 1 FROM inventory stocked WHERE stocked.product_id = s.product_id AND stocked.quantity > 0)'
-const STOCKED_PRODUCTS = 'SELECT count(*) FROM (SELECT DISTINCT product_id FROM inventory WHERE quantity > 0) stocked'
+// Archived products' stock counts nowhere: the few archived ones in stock (products_archived_idx)
+// are taken off the count of the partial index, instead of checking each stocked product.
+const STOCKED_PRODUCTS = `SELECT (SELECT count(*) FROM (SELECT DISTINCT product_id FROM inventory WHERE quantity > 0) stocked)
+     - (SELECT count(DISTINCT p.id) FROM products p JOIN inventory i ON i.product_id = p.id
+         WHERE p.archived_at IS NOT NULL AND i.quantity > 0)`
 
 const where = (conditions: string[]) => (conditions.length === 0 ? 'true' : conditions.join('\n       AND '))
 
@@ -335,7 +339,7 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
   'ranked-words'(c, _criteria, plan) {
     const titleTier = `
     SELECT p.id AS product_id, NULL::integer AS quantity, 0 AS tier, t.before + p.n AS position
-      FROM titles t, LATERAL (SELECT id, row_number() OVER (ORDER BY id) AS n FROM products WHERE title = t.title) p
+      FROM titles t, LATERAL (SELECT id, row_number() OVER (ORDER BY id) AS n FROM products WHERE title = t.title AND archived_at IS NULL) p
      WHERE t.before < ${c.pageEnd} AND t.before + t.products > ${c.offset}
        AND t.before + p.n > ${c.offset} AND t.before + p.n <= ${c.pageEnd} AND ${withinCount(c)}`
     const before = '(SELECT count FROM in_titles)'

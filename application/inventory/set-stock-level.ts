@@ -8,6 +8,8 @@ export interface SetStockLevelCommand {
   storeId: StoreId
   productId: ProductId
   quantity: number
+  /** The API key that asked for it, recorded with the ledger movement. */
+  keyId: number
 }
 
 /**
@@ -20,14 +22,14 @@ export class SetStockLevel {
     private readonly stockChanged: StockChanged,
   ) {}
 
-  async execute({ storeId, productId, quantity }: SetStockLevelCommand): Promise<StoreInventoryItem> {
+  async execute({ storeId, productId, quantity, keyId }: SetStockLevelCommand): Promise<StoreInventoryItem> {
     const item = await this.uow.run(async (tx) => {
       const { storeExists, product } = await tx.inventory.ensureLevel(storeId, productId)
       if (!storeExists) throw new NotFoundError('Store', storeId)
       if (product === null) throw new NotFoundError('Product', productId)
       const stock = await tx.inventory.lockForUpdate(storeId, [productId])
       stock.setLevel(productId, quantity)
-      await tx.inventory.save(stock, { reason: 'restock', reference: null })
+      await tx.inventory.save(stock, { reason: 'restock', reference: `api-key:${keyId}` })
       return { productId, ...product, quantity: stock.available(productId) }
     })
     // After the commit, so that nothing reloads the old level into a cache in between.

@@ -51,7 +51,7 @@ export class PlaceOrder {
 
       const stock = await tx.inventory.lockForUpdate(draft.storeId, productIds)
       const decision = placeOrder(draft, stock)
-      const { id, createdAt } = await tx.orders.insert(decision)
+      const { id, createdAt } = await tx.orders.insert(decision, found.titles)
       if (decision.status === 'CONFIRMED') {
         await tx.inventory.save(stock, { reason: 'order', reference: `order:${id}` })
         await tx.jobs.enqueue('order-confirmation', { orderId: id })
@@ -80,5 +80,6 @@ function toRecord(id: OrderId, createdAt: Date, decision: OrderDecision, titles:
     items: decision.lines.map((line) => ({ productId: line.productId, title: titles.get(line.productId) ?? '', quantity: line.quantity })),
     shortages: decision.shortages,
     confirmationSentAt: null,
+    cancelledAt: null,
   })
 }

@@ -26,6 +26,8 @@ export class SendOrderConfirmation {
     if (order.confirmationSentAt) return 'already-sent'
 
     const receipt = await this.notifier.send(confirmationOf(order))
+    // Cancelled between the read above and the send: nothing went out, nothing to record.
+    if (receipt === null) return 'not-confirmed'
     // A worker that died between the send and this write left the order unmarked; its retry
     // arrives here with a repeat receipt and records the first send's time, sending nothing new.
     await this.confirmations.markSent(order.id, receipt.sentAt)

@@ -15,6 +15,7 @@ import { queueCounts } from '../../adapters/jobs/queue-admin.js'
 import { PrometheusMetrics } from '../../adapters/metrics/prometheus.js'
 import { catalogChanges, PgNotificationListener } from '../../adapters/postgres/pg-notification-listener.js'
 import { PgInvalidationRelay } from '../../adapters/postgres/pg-invalidation-relay.js'
+import { PgApiKeys } from '../../adapters/postgres/pg-api-keys.js'
 import { isTransientDatabaseFailure } from '../../adapters/postgres/pg-errors.js'
 import { PgStockLedgerAudit } from '../../adapters/postgres/pg-stock-ledger-audit.js'
 import { withoutStatementNames } from '../../adapters/postgres/queryable.js'
@@ -24,6 +25,7 @@ import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
 import { RedisInvalidationFeed } from '../../adapters/redis/redis-invalidation-feed.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
+import { CreateApiKey, ListApiKeys, RevokeApiKey } from '../../application/access/manage-api-keys.js'
 import { AuditStockLedger } from '../../application/inventory/audit-stock-ledger.js'
 import type { Config } from '../runtime/config.js'
 import { packageVersion } from '../runtime/package-version.js'
@@ -156,6 +158,19 @@ export function httpDeps({ container: c, useCases }: Composition): HttpAppDeps {
 /** The ledger audit reads only the database, so the audit CLI composes it without pg-boss. */
 export function buildLedgerAudit(pool: pg.Pool): AuditStockLedger {
   return new AuditStockLedger(new PgStockLedgerAudit(pool))
+}
+
+export interface ApiKeyManagement {
+  create: CreateApiKey
+  list: ListApiKeys
+  revoke: RevokeApiKey
+}
+
+/** Key management needs only the database, so the keys CLI and the embedded default compose it without pg-boss. */
+export function buildApiKeyManagement(pool: pg.Pool, logger: Logger): ApiKeyManagement {
+  const keys = new PgApiKeys(pool, logger)
+  const clock = { now: () => new Date() }
+  return { create: new CreateApiKey(keys, clock), list: new ListApiKeys(keys), revoke: new RevokeApiKey(keys, clock) }
 }
 
 /** What each queue's worker runs: one use case per job. */

@@ -1,7 +1,9 @@
 import type { DependencyContainer } from 'tsyringe'
-import { StockChangeInvalidator } from '../../adapters/cache/cache-invalidators.js'
+import { CatalogChangeInvalidator, StockChangeInvalidator } from '../../adapters/cache/cache-invalidators.js'
 import { CachedInventoryQueries } from '../../adapters/cache/cached-inventory-queries.js'
 import { CachedProductSearch } from '../../adapters/cache/cached-product-search.js'
+import { PgApiKeys, PgOrderOwnership } from '../../adapters/postgres/pg-api-keys.js'
+import { PgCategories, PgProducts, PgStores } from '../../adapters/postgres/pg-catalog.js'
 import { PgHealthProbe } from '../../adapters/postgres/pg-health-probe.js'
 import { PgIdempotencyKeys } from '../../adapters/postgres/pg-idempotency-keys.js'
 import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
@@ -11,6 +13,11 @@ import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { PgProductSearch } from '../../adapters/postgres/pg-product-search.js'
 import { PgUnitOfWork } from '../../adapters/postgres/pg-unit-of-work.js'
+import { AuthenticateApiKey } from '../../application/access/authenticate-api-key.js'
+import { AuthorizeAccess } from '../../application/access/authorize-access.js'
+import { ManageCategories } from '../../application/catalog/manage-categories.js'
+import { ManageProducts } from '../../application/catalog/manage-products.js'
+import { ManageStores } from '../../application/catalog/manage-stores.js'
 import { SearchProducts } from '../../application/catalog/search-products.js'
 import { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
@@ -18,6 +25,7 @@ import { GetInventorySummary } from '../../application/inventory/get-inventory-s
 import { ListStoreInventory } from '../../application/inventory/list-store-inventory.js'
 import { SetStockLevel } from '../../application/inventory/set-stock-level.js'
 import { CheckReadiness } from '../../application/operations/check-readiness.js'
+import { CancelOrder } from '../../application/ordering/cancel-order.js'
 import { GetOrder } from '../../application/ordering/get-order.js'
 import { ListStoreOrders } from '../../application/ordering/list-store-orders.js'
 import { PlaceOrder } from '../../application/ordering/place-order.js'
@@ -38,15 +46,19 @@ export function buildUseCases(c: DependencyContainer) {
   const clock = resolve(TOKENS.clock)
   const cache = resolve(TOKENS.cache)
   const stockChanged = new StockChangeInvalidator(cache)
-  const unitOfWork = new PgUnitOfWork(pool, resolve(TOKENS.boss))
+  const catalogChanged = new CatalogChangeInvalidator(cache)
   const orderQueries = new PgOrderQueries(pool)
+  const unitOfWork = new PgUnitOfWork(pool, resolve(TOKENS.boss))
   const orderViews = new PgOrderQueries(reads)
   const productSearch = new CachedProductSearch(new PgProductSearch(reads), cache)
   const inventorySummaries = new PgInventorySummaries(pool)
   return {
+    authenticateApiKey: new AuthenticateApiKey(new PgApiKeys(pool, resolve(TOKENS.logger)), clock),
+    authorizeAccess: new AuthorizeAccess(new PgOrderOwnership(pool)),
     checkReadiness: new CheckReadiness(new PgHealthProbe(pool), resolve(TOKENS.redisProbe)),
     placeOrder: new PlaceOrder(unitOfWork, orderQueries, stockChanged),
     getOrder: new GetOrder(orderViews),
+    cancelOrder: new CancelOrder(unitOfWork, orderQueries, stockChanged),
     listStoreOrders: new ListStoreOrders(orderViews),
     purgeIdempotencyKeys: new PurgeIdempotencyKeys(new PgIdempotencyKeys(pool), clock),
     sendOrderConfirmation: new SendOrderConfirmation(orderQueries, new PgOrderConfirmations(pool), new PgOutboxNotifier(pool, resolve(TOKENS.logger))),
@@ -55,6 +67,9 @@ export function buildUseCases(c: DependencyContainer) {
     buildDailyInventorySummary: new BuildDailyInventorySummary(inventorySummaries, clock, resolve(TOKENS.config).lowStockThreshold),
     getInventorySummary: new GetInventorySummary(inventorySummaries),
     searchProducts: new SearchProducts(productSearch),
+    manageCategories: new ManageCategories(new PgCategories(pool), catalogChanged),
+    manageProducts: new ManageProducts(new PgProducts(pool), catalogChanged),
+    manageStores: new ManageStores(new PgStores(pool)),
     suggestProducts: new SuggestProducts(productSearch),
   }
 }

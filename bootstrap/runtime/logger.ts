@@ -8,7 +8,7 @@ import type { Config } from './config.js'
  * a terminal, readable lines through pino-pretty instead; `destination` (tests) gets JSON.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>, name: string, destination?: DestinationStream): Logger {
-  const options: LoggerOptions = { name, level: config.logLevel, mixin: activeTraceIds }
+  const options: LoggerOptions = { name, level: config.logLevel, mixin: activeTraceIds, redact: AUTHORIZATION_HEADERS, hooks: { streamWrite: withoutTokens } }
   if (destination) return pino({ ...options, formatters: { level: levelName } }, destination)
   if (process.stdout.isTTY)
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
@@ -16,6 +16,16 @@ export function createLogger(config: Pick<Config, 'logLevel'>, name: string, des
 }
 
 const levelName = (label: string) => ({ level: label })
+
+/** Nothing logs request headers today; this keeps an Authorization header out should anything log one. */
+const AUTHORIZATION_HEADERS = {
+  paths: ['req.headers.authorization', 'headers.authorization', '*.headers.authorization', 'authorization'],
+  censor: '[redacted]',
+}
+
+/** API tokens anywhere in a line (a URL's query, an error message) are never written out. */
+const API_TOKEN_TEXT = /afk_[0-9A-Za-z]{8,}/g
+const withoutTokens = (line: string) => line.replace(API_TOKEN_TEXT, 'afk_[redacted]')
 
 function activeTraceIds(): object {
   const span = trace.getActiveSpan()?.spanContext()

@@ -64,6 +64,13 @@ export class StoreInventory {
     this.record(productId, quantity - this.available(productId))
   }
 
+  /** Puts units back on the shelf (a cancelled order's lines); the level only grows. */
+  restore(productId: ProductId, quantity: number): void {
+    if (!Number.isSafeInteger(quantity) || quantity <= 0) throw new RangeError(`Cannot return ${quantity} units of product ${productId}`)
+    this.levels.set(productId, this.available(productId) + quantity)
+    this.deltas.set(productId, (this.deltas.get(productId) ?? 0) + quantity)
+  }
+
   /** What changed since the levels were read, in product-id order (the lock order). */
   changes(): StockChange[] {
     return [...this.deltas]

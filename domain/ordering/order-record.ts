@@ -17,6 +17,7 @@ export interface OrderRecord {
   items: OrderItemRecord[]
   shortages: Shortage[] | null
   confirmationSentAt: Date | null
+  cancelledAt: Date | null
 }
 
 /**

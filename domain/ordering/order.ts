@@ -1,12 +1,12 @@
 import type { StoreInventory } from '../inventory/store-inventory.js'
 import { DomainError } from '../shared/domain-error.js'
 import { ValidationError } from '../shared/validation-error.js'
-import { isPositiveId, type ProductId, type StoreId } from '../shared/ids.js'
+import { isPositiveId, type OrderId, type ProductId, type StoreId } from '../shared/ids.js'
 
 export const MAX_ORDER_LINES = 100
 export const MAX_LINE_QUANTITY = 1_000_000
 
-export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED'
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED'
 
 export interface OrderLine {
   productId: ProductId
@@ -76,4 +76,38 @@ export class UnknownProductsError extends DomainError {
   constructor(productIds: number[]) {
     super(`These products do not exist: ${productIds.join(', ')}`, { product_ids: productIds })
   }
+}
+
+/** An order as stored: what deciding a cancellation needs. */
+export interface PlacedOrder {
+  id: OrderId
+  storeId: StoreId
+  status: OrderStatus
+  lines: OrderLine[]
+}
+
+export class OrderNotCancellableError extends DomainError {
+  readonly code = 'conflict'
+
+  constructor(orderId: OrderId, status: OrderStatus) {
+    super(`Order ${orderId} is ${status}: only a CONFIRMED order can be cancelled`, { order_status: status })
+  }
+}
+
+/**
+ * What cancelling this order means: a CONFIRMED order returns its stock; a CANCELLED one has
+ * already done so and changes nothing (cancelling is idempotent); any other status cannot be
+ * cancelled (a REJECTED order never took stock).
+ */
+export function decideCancellation(order: PlacedOrder): 'return-stock' | 'already-cancelled' {
+  if (order.status === 'CANCELLED') return 'already-cancelled'
+  if (order.status !== 'CONFIRMED') throw new OrderNotCancellableError(order.id, order.status)
+  return 'return-stock'
+}
+
+/** Returns every line's quantity to the store's levels, as read under lock for this order's products. */
+export function returnStock(order: PlacedOrder, inventory: StoreInventory): void {
+  if (decideCancellation(order) !== 'return-stock') return
+  if (inventory.storeId !== order.storeId) throw new Error(`Order ${order.id} is not of store ${inventory.storeId}`)
+  for (const line of order.lines) inventory.restore(line.productId, line.quantity)
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { createPool } from '../../adapters/postgres/pool.js'
 import { addProducts, addStore, confirmationJobsFor, levelsOf, stock } from '../support/fixtures.js'
+import { adminKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import type { CreatedOrderView } from '../support/http-bodies.js'
 import { startPgBouncer, type LocalPgBouncer } from '../support/local-pgbouncer.js'
@@ -59,7 +60,12 @@ describe('the app through PgBouncer in transaction mode', () => {
       ),
     )
     const orders = new Map(responses.map((response) => response.json<CreatedOrderView>()).map((order) => [order.id, order.status]))
-    const restock = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}/`, payload: { quantity: 4 } })
+    const restock = await app.inject({
+      method: 'PUT',
+      url: `/stores/${storeId}/inventory/${productId}/`,
+      payload: { quantity: 4 },
+      headers: (await adminKey(db.pool)).headers,
+    })
 
     assert.deepEqual(
       responses.map((response) => response.statusCode),

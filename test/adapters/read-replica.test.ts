@@ -6,6 +6,7 @@ import { createLogger } from '../../bootstrap/runtime/logger.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
 import { ReplicaReads, type ReadRoute } from '../../adapters/postgres/replica-reads.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { buildTestApp } from '../support/http-app.js'
 import type { InventoryItemView, PageEnvelope, ProductHitView } from '../support/http-bodies.js'
 import { startReplicatedDatabase, type ReplicatedDatabase } from '../support/replicated-database.js'
@@ -16,12 +17,14 @@ let db: ReplicatedDatabase
 let app: FastifyInstance
 let storeId: number
 let productId: number
+let admin: TestKey
 
 before(async () => {
   db = await startReplicatedDatabase()
   storeId = await addStore(db.pool)
   ;[productId] = (await addProducts(db.pool, [{ title: 'Oat milk', category: 'Pantry' }])) as [number]
   await stock(db.pool, storeId, { [productId]: 3 })
+  admin = await adminKey(db.pool)
   app = await buildTestApp({ url: db.url, pool: db.pool, replica: db.replicaPool })
 })
 after(async () => {
@@ -41,7 +44,7 @@ async function listedQuantity(): Promise<number> {
 }
 
 async function restock(quantity: number): Promise<void> {
-  const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}/`, payload: { quantity } })
+  const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${productId}/`, payload: { quantity }, headers: admin.headers })
   assert.equal(response.statusCode, 200, response.body)
 }
 

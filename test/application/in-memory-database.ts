@@ -1,7 +1,7 @@
 import { StoreInventory } from '../../domain/inventory/store-inventory.js'
 import type { OrderDecision } from '../../domain/ordering/order.js'
 import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
-import type { OrderId, StoreId } from '../../domain/shared/ids.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 import type { CatalogEntry, MovementCause } from '../../application/inventory/ports/inventory-repository.js'
 import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
 import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
@@ -65,7 +65,7 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
           storeExists: this.stores.has(storeId),
           titles: new Map(productIds.flatMap((id) => (this.catalog.has(id) ? [[id, this.catalog.get(id)!.title] as const] : []))),
         }),
-        insert: async (decision: OrderDecision) => {
+        insert: async (decision: OrderDecision, titles: Map<ProductId, string>) => {
           const id = (state.orders.length + 1) as OrderId
           const createdAt = new Date('2026-11-21T10:00:00.000Z')
           state.orders.push(
@@ -74,12 +74,26 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
               storeId: decision.storeId,
               status: decision.status,
               createdAt,
-              items: decision.lines.map((l) => ({ productId: l.productId, title: this.catalog.get(l.productId)?.title ?? '', quantity: l.quantity })),
+              items: decision.lines.map((l) => ({ productId: l.productId, title: titles.get(l.productId) ?? '', quantity: l.quantity })),
               shortages: decision.shortages,
               confirmationSentAt: null,
+              cancelledAt: null,
             }),
           )
           return { id, createdAt }
+        },
+        lockForCancellation: async (orderId: OrderId) => {
+          const order = state.orders.find((candidate) => candidate.id === orderId)
+          if (order === undefined) return null
+          const lines = order.items.map((item) => ({ productId: item.productId, quantity: item.quantity }))
+          return { id: order.id, storeId: order.storeId, status: order.status, lines }
+        },
+        markCancelled: async (orderId: OrderId) => {
+          const order = state.orders.find((candidate) => candidate.id === orderId)
+          if (order?.status !== 'CONFIRMED') throw new Error(`order ${orderId} is not CONFIRMED`)
+          order.status = 'CANCELLED'
+          order.cancelledAt = new Date('2026-11-21T11:00:00.000Z')
+          return order.cancelledAt
         },
       },
       inventory: {

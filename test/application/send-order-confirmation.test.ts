@@ -12,7 +12,7 @@ class OutboxFake implements Notifier {
   readonly sent = new Map<number, { notification: Notification; sentAt: Date }>()
   private tick = 0
 
-  async send(notification: Notification): Promise<NotificationReceipt> {
+  async send(notification: Notification): Promise<NotificationReceipt | null> {
     const first = this.sent.get(notification.orderId)
     if (first) return { sentAt: first.sentAt, firstSend: false }
     const sentAt = new Date(Date.UTC(2026, 10, 21, 12, 0, this.tick++))
@@ -51,6 +51,7 @@ function order(overrides: Partial<Omit<OrderRecord, 'totalItems'>> = {}): OrderR
     id: ORDER,
     storeId: 7 as StoreId,
     status: 'CONFIRMED',
+    cancelledAt: null,
     createdAt: new Date('2026-11-21T19:18:00.000Z'),
     items: [
       { productId: 5 as ProductId, title: 'Steel Lamp', quantity: 2 },

@@ -19,7 +19,7 @@ beforeEach(() => {
 })
 
 const restock = (storeId: number, productId: number, quantity: number) =>
-  setStockLevel.execute({ storeId: storeId as StoreId, productId: productId as ProductId, quantity })
+  setStockLevel.execute({ storeId: storeId as StoreId, productId: productId as ProductId, quantity, keyId: 7 })
 
 describe('SetStockLevel', () => {
   test('sets the level, records the difference as a restock and then tells the store changed', async () => {
@@ -27,7 +27,7 @@ describe('SetStockLevel', () => {
 
     assert.deepEqual(item, { productId: 10, title: 'Product 10', price: '1.00', category: 'General', quantity: 8 })
     assert.equal(database.level(1, 10), 8)
-    assert.deepEqual(database.state.ledger, [{ storeId: 1, productId: 10, delta: 3, reason: 'restock', reference: null }])
+    assert.deepEqual(database.state.ledger, [{ storeId: 1, productId: 10, delta: 3, reason: 'restock', reference: 'api-key:7' }])
     assert.deepEqual(events, ['changed 1'])
   })
 
@@ -36,7 +36,7 @@ describe('SetStockLevel', () => {
 
     assert.deepEqual(item, { productId: 30, title: 'Lamp', price: '19.90', category: 'Home', quantity: 4 })
     assert.equal(database.level(1, 30), 4)
-    assert.deepEqual(database.state.ledger, [{ storeId: 1, productId: 30, delta: 4, reason: 'restock', reference: null }])
+    assert.deepEqual(database.state.ledger, [{ storeId: 1, productId: 30, delta: 4, reason: 'restock', reference: 'api-key:7' }])
   })
 
   test('records no movement when the level already is the one asked for', async () => {

@@ -1,8 +1,5 @@
-import { createPool } from '../../adapters/postgres/pool.js'
-import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
-import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { buildTestApp } from '../support/http-app.js'
-import { databaseUrl, startPostgres, withClient } from '../support/services.js'
+import { withSeededDatabase } from './seeded-database.js'
 import { round, runConcurrently, summarize } from './measure.js'
 import type { CreatedOrderView } from '../support/http-bodies.js'
 
@@ -16,17 +13,7 @@ const LINES_PER_ORDER = 3
  * wants. Stock is raised high first so that every order confirms and does the full write path.
  */
 export default async function ordersBenchmark(): Promise<void> {
-  const server = await startPostgres()
-  const name = 'aforro_bench_orders'
-  await withClient(server.url, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await client.query(`CREATE DATABASE ${name}`)
-  })
-  const url = databaseUrl(server.url, name)
-  const pool = createPool({ connectionString: url, applicationName: 'bench', max: CONCURRENCY })
-  try {
-    await prepareSchema(pool, url)
-    await runSeed(pool, { categories: 10, products: 1_000, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 })
+  await withSeededDatabase('aforro_bench_orders', { max: CONCURRENCY }, async ({ url, pool }) => {
     await pool.query('UPDATE inventory SET quantity = 1000000')
     const { rows } = await pool.query<{ product_id: number }>('SELECT product_id FROM inventory WHERE store_id = 1 ORDER BY product_id')
     const carried = rows.map((row) => row.product_id)
@@ -52,9 +39,5 @@ export default async function ordersBenchmark(): Promise<void> {
     )
     await scenario('hot-product', () => [{ product_id: carried[0] as number, quantity_requested: 1 }])
     await app.close()
-  } finally {
-    await pool.end()
-    await withClient(server.url, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
-    await server.stop()
-  }
+  })
 }

@@ -208,6 +208,7 @@ describe('order record', () => {
       storeId: STORE,
       status: 'CONFIRMED',
       createdAt: new Date('2026-11-21T10:00:00.000Z'),
+      cancelledAt: null,
       items: [
         { productId: 5 as ProductId, title: 'Lamp', quantity: 2 },
         { productId: 6 as ProductId, title: 'Desk', quantity: 3 },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
 import { eventually } from '../support/eventually.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { CreatedOrderView, OrderView } from '../support/http-bodies.js'
 import { startTestWorker, type TestWorker } from '../support/job-worker.js'
@@ -10,8 +11,11 @@ import { freePort } from '../support/services.js'
 
 let worker: TestWorker
 
+let admin: TestKey
+
 const subject = appOverTestDatabase({
   prepare: async () => {
+    admin = await adminKey(subject.db.pool)
     worker = await startTestWorker(subject.db)
   },
   release: async () => {
@@ -48,14 +52,14 @@ describe('an order placed over HTTP, with a worker running', () => {
     assert.deepEqual([confirmedOrder.status, rejectedOrder.status], ['CONFIRMED', 'REJECTED'])
     const confirmedId = confirmedOrder.id
     const sentAt = await eventually('the confirmation to be recorded', async () => {
-      const body = (await subject.app.inject({ method: 'GET', url: `/orders/${confirmedId}/` })).json<OrderView>()
+      const body = (await subject.app.inject({ method: 'GET', url: `/orders/${confirmedId}/`, headers: admin.headers })).json<OrderView>()
       return body.confirmation_sent_at ?? undefined
     })
     const rows = await outboxRows(confirmedId)
     assert.equal(rows.length, 1)
     assert.equal(rows[0]?.recipient, `store-${storeId}@orders.aforro.dev`)
     assert.equal(sentAt, rows[0]?.sent_at.toISOString())
-    const rejectedView = (await subject.app.inject({ method: 'GET', url: `/orders/${rejectedOrder.id}/` })).json<OrderView>()
+    const rejectedView = (await subject.app.inject({ method: 'GET', url: `/orders/${rejectedOrder.id}/`, headers: admin.headers })).json<OrderView>()
     assert.equal(rejectedView.confirmation_sent_at, null)
     assert.deepEqual(await outboxRows(rejectedOrder.id), [])
     assert.equal(
@@ -83,7 +87,9 @@ describe('the API process with RUN_WORKER=true', () => {
     })
     const orderId = ((await placed.json()) as { id: number }).id
     const sentAt = await eventually('the in-process worker to confirm the order', async () => {
-      const order = (await (await fetch(`http://127.0.0.1:${port}/orders/${orderId}/`)).json()) as { confirmation_sent_at: string | null }
+      const order = (await (await fetch(`http://127.0.0.1:${port}/orders/${orderId}/`, { headers: admin.headers })).json()) as {
+        confirmation_sent_at: string | null
+      }
       return order.confirmation_sent_at ?? undefined
     })
     server.child.kill('SIGTERM')

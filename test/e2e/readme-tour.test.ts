@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
 import { DEFAULT_SEED_PLAN, runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
+import { adminKey } from '../support/api-keys.js'
 import { eventually } from '../support/eventually.js'
 import { startProgram, type RunningProgram } from '../support/programs.js'
 import { freePort } from '../support/services.js'
@@ -42,7 +43,7 @@ function asFetch(command: string, base: string): { url: string; init: RequestIni
     else if (word === '-X') method = words.shift() as string
     else if (word === '-H') {
       const [name = '', ...value] = (words.shift() as string).split(':')
-      headers[name.trim()] = value.join(':').trim()
+      headers[name.trim()] = value.join(':').trim().replace(ADMIN_KEY_FILE, adminToken)
     } else if (word === '-d') body = words.shift()
     else url = word.replace(/^localhost:3000/, base)
   }
@@ -66,6 +67,9 @@ function contains(actual: unknown, expected: unknown): boolean {
   return actual === expected
 }
 
+/** How the README's commands read the key the embedded default writes; here, a key made for the test. */
+const ADMIN_KEY_FILE = '$(cat .data/admin.key)'
+let adminToken: string
 let db: TestDatabase
 let server: RunningProgram
 let base: string
@@ -74,6 +78,7 @@ before(async () => {
   db = await createTestDatabase()
   // The data set `npm start` seeds on its first start.
   await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, seed: 1 }, new Writable({ write: (_chunk, _encoding, done) => done() }))
+  adminToken = (await adminKey(db.pool)).token
   const port = await freePort()
   base = `127.0.0.1:${port}`
   // As `npm start` runs the embedded default: the API and the job worker in one process.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { createClient } from 'redis'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import type { InventoryItemView, PageEnvelope } from '../support/http-bodies.js'
 import { buildTestApp } from '../support/http-app.js'
@@ -21,6 +22,7 @@ let db: TestDatabase
 let redis: Awaited<ReturnType<typeof startRedisServer>>
 let storeId: number
 let lamp: number
+let admin: TestKey
 const apps: FastifyInstance[] = []
 
 async function instance(): Promise<FastifyInstance> {
@@ -35,6 +37,7 @@ before(async () => {
   ;[lamp] = (await addProducts(db.pool, [{ title: 'Brass Lamp' }])) as [number]
   storeId = await addStore(db.pool)
   await stock(db.pool, storeId, { [lamp]: 5 })
+  admin = await adminKey(db.pool)
 })
 after(async () => {
   if (redis.process.exitCode === null) redis.process.kill('SIGCONT')
@@ -50,7 +53,7 @@ async function quantityOn(app: FastifyInstance): Promise<number> {
 }
 
 async function restock(app: FastifyInstance, quantity: number): Promise<void> {
-  const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity } })
+  const response = await app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity }, headers: admin.headers })
   assert.equal(response.statusCode, 200, response.body)
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
 import type { CreatedOrderView, ProblemBody } from '../support/http-bodies.js'
 import { eventually } from '../support/eventually.js'
@@ -14,9 +15,12 @@ let otherStoreId: number
 let lamp: number
 let shade: number
 
+let admin: TestKey
+
 const subject = appOverTestDatabase({
   env: () => ({ REDIS_URL: testRedisUrl() }),
   prepare: async () => {
+    admin = await adminKey(subject.db.pool)
     ;[lamp, shade] = (await addProducts(subject.db.pool, [
       { title: 'Steel Lamp', category: 'Lighting' },
       { title: 'Lamp Shade', category: 'Lighting' },
@@ -71,7 +75,7 @@ describe('cached reads', () => {
     await get('/api/search/suggest/?q=desk')
     await get('/api/search/suggest/?q=desk')
 
-    const metrics = parseExposition((await get('/metrics')).body)
+    const metrics = parseExposition((await get('/metrics', anyClient(), admin.headers)).body)
 
     assert.ok(valueOf(metrics, 'aforro_cache_lookups_total', { view: 'suggest', outcome: 'hit' }) >= 1)
     assert.ok(valueOf(metrics, 'aforro_cache_lookups_total', { view: 'suggest', outcome: 'miss' }) >= 1)
@@ -89,7 +93,7 @@ describe('invalidation', () => {
   test('the very next inventory listing and store search after a restock show the new quantity', async () => {
     await warm()
 
-    const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 40 } })
+    const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 40 }, headers: admin.headers })
     const listing = await get(inventory())
     const search = await get(storeSearch())
 
@@ -119,7 +123,7 @@ describe('invalidation', () => {
     const otherInventory = `/stores/${otherStoreId}/inventory/`
     await get(otherInventory)
 
-    await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 41 } })
+    await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 41 }, headers: admin.headers })
     const other = await statementsFor(otherInventory)
 
     assert.equal(other.statements, 0)

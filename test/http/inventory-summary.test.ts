@@ -2,11 +2,18 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summaries.js'
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { InventorySummaryView, ProblemBody } from '../support/http-bodies.js'
 import { seedSmallDataSet } from '../support/job-worker.js'
 
-const subject = appOverTestDatabase({ prepare: (db) => seedSmallDataSet(db.pool) })
+let admin: TestKey
+const subject = appOverTestDatabase({
+  prepare: async (db) => {
+    await seedSmallDataSet(db.pool)
+    admin = await adminKey(db.pool)
+  },
+})
 
 /** Runs the summary use case as the job does (the job itself is covered with the worker). */
 async function summarise(date: string, lowStockThreshold = 5): Promise<void> {
@@ -15,8 +22,8 @@ async function summarise(date: string, lowStockThreshold = 5): Promise<void> {
 
 describe('GET /stores/<id>/inventory/summary/', () => {
   test('is 404 for a store without a summary yet, and for a store that does not exist', async () => {
-    const none = await subject.app.inject({ method: 'GET', url: '/stores/1/inventory/summary/' })
-    const missing = await subject.app.inject({ method: 'GET', url: '/stores/999/inventory/summary/' })
+    const none = await subject.app.inject({ method: 'GET', url: '/stores/1/inventory/summary/', headers: admin.headers })
+    const missing = await subject.app.inject({ method: 'GET', url: '/stores/999/inventory/summary/', headers: admin.headers })
 
     assert.equal(none.statusCode, 404)
     assert.match(String(none.headers['content-type']), /^application\/problem\+json/)
@@ -28,7 +35,7 @@ describe('GET /stores/<id>/inventory/summary/', () => {
 
   test('a store id that is not a positive integer is a 400', async () => {
     for (const id of ['0', 'abc', '-3', '1.5']) {
-      const response = await subject.app.inject({ method: 'GET', url: `/stores/${id}/inventory/summary` })
+      const response = await subject.app.inject({ method: 'GET', url: `/stores/${id}/inventory/summary`, headers: admin.headers })
 
       assert.equal(response.statusCode, 400, id)
       assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error', id)
@@ -47,8 +54,8 @@ describe('GET /stores/<id>/inventory/summary/', () => {
          FROM inventory i JOIN products p ON p.id = i.product_id WHERE i.store_id = 2`,
     )
 
-    const response = await subject.app.inject({ method: 'GET', url: '/stores/2/inventory/summary/' })
-    const again = await subject.app.inject({ method: 'GET', url: '/stores/2/inventory/summary' })
+    const response = await subject.app.inject({ method: 'GET', url: '/stores/2/inventory/summary/', headers: admin.headers })
+    const again = await subject.app.inject({ method: 'GET', url: '/stores/2/inventory/summary', headers: admin.headers })
 
     assert.equal(response.statusCode, 200)
     const body = response.json<InventorySummaryView>()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
+import { adminKey, createTestKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
 import type { InventoryItemView, PageEnvelope, ProblemBody } from '../support/http-bodies.js'
@@ -9,8 +10,11 @@ let storeId: number
 let emptyStoreId: number
 let products: Record<'zebra' | 'apple' | 'eclair' | 'appleAgain' | 'banana', number>
 
+let admin: TestKey
+
 const subject = appOverTestDatabase({
   prepare: async () => {
+    admin = await adminKey(subject.db.pool)
     const { pool } = subject.db
     storeId = await addStore(pool)
     emptyStoreId = await addStore(pool, 'Empty Store')
@@ -109,7 +113,12 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   test('sets an existing level, answers the listing item and records the difference in the ledger', async () => {
     const { store, product } = await shelf(40)
 
-    const response = await subject.app.inject({ method: 'PUT', url: `/stores/${store}/inventory/${product}/`, payload: { quantity: 25 } })
+    const response = await subject.app.inject({
+      method: 'PUT',
+      url: `/stores/${store}/inventory/${product}/`,
+      payload: { quantity: 25 },
+      headers: admin.headers,
+    })
 
     assert.equal(response.statusCode, 200)
     assert.deepEqual(response.json(), { product_id: product, title: 'Flour', price: '0.30', category: 'Pantry', quantity: 25 })
@@ -123,7 +132,7 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
     const { store, product } = await shelf()
     await subject.app.inject({ method: 'GET', url: `/stores/${store}/inventory` })
 
-    const response = await subject.app.inject({ method: 'PUT', url: `/stores/${store}/inventory/${product}`, payload: { quantity: 3 } })
+    const response = await subject.app.inject({ method: 'PUT', url: `/stores/${store}/inventory/${product}`, payload: { quantity: 3 }, headers: admin.headers })
     const listing = (await subject.app.inject({ method: 'GET', url: `/stores/${store}/inventory` })).json<InventoryPage>()
 
     assert.equal(response.statusCode, 200)
@@ -131,10 +140,34 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
     assert.deepEqual(listing.results, [{ product_id: product, title: 'Flour', price: '0.30', category: 'Pantry', quantity: 3 }])
   })
 
+  test('the ledger movement names the API key that restocked', async () => {
+    const { store, product } = await shelf(5)
+    const staff = await createTestKey(subject.db.pool, { role: 'store', storeIds: [store] })
+
+    const response = await subject.app.inject({
+      method: 'PUT',
+      url: `/stores/${store}/inventory/${product}/`,
+      payload: { quantity: 8 },
+      headers: staff.headers,
+    })
+
+    assert.equal(response.statusCode, 200)
+    const { rows } = await subject.db.pool.query(
+      "SELECT delta, reference FROM stock_movements WHERE store_id = $1 AND product_id = $2 AND reason = 'restock'",
+      [store, product],
+    )
+    assert.deepEqual(rows, [{ delta: 3, reference: `api-key:${staff.id}` }])
+  })
+
   test('setting the level it already has records no movement', async () => {
     const { store, product } = await shelf(12)
 
-    const response = await subject.app.inject({ method: 'PUT', url: `/stores/${store}/inventory/${product}`, payload: { quantity: 12 } })
+    const response = await subject.app.inject({
+      method: 'PUT',
+      url: `/stores/${store}/inventory/${product}`,
+      payload: { quantity: 12 },
+      headers: admin.headers,
+    })
 
     assert.equal(response.statusCode, 200)
     assert.deepEqual(await ledger(store, product), [{ delta: 12, reason: 'seed' }])
@@ -143,8 +176,13 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   test('a missing store or product is a 404 and writes nothing', async () => {
     const before = await movementCount()
 
-    const noStore = await subject.app.inject({ method: 'PUT', url: `/stores/999999/inventory/${products.apple}`, payload: { quantity: 1 } })
-    const noProduct = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/999999`, payload: { quantity: 1 } })
+    const noStore = await subject.app.inject({
+      method: 'PUT',
+      url: `/stores/999999/inventory/${products.apple}`,
+      payload: { quantity: 1 },
+      headers: admin.headers,
+    })
+    const noProduct = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/999999`, payload: { quantity: 1 }, headers: admin.headers })
 
     assert.equal(noStore.statusCode, 404)
     assert.equal(noProduct.statusCode, 404)
@@ -156,7 +194,7 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
   test('rejects quantities outside 0–1,000,000,000, non-integers and unknown fields', async () => {
     const url = `/stores/${storeId}/inventory/${products.apple}`
     for (const payload of [{ quantity: -1 }, { quantity: 1_000_000_001 }, { quantity: 1.5 }, { quantity: '3' }, {}, { quantity: 1, note: 'x' }]) {
-      const response = await subject.app.inject({ method: 'PUT', url, payload })
+      const response = await subject.app.inject({ method: 'PUT', url, payload, headers: admin.headers })
       assert.equal(response.statusCode, 400, JSON.stringify(payload))
       assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/validation-error')
     }
@@ -167,7 +205,9 @@ describe('PUT /stores/<store_id>/inventory/<product_id>/', () => {
     const quantities = [4, 9, 0, 17, 2, 11, 6, 1]
 
     const responses = await Promise.all(
-      quantities.map((quantity) => subject.app.inject({ method: 'PUT', url: `/stores/${store}/inventory/${product}`, payload: { quantity } })),
+      quantities.map((quantity) =>
+        subject.app.inject({ method: 'PUT', url: `/stores/${store}/inventory/${product}`, payload: { quantity }, headers: admin.headers }),
+      ),
     )
 
     assert.deepEqual(

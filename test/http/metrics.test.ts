@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import { family, labelValues, parseExposition, valueOf, type Scrape } from '../support/prometheus.js'
 import { freePort, startRedisServer } from '../support/services.js'
@@ -10,11 +11,13 @@ const SUGGEST_LIMIT = 3
 let redisServer: Awaited<ReturnType<typeof startRedisServer>>
 let storeId: number
 let lamp: number
+let admin: TestKey
 
 const subject = appOverTestDatabase({
   prepare: async ({ pool }) => {
     // A Redis of this file's own, stopped on purpose to see the rate limiter fail open.
     redisServer = await startRedisServer(await freePort())
+    admin = await adminKey(pool)
     ;[lamp] = (await addProducts(pool, [{ title: 'Steel Lamp' }])) as [number]
     storeId = await addStore(pool)
     await stock(pool, storeId, { [lamp]: 5 })
@@ -24,7 +27,7 @@ const subject = appOverTestDatabase({
 })
 
 async function scrape(): Promise<Scrape> {
-  const response = await subject.app.inject({ method: 'GET', url: '/metrics' })
+  const response = await subject.app.inject({ method: 'GET', url: '/metrics', headers: admin.headers })
   assert.equal(response.statusCode, 200, response.body)
   assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/)
   return parseExposition(response.body)
@@ -75,7 +78,7 @@ describe('GET /metrics', () => {
     const before = await scrape()
 
     for (let i = 0; i < SUGGEST_LIMIT + 1; i++) await suggest('10.7.0.1')
-    const order = await subject.app.inject({ method: 'GET', url: `/orders/999999/` })
+    const order = await subject.app.inject({ method: 'GET', url: `/orders/999999/`, headers: admin.headers })
     await redisServer.stop()
     // A query not asked before: one asked before may still be answered from the process's near cache.
     const failedOpen = await suggest('10.7.0.2', 'desk')

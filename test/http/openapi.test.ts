@@ -10,13 +10,16 @@ import { SEEDED_EXAMPLES, type OpenApiDocument } from '../../adapters/http/opena
 import { PgInventorySummaries } from '../../adapters/postgres/pg-inventory-summaries.js'
 import { BuildDailyInventorySummary } from '../../application/inventory/build-daily-inventory-summary.js'
 import { DEFAULT_SEED_PLAN, runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import { REPO_ROOT } from '../support/source-files.js'
 
 // The default data set, as the first `npm start` seeds it: the documented examples must work on it.
 // The daily summary is built as `npm run jobs -- trigger daily-inventory-summary` would.
+let admin: TestKey
 const subject = appOverTestDatabase({
   prepare: async ({ pool }) => {
+    admin = await adminKey(pool)
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 }, new Writable({ write: (_chunk, _encoding, done) => done() }))
     await new BuildDailyInventorySummary(new PgInventorySummaries(pool), { now: () => new Date() }, 5).execute({})
   },
@@ -143,7 +146,8 @@ export type ProblemFields = keyof components['schemas']['Problem']
 })
 
 describe('the documented examples work on the default data set', () => {
-  function requestFor(path: string, method: string, operationId: string) {
+  /** Protected operations are tried with an admin key, as a reader of /docs pastes one. */
+  function requestFor(path: string, method: string, operationId: string, secured: boolean) {
     const example = SEEDED_EXAMPLES[operationId] ?? {}
     const parameters = example.parameters ?? {}
     const url = path.replace(/\{(\w+)\}/g, (_, name: string) => String(parameters[name]))
@@ -157,6 +161,7 @@ describe('the documented examples work on the default data set', () => {
       method: method.toUpperCase() as 'GET',
       url: `${url}${query.size > 0 ? `?${query.toString()}` : ''}`,
       ...(example.body ? { payload: example.body } : {}),
+      ...(secured ? { headers: admin.headers } : {}),
     }
   }
 
@@ -165,7 +170,7 @@ describe('the documented examples work on the default data set', () => {
     const ordered = operations().sort((a, b) => Number(b.operation.operationId === 'placeOrder') - Number(a.operation.operationId === 'placeOrder'))
     const answers: Record<string, { statusCode: number; json: () => unknown }> = {}
     for (const { path, method, operation } of ordered) {
-      const response = await subject.app.inject(requestFor(path, method, operation.operationId as string))
+      const response = await subject.app.inject(requestFor(path, method, operation.operationId as string, (operation.security?.length ?? 0) > 0))
       answers[operation.operationId as string] = response
       assert.ok(response.statusCode < 300, `${operation.operationId}: ${response.statusCode} ${response.body}`)
     }

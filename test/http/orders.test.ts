@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, beforeEach, describe, test } from 'node:test'
 import { addProducts, addStore, confirmationJobsFor, countOf, ledgerOf, levelsOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { CreatedOrderView, PageEnvelope, ProblemBody, StoreOrderSummaryView } from '../support/http-bodies.js'
 
@@ -9,9 +10,12 @@ let lamp: number
 let desk: number
 let chair: number
 
+let admin: TestKey
+
 const subject = appOverTestDatabase({
   pool: { lockTimeoutMs: 500 },
   prepare: async () => {
+    admin = await adminKey(subject.db.pool)
     ;[lamp, desk, chair] = (await addProducts(subject.db.pool, [{ title: 'Steel Lamp' }, { title: 'Oak Desk' }, { title: 'Chair' }])) as [
       number,
       number,
@@ -284,9 +288,9 @@ describe('GET /orders/<id>/', () => {
   test('returns the order with confirmation_sent_at, and 404 or 400 otherwise', async () => {
     const created = (await post({ store_id: storeId, items: [{ product_id: lamp, quantity_requested: 1 }] })).json<CreatedOrderView>()
 
-    const found = await subject.app.inject({ method: 'GET', url: `/orders/${created.id}/` })
-    const missing = await subject.app.inject({ method: 'GET', url: '/orders/987654321' })
-    const invalid = await subject.app.inject({ method: 'GET', url: '/orders/abc' })
+    const found = await subject.app.inject({ method: 'GET', url: `/orders/${created.id}/`, headers: admin.headers })
+    const missing = await subject.app.inject({ method: 'GET', url: '/orders/987654321', headers: admin.headers })
+    const invalid = await subject.app.inject({ method: 'GET', url: '/orders/abc', headers: admin.headers })
 
     assert.equal(found.statusCode, 200)
     assert.deepEqual(found.json(), { ...created, confirmation_sent_at: null })
@@ -316,11 +320,13 @@ describe('GET /stores/<id>/orders/', () => {
   })
 
   test('lists newest first with totals, and pages without overlap', async () => {
-    const first = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2` })).json<PageEnvelope<StoreOrderSummaryView>>()
-    const third = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=3` })).json<
+    const first = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2`, headers: admin.headers })).json<
       PageEnvelope<StoreOrderSummaryView>
     >()
-    const beyond = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=9` })).json<
+    const third = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=3`, headers: admin.headers })).json<
+      PageEnvelope<StoreOrderSummaryView>
+    >()
+    const beyond = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=2&page=9`, headers: admin.headers })).json<
       PageEnvelope<StoreOrderSummaryView>
     >()
 
@@ -344,10 +350,10 @@ describe('GET /stores/<id>/orders/', () => {
   })
 
   test('filters by status', async () => {
-    const confirmed = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=CONFIRMED` })).json<
+    const confirmed = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=CONFIRMED`, headers: admin.headers })).json<
       PageEnvelope<StoreOrderSummaryView>
     >()
-    const rejected = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=REJECTED` })).json<
+    const rejected = (await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders?status=REJECTED`, headers: admin.headers })).json<
       PageEnvelope<StoreOrderSummaryView>
     >()
 
@@ -372,16 +378,18 @@ describe('GET /stores/<id>/orders/', () => {
         `/stores/${listedStore}/orders/?page_size=101`,
         `/stores/${listedStore}/orders/?page=0`,
         `/stores/${listedStore}/orders/?statuss=REJECTED`,
-      ].map(async (url) => (await subject.app.inject({ method: 'GET', url })).statusCode),
+      ].map(async (url) => (await subject.app.inject({ method: 'GET', url, headers: admin.headers })).statusCode),
     )
 
     assert.deepEqual(statuses, [404, 400, 400, 400, 400, 400])
   })
 
   test('reads the page and its count in one statement (one snapshot), whatever the page size', async () => {
+    // The key's lookup is cached after its first use, as at steady state.
+    await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/`, headers: admin.headers })
     const statementsFor = async (pageSize: number) => {
       subject.counting.reset()
-      const response = await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=${pageSize}` })
+      const response = await subject.app.inject({ method: 'GET', url: `/stores/${listedStore}/orders/?page_size=${pageSize}`, headers: admin.headers })
       assert.equal(response.json<PageEnvelope<StoreOrderSummaryView>>().results.length, Math.min(pageSize, 5))
       return subject.counting.statements()
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { InventoryItemView, PageEnvelope, ProductHitView } from '../support/http-bodies.js'
 import { eventually } from '../support/eventually.js'
@@ -11,9 +12,12 @@ let redisServer: Awaited<ReturnType<typeof startRedisServer>>
 let storeId: number
 let lamp: number
 
+let admin: TestKey
+
 const subject = appOverTestDatabase({
   env: () => ({ REDIS_URL: redisServer.url }),
   prepare: async () => {
+    admin = await adminKey(subject.db.pool)
     redisPort = await freePort()
     redisServer = await startRedisServer(redisPort)
     ;[lamp] = (await addProducts(subject.db.pool, [{ title: 'Steel Lamp' }])) as [number]
@@ -41,7 +45,7 @@ test('with Redis killed mid-run every endpoint answers from Postgres, readiness 
   const suggest = await get('/api/search/suggest/?q=lamp')
   const search = await get(`/api/search/products/?q=lamp&store_id=${storeId}`)
   const inventory = await get(`/stores/${storeId}/inventory/`)
-  const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 9 } })
+  const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${lamp}/`, payload: { quantity: 9 }, headers: admin.headers })
   const afterRestock = await get(`/stores/${storeId}/inventory/`)
   const ready = await get('/health/ready')
   const overTheLimit = []

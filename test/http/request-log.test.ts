@@ -19,7 +19,7 @@ after(async () => {
 })
 
 test('a request is logged once, when answered, with its request id, status, time and level name', async () => {
-  for (const url of ['/orders/424242/', '/no-such-route']) {
+  for (const url of ['/products/424242/', '/no-such-route']) {
     lines.length = 0
     await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'log-once-1' } })
 

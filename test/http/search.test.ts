@@ -4,11 +4,15 @@ import { isDeepStrictEqual } from 'node:util'
 import { addCategory, addProducts, addStore, stock } from '../support/fixtures.js'
 import { codePointRepresentatives } from '../support/code-points.js'
 import { eventually } from '../support/eventually.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { PageEnvelope, ProblemBody } from '../support/http-bodies.js'
 
+let admin: TestKey
+
 const subject = appOverTestDatabase({
   prepare: async () => {
+    admin = await adminKey(subject.db.pool)
     const { pool } = subject.db
     lamps = await addCategory(pool, 'Lamps')
     const ids = await addProducts(pool, CATALOG)
@@ -177,7 +181,12 @@ describe('filters', () => {
   })
 
   test('a restock shows in the quantities and stock filters at once', async () => {
-    const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeA}/inventory/${id.Laptop}`, payload: { quantity: 7 } })
+    const restock = await subject.app.inject({
+      method: 'PUT',
+      url: `/stores/${storeA}/inventory/${id.Laptop}`,
+      payload: { quantity: 7 },
+      headers: admin.headers,
+    })
 
     const body = await search(`store_id=${storeA}&in_stock=true&q=laptop`)
 

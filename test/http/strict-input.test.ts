@@ -3,13 +3,17 @@ import { describe, test } from 'node:test'
 import type { Problem } from '../../adapters/http/problem-details.js'
 import { addProducts, addStore, stock } from '../support/fixtures.js'
 import { codePointRepresentatives } from '../support/code-points.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 
 let storeId: number
 let productId: number
 
+// Protected routes are called with an admin key: this file is about ids, not access.
+let admin: TestKey
 const subject = appOverTestDatabase({
   prepare: async ({ pool }) => {
+    admin = await adminKey(pool)
     storeId = await addStore(pool)
     ;[productId] = (await addProducts(pool, [
       { title: 'Café Crème Mug', description: 'Stoneware, 300 ml' },
@@ -22,7 +26,7 @@ const subject = appOverTestDatabase({
   deps: { suggestGuard: undefined },
 })
 
-const get = (url: string) => subject.app.inject({ method: 'GET', url })
+const get = (url: string) => subject.app.inject({ method: 'GET', url, headers: admin.headers })
 
 function assertValidationProblem(response: Awaited<ReturnType<typeof get>>, label: string): void {
   assert.equal(response.statusCode, 400, `${label} answered ${response.statusCode}: ${response.body}`)
@@ -40,7 +44,7 @@ describe('strict ids', () => {
       for (const url of [`/stores/${id}/inventory/`, `/stores/${id}/inventory/summary/`, `/stores/${id}/orders/`, `/orders/${id}/`]) {
         assertValidationProblem(await get(url), url)
       }
-      const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${id}/`, payload: { quantity: 1 } })
+      const restock = await subject.app.inject({ method: 'PUT', url: `/stores/${storeId}/inventory/${id}/`, payload: { quantity: 1 }, headers: admin.headers })
       assertValidationProblem(restock, `PUT product ${id}`)
     }
   })
@@ -50,6 +54,7 @@ describe('strict ids', () => {
       method: 'PUT',
       url: `/stores/0x${storeId.toString(16)}/inventory/${productId}/`,
       payload: { quantity: 99 },
+      headers: admin.headers,
     })
 
     assertValidationProblem(response, 'PUT with a hexadecimal store id')

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
-import { buildHttpApp, type HttpAppDeps } from '../../adapters/http/build-http-app.js'
+import { buildHttpApp, type HttpAppDeps, type HttpUseCases } from '../../adapters/http/build-http-app.js'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { compose, httpDeps, startCache } from '../../bootstrap/composition/container.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
@@ -20,12 +20,12 @@ const TEST_REDIS_KEY_PREFIX = `aforro-test:${randomBytes(6).toString('hex')}:`
  * pg-boss connects to `url`, the app's queries go through `pool` (views through `replica` when
  * given), the catalog listener runs (on `sessionPool` when given), and
  * with REDIS_URL in `env` it uses that Redis (apps of one test process share its keys, as
- * instances of one deployment do). `deps` replaces parts of the HTTP wiring.
+ * instances of one deployment do). `deps` replaces parts of the HTTP wiring (use cases one by one).
  */
 export async function buildTestApp(
   db: { url: string; pool: pg.Pool; sessionPool?: pg.Pool; replica?: pg.Pool },
   env: Record<string, string> = {},
-  deps: Partial<HttpAppDeps> = {},
+  deps: Partial<Omit<HttpAppDeps, 'useCases'>> & { useCases?: Partial<HttpUseCases> } = {},
 ): Promise<FastifyInstance> {
   const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'test')
@@ -35,7 +35,8 @@ export async function buildTestApp(
   const redis = await openRedis(config, logger, TEST_REDIS_KEY_PREFIX)
   const composition = compose({ config, logger, pool: db.pool, sessionPool: db.sessionPool, replica: db.replica, boss, redis })
   const stopCache = await startCache(composition)
-  const app = await buildHttpApp({ ...httpDeps(composition), ...deps })
+  const wired = httpDeps(composition)
+  const app = await buildHttpApp({ ...wired, ...deps, useCases: { ...wired.useCases, ...deps.useCases } })
   app.addHook('onClose', async () => {
     await stopCache()
     await boss.stop({ graceful: false })

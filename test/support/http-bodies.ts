@@ -4,3 +4,4 @@ export type { Problem as ProblemBody } from '../../adapters/http/problem-details
 export type { InventoryItemView, InventorySummaryView } from '../../adapters/http/schemas/inventory.schemas.js'
 export type { CreatedOrderView, OrderView, StoreOrderSummaryView } from '../../adapters/http/schemas/order.schemas.js'
 export type { ProductHitView, SearchPageView } from '../../adapters/http/schemas/search.schemas.js'
+export type { CategoryView, ProductView, StoreView } from '../../adapters/http/schemas/catalog.schemas.js'

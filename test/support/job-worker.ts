@@ -63,5 +63,10 @@ export async function insertOrder(
     status === 'CONFIRMED'
       ? { status, storeId: storeId as StoreId, lines, shortages: null }
       : { status, storeId: storeId as StoreId, lines, shortages: lines.map((line) => ({ productId: line.productId, requested: line.quantity, available: 0 })) }
-  return (await new PgOrderRepository(pool).insert(decision)).id
+  const orders = new PgOrderRepository(pool)
+  const { titles } = await orders.findStoreAndProducts(
+    storeId as StoreId,
+    lines.map((line) => line.productId),
+  )
+  return (await orders.insert(decision, titles)).id
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { GetInventorySummary } from '../../../application/inventory/get-inventory-summary.js'
 import type { ListStoreInventory } from '../../../application/inventory/list-store-inventory.js'
 import type { SetStockLevel } from '../../../application/inventory/set-stock-level.js'
+import { principalOf } from '../auth/access-control.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
 import { SerializedBodies } from '../serialized-bodies.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
@@ -45,6 +46,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> 
   app.put(
     '/stores/:store_id/inventory/:product_id',
     {
+      config: { access: { role: 'store', storeParam: 'store_id' } },
       schema: {
         tags: ['inventory'],
         summary: "Restock: set a store's level of one product (the stock ledger records the difference)",
@@ -55,7 +57,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> 
     },
     async (request) => {
       const { store_id: storeId, product_id: productId } = request.params
-      const item = await setStockLevel.execute({ storeId, productId, quantity: request.body.quantity })
+      const item = await setStockLevel.execute({ storeId, productId, quantity: request.body.quantity, keyId: principalOf(request).keyId })
       return toInventoryItemView(item)
     },
   )
@@ -64,6 +66,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<InventoryRoutesOptions> 
   app.get(
     '/stores/:store_id/inventory/summary',
     {
+      config: { access: { role: 'store', storeParam: 'store_id' } },
       schema: {
         tags: ['inventory'],
         summary: 'The latest daily inventory summary of a store',

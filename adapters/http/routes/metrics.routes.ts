@@ -13,14 +13,12 @@ export interface MetricsRoutesOptions {
   metrics: HttpMetrics
 }
 
-/**
- * Serves the process's registry. Access: the contract makes /metrics admin-only; until API keys
- * exist it is open, and the access-control work declares it here.
- */
+/** Serves the process's registry, to admin keys only (the contract's Access table). */
 export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = async (app, { metrics }) => {
   app.get(
     '/metrics',
     {
+      config: { access: { role: 'admin' } },
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics: requests, cache, rate limits, Postgres pool, job queues, event loop, memory',

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { CancelOrder } from '../../../application/ordering/cancel-order.js'
 import type { GetOrder } from '../../../application/ordering/get-order.js'
 import type { ListStoreOrders } from '../../../application/ordering/list-store-orders.js'
 import type { PlaceOrder } from '../../../application/ordering/place-order.js'
 import { pageEnvelope, toPageRequest } from '../pagination.js'
 import { problemResponses, StoreParams } from '../schemas/common.schemas.js'
 import {
+  CancelOrderBody,
   CreatedOrderView,
   IdempotencyHeaders,
   OrderParams,
@@ -21,9 +23,10 @@ export interface OrderRoutesOptions {
   placeOrder: PlaceOrder
   getOrder: GetOrder
   listStoreOrders: ListStoreOrders
+  cancelOrder: CancelOrder
 }
 
-export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async (app, { placeOrder, getOrder, listStoreOrders }) => {
+export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async (app, { placeOrder, getOrder, listStoreOrders, cancelOrder }) => {
   app.post(
     '/orders',
     {
@@ -49,6 +52,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async 
   app.get(
     '/orders/:order_id',
     {
+      config: { access: { role: 'store', orderParam: 'order_id' } },
       schema: {
         tags: ['orders'],
         summary: 'One order, with when its confirmation was sent',
@@ -59,9 +63,31 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesOptions> = async 
     async (request) => toOrderView(await getOrder.execute(request.params.order_id)),
   )
 
+  app.post(
+    '/orders/:order_id/cancel',
+    {
+      config: { access: { role: 'store', orderParam: 'order_id' } },
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel a CONFIRMED order: its quantities return to the store (200, with cancelled_at)',
+        description:
+          "One transaction: the status, the levels and the ledger's `cancel` movements. Cancelling a CANCELLED order again " +
+          'answers 200 and returns nothing twice; a REJECTED order is a 409. A confirmation not yet sent is never sent.',
+        params: OrderParams,
+        body: CancelOrderBody,
+        response: { 200: OrderView, ...problemResponses(400, 404, 409, 413, 415, 503) },
+      },
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
+    },
+    async (request) => toOrderView(await cancelOrder.execute(request.params.order_id)),
+  )
+
   app.get(
     '/stores/:store_id/orders',
     {
+      config: { access: { role: 'store', storeParam: 'store_id' } },
       schema: {
         tags: ['orders'],
         summary: "A store's orders, newest first",

@@ -4,7 +4,7 @@ import type { OrderRecord } from '../../../domain/ordering/order-record.js'
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../../../domain/ordering/order.js'
 import { Id, OrderIdParam, PageOf, PaginationQuery, ProductIdParam, StoreIdParam, Timestamp } from './common.schemas.js'
 
-export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('REJECTED')])
+export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('REJECTED'), Type.Literal('CANCELLED')])
 
 export const PlaceOrderBody = Type.Object(
   {
@@ -58,12 +58,16 @@ export const OrderView = Type.Object(
   {
     ...orderFields,
     confirmation_sent_at: Type.Union([Timestamp, Type.Null()], { description: 'When the confirmation was sent; null until then' }),
+    cancelled_at: Type.Optional(Timestamp),
   },
   { title: 'Order' },
 )
 export type OrderView = Static<typeof OrderView>
 
 export const OrderParams = Type.Object({ order_id: OrderIdParam }, { additionalProperties: false })
+
+/** A cancellation takes no input: no body (read as `{}`), or an empty JSON object. */
+export const CancelOrderBody = Type.Object({}, { additionalProperties: false })
 
 export const StoreOrdersQuery = Type.Object({ status: Type.Optional(OrderStatus), ...PaginationQuery }, { additionalProperties: false })
 
@@ -99,7 +103,11 @@ export function toCreatedOrderView(order: OrderRecord): CreatedOrderView {
 }
 
 export function toOrderView(order: OrderRecord): OrderView {
-  return { ...toCreatedOrderView(order), confirmation_sent_at: order.confirmationSentAt?.toISOString() ?? null }
+  return {
+    ...toCreatedOrderView(order),
+    confirmation_sent_at: order.confirmationSentAt?.toISOString() ?? null,
+    ...(order.cancelledAt === null ? {} : { cancelled_at: order.cancelledAt.toISOString() }),
+  }
 }
 
 export function toSummaryView(order: OrderSummary): StoreOrderSummaryView {

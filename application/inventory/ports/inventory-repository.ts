@@ -3,8 +3,8 @@ import type { ProductId, StoreId } from '../../../domain/shared/ids.js'
 
 /** Why stock moved, as the stock ledger records it beside every movement. */
 export interface MovementCause {
-  reason: 'order' | 'restock'
-  /** What caused it (`order:<id>`), when something identifies it. */
+  reason: 'order' | 'restock' | 'cancel'
+  /** What caused it (`order:<id>`, `api-key:<id>`), when something identifies it. */
   reference: string | null
 }
 

@@ -13,7 +13,11 @@ export interface NotificationReceipt {
   firstSend: boolean
 }
 
-/** Sends at most one notification per order, however often it is asked: a repeat sends nothing. */
+/**
+ * Sends at most one notification per order, however often it is asked: a repeat sends nothing.
+ * A first send happens only while the order is CONFIRMED, checked atomically with the send, so an
+ * order cancelled meanwhile gets none: then the answer is null.
+ */
 export interface Notifier {
-  send(notification: Notification): Promise<NotificationReceipt>
+  send(notification: Notification): Promise<NotificationReceipt | null>
 }

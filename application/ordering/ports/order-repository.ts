@@ -1,4 +1,4 @@
-import type { OrderDecision } from '../../../domain/ordering/order.js'
+import type { OrderDecision, PlacedOrder } from '../../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
 
 /** What an order names, as found: the store, and the requested products that exist. */
@@ -12,6 +12,16 @@ export interface StoreAndProducts {
 export interface OrderRepository {
   /** Whether the store exists and which of the products do, in one look-up. */
   findStoreAndProducts(storeId: StoreId, productIds: ProductId[]): Promise<StoreAndProducts>
-  /** Stores the order and all its lines; returns the id and creation time the database assigned. */
-  insert(decision: OrderDecision): Promise<{ id: OrderId; createdAt: Date }>
+  /**
+   * Stores the order and all its lines, each with its product's title of this moment (`titles`);
+   * returns the id and creation time the database assigned.
+   */
+  insert(decision: OrderDecision, titles: Map<ProductId, string>): Promise<{ id: OrderId; createdAt: Date }>
+  /**
+   * Reads and row-locks the order until the transaction ends (before any stock row, as every
+   * writer of an existing order does); null when there is no such order.
+   */
+  lockForCancellation(orderId: OrderId): Promise<PlacedOrder | null>
+  /** Marks the locked order CANCELLED; returns when. */
+  markCancelled(orderId: OrderId): Promise<Date>
 }
