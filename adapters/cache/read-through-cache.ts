@@ -170,10 +170,11 @@ export class ReadThroughCache implements Cache {
       }
       for (const [scope, sequence] of batch) if (this.unrecorded.get(scope) === sequence) this.unrecorded.delete(scope)
     }
-    if (this.unrecorded.size === 0) {
+    // Only a failed bump starts the timer, so its presence says these were missed before, not just written.
+    if (this.unrecorded.size === 0 && this.retryTimer !== undefined) {
       clearInterval(this.retryTimer)
       this.retryTimer = undefined
-      if (batch.length > 0) this.logger.info({}, 'missed cache invalidations recorded')
+      this.logger.info({}, 'missed cache invalidations recorded')
     }
     if (this.announcements.size > 0) await this.settleAnnouncements()
   }
