@@ -21,16 +21,27 @@ const LOCK_STOCK = `
    ORDER BY product_id  -- one global lock order: concurrent orders cannot deadlock
      FOR UPDATE`
 
-// One statement for every line: the new levels, and a ledger movement for each change.
-const SAVE_STOCK = `
-  WITH changed AS (
+/**
+ * Writing stock changes as CTEs `changed` (the new levels) and `moved` (a ledger movement for each
+ * change), with the SQL expressions of the values given: one statement for every line, and the
+ * one definition of a level write, shared with the order placement (pg-order-repository.ts).
+ */
+export function stockChangeCtes(sql: { storeId: string; productIds: string; quantities: string; deltas: string; reason: string; reference: string }): string {
+  return `
+  changed AS (
     UPDATE inventory i
        SET quantity = c.quantity, updated_at = now()
-      FROM unnest($2::bigint[], $3::int[], $4::int[]) AS c(product_id, quantity, delta)
-     WHERE i.store_id = $1 AND i.product_id = c.product_id
-    RETURNING i.product_id, c.delta)
-  INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
-  SELECT $1, product_id, delta, $5::stock_movement_reason, $6::text FROM changed`
+      FROM unnest(${sql.productIds}::bigint[], ${sql.quantities}::int[], ${sql.deltas}::int[]) AS c(product_id, quantity, delta)
+     WHERE i.store_id = ${sql.storeId} AND i.product_id = c.product_id
+    RETURNING i.product_id, c.delta),
+  moved AS (
+    INSERT INTO stock_movements (store_id, product_id, delta, reason, reference)
+    SELECT ${sql.storeId}, product_id, delta, ${sql.reason}::stock_movement_reason, ${sql.reference}::text FROM changed)`
+}
+
+const SAVE_STOCK = `
+  WITH ${stockChangeCtes({ storeId: '$1', productIds: '$2', quantities: '$3', deltas: '$4', reason: '$5', reference: '$6' })}
+  SELECT count(*)::int AS changed FROM changed`
 
 type EnsureLevelRow = { store_exists: boolean } & (CatalogEntry | { title: null; price: null; category: null })
 
@@ -56,7 +67,7 @@ export class PgInventoryRepository implements InventoryRepository {
   async save(inventory: StoreInventory, cause: MovementCause): Promise<void> {
     const changes = inventory.changes()
     if (changes.length === 0) return
-    const { rowCount } = await this.db.query(SAVE_STOCK, [
+    const { rows } = await this.db.query<{ changed: number }>(SAVE_STOCK, [
       inventory.storeId,
       changes.map((change) => change.productId),
       changes.map((change) => change.quantity),
@@ -64,6 +75,11 @@ export class PgInventoryRepository implements InventoryRepository {
       cause.reason,
       cause.reference,
     ])
-    if (rowCount !== changes.length) throw new Error(`Expected ${changes.length} stock rows to change, changed ${rowCount}`)
+    assertAllChanged(changes.length, rows[0]?.changed)
   }
+}
+
+/** A level that did not change means the caller wrote without its lock: never commit that. */
+export function assertAllChanged(expected: number, changed: number | undefined): void {
+  if (changed !== expected) throw new Error(`Expected ${expected} stock rows to change, changed ${changed}`)
 }

@@ -2,6 +2,8 @@ import type { OrderDecision, OrderLine, OrderStatus, PlacedOrder } from '../../d
 import { totalItems } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 import type { OrderRepository, StoreAndProducts } from '../../application/ordering/ports/order-repository.js'
+import type { StockChange } from '../../domain/inventory/store-inventory.js'
+import { assertAllChanged, stockChangeCtes } from './pg-inventory-repository.js'
 import { shortagesToJson } from './order-rows.js'
 import type { Queryable } from './queryable.js'
 
@@ -9,7 +11,8 @@ const FIND_STORE_AND_PRODUCTS = `
   SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS store_exists,
          coalesce((SELECT json_agg(json_build_array(id, title)) FROM products WHERE id = ANY($2::bigint[]) AND archived_at IS NULL), '[]') AS products`
 
-// The order and every line in one statement, whatever the number of lines.
+// The order, every line and, for a confirmed order, its stock deduction with the ledger movements:
+// one statement, so that the stock rows locked before it are held for one round trip fewer.
 const INSERT_ORDER = `
   WITH placed AS (
     INSERT INTO orders (store_id, status, rejection, total_items)
@@ -18,8 +21,9 @@ const INSERT_ORDER = `
   lines AS (
     INSERT INTO order_items (order_id, product_id, quantity_requested, line_number, title)
     SELECT placed.id, line.product_id, line.quantity, line.line_number, line.title
-      FROM placed, unnest($5::bigint[], $6::int[], $7::text[]) WITH ORDINALITY AS line(product_id, quantity, title, line_number))
-  SELECT id, created_at FROM placed`
+      FROM placed, unnest($5::bigint[], $6::int[], $7::text[]) WITH ORDINALITY AS line(product_id, quantity, title, line_number)),
+  ${stockChangeCtes({ storeId: '$1', productIds: '$8', quantities: '$9', deltas: '$10', reason: "'order'", reference: "'order:' || (SELECT id FROM placed)" })}
+  SELECT id, created_at, (SELECT count(*)::int FROM changed) AS changed FROM placed`
 
 // FOR UPDATE OF orders: the order row only (its lines are never written after placement). Not FOR
 // NO KEY UPDATE: the full lock is what a confirmation being sent waits for (pg-outbox-notifier.ts).
@@ -44,8 +48,8 @@ export class PgOrderRepository implements OrderRepository {
     return { storeExists: row?.store_exists ?? false, titles: new Map(row?.products ?? []) }
   }
 
-  async insert(decision: OrderDecision, titles: Map<ProductId, string>): Promise<{ id: OrderId; createdAt: Date }> {
-    const { rows } = await this.db.query<{ id: OrderId; created_at: Date }>(INSERT_ORDER, [
+  async insert(decision: OrderDecision, titles: Map<ProductId, string>, stockChanges: StockChange[]): Promise<{ id: OrderId; createdAt: Date }> {
+    const { rows } = await this.db.query<{ id: OrderId; created_at: Date; changed: number }>(INSERT_ORDER, [
       decision.storeId,
       decision.status,
       decision.shortages === null ? null : JSON.stringify(shortagesToJson(decision.shortages)),
@@ -53,9 +57,13 @@ export class PgOrderRepository implements OrderRepository {
       decision.lines.map((line) => line.productId),
       decision.lines.map((line) => line.quantity),
       decision.lines.map((line) => titles.get(line.productId) ?? ''),
+      stockChanges.map((change) => change.productId),
+      stockChanges.map((change) => change.quantity),
+      stockChanges.map((change) => change.delta),
     ])
     const placed = rows[0]
     if (!placed) throw new Error('INSERT of an order returned no row')
+    assertAllChanged(stockChanges.length, placed.changed)
     return { id: placed.id, createdAt: placed.created_at }
   }
 

@@ -51,11 +51,9 @@ export class PlaceOrder {
 
       const stock = await tx.inventory.lockForUpdate(draft.storeId, productIds)
       const decision = placeOrder(draft, stock)
-      const { id, createdAt } = await tx.orders.insert(decision, found.titles)
-      if (decision.status === 'CONFIRMED') {
-        await tx.inventory.save(stock, { reason: 'order', reference: `order:${id}` })
-        await tx.jobs.enqueue('order-confirmation', { orderId: id })
-      }
+      // The deduction is written with the order, in one round trip under the locks.
+      const { id, createdAt } = await tx.orders.insert(decision, found.titles, stock.changes())
+      if (decision.status === 'CONFIRMED') await tx.jobs.enqueue('order-confirmation', { orderId: id })
       if (key !== undefined) await tx.idempotency.remember(key, fingerprint, id)
       return { kind: 'placed', order: toRecord(id, createdAt, decision, found.titles) }
     })

@@ -1,4 +1,4 @@
-import { StoreInventory } from '../../domain/inventory/store-inventory.js'
+import { StoreInventory, type StockChange } from '../../domain/inventory/store-inventory.js'
 import type { OrderDecision } from '../../domain/ordering/order.js'
 import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
@@ -65,8 +65,9 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
           storeExists: this.stores.has(storeId),
           titles: new Map(productIds.flatMap((id) => (this.catalog.has(id) ? [[id, this.catalog.get(id)!.title] as const] : []))),
         }),
-        insert: async (decision: OrderDecision, titles: Map<ProductId, string>) => {
+        insert: async (decision: OrderDecision, titles: Map<ProductId, string>, stockChanges: StockChange[]) => {
           const id = (state.orders.length + 1) as OrderId
+          writeStock(state, decision.storeId, stockChanges, { reason: 'order', reference: `order:${id}` })
           const createdAt = new Date('2026-11-21T10:00:00.000Z')
           state.orders.push(
             orderRecord({
@@ -111,12 +112,7 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
               return quantity === undefined ? [] : [{ productId, quantity }]
             }),
           ),
-        save: async (inventory, cause) => {
-          for (const change of inventory.changes()) {
-            state.levels.set(levelKey(inventory.storeId, change.productId), change.quantity)
-            state.ledger.push({ storeId: inventory.storeId, productId: change.productId, delta: change.delta, ...cause })
-          }
-        },
+        save: async (inventory, cause) => writeStock(state, inventory.storeId, inventory.changes(), cause),
       },
       jobs: {
         enqueue: async (name, payload) => {
@@ -135,5 +131,12 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
         purgeOlderThan: async () => 0,
       },
     }
+  }
+}
+
+function writeStock(state: State, storeId: StoreId, changes: StockChange[], cause: MovementCause): void {
+  for (const change of changes) {
+    state.levels.set(levelKey(storeId, change.productId), change.quantity)
+    state.ledger.push({ storeId, productId: change.productId, delta: change.delta, ...cause })
   }
 }

@@ -215,7 +215,7 @@ describe('POST /orders/', () => {
     const sixty = await roundTrips(many.slice(0, 60))
 
     assert.equal(sixty, one)
-    assert.ok(one <= 8, `an order takes ${one} statements`)
+    assert.ok(one <= 6, `an order takes ${one} statements`)
   })
 })
 

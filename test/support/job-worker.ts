@@ -68,5 +68,5 @@ export async function insertOrder(
     storeId as StoreId,
     lines.map((line) => line.productId),
   )
-  return (await orders.insert(decision, titles)).id
+  return (await orders.insert(decision, titles, [])).id
 }

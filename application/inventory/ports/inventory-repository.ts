@@ -21,7 +21,10 @@ export interface EnsuredLevel {
   product: CatalogEntry | null
 }
 
-/** Stock levels as an aggregate, inside a unit of work: the one writer of levels and the ledger. */
+/**
+ * Stock levels as an aggregate, inside a unit of work: the writer of levels and the ledger, except
+ * an order's deduction, which OrderRepository.insert writes with the order.
+ */
 export interface InventoryRepository {
   /**
    * Gives the store a level of 0 for the product if it has none (no movement: nothing moved), so
