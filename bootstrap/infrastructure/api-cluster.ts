@@ -51,7 +51,7 @@ export function forkApiWorkers(count: number, env: Record<string, string>, logge
       live.delete(worker)
       if (stopping) return
       if (!listened) {
-        logger.fatal({ pid: worker.process.pid, code, signal }, 'an API worker failed to start; stopping')
+        logger.fatal({ workerPid: worker.process.pid, code, signal }, 'an API worker failed to start; stopping')
         stopping = true
         void lifecycle.close().then(() => process.exit(1))
         return
@@ -59,7 +59,7 @@ export function forkApiWorkers(count: number, env: Record<string, string>, logge
       const lived = Date.now() - startedAt
       const delay = lived >= HEALTHY_LIFETIME_MS ? FIRST_RESTART_DELAY_MS : (restartDelays[slot] ?? FIRST_RESTART_DELAY_MS)
       restartDelays[slot] = Math.min(delay * 2, LONGEST_RESTART_DELAY_MS)
-      logger.error({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'an API worker exited; restarting it')
+      logger.error({ workerPid: worker.process.pid, code, signal, restartInMs: delay }, 'an API worker exited; restarting it')
       setTimeout(() => stopping || fork(slot), delay)
     })
   }

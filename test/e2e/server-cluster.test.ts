@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { after, before, describe, test } from 'node:test'
-import { startProgram, waitUntilReady } from '../support/programs.js'
+import { eventually } from '../support/eventually.js'
+import { startProgram, waitUntilReady, type RunningProgram } from '../support/programs.js'
 import { freePort } from '../support/services.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
@@ -40,6 +41,21 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
 }
 
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)
+}
+
+/** Sends requests until both workers answered one (or 200 went by); returns the pids that answered. */
+async function untilTwoAnswered(server: RunningProgram, port: number): Promise<Set<number>> {
+  await waitUntilReady(port)
+  let pids = new Set<number>()
+  for (let attempt = 0; attempt < 200 && pids.size < 2; attempt++) {
+    assert.equal(await getOnFreshConnection(port, '/health/live'), 200)
+    pids = answeringPids(server.output())
+  }
+  return pids
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -53,12 +69,7 @@ describe('the server with WEB_CONCURRENCY', () => {
   test('WEB_CONCURRENCY=2 answers from two worker processes, and on SIGTERM all of them exit 0 within 10 s', async () => {
     const port = await freePort()
     const server = startProgram('bootstrap/server.js', [], { DATABASE_URL: db.url, PORT: String(port), WEB_CONCURRENCY: '2', LOG_LEVEL: 'debug' })
-    await waitUntilReady(port)
-    let pids = new Set<number>()
-    for (let attempt = 0; attempt < 200 && pids.size < 2; attempt++) {
-      assert.equal(await getOnFreshConnection(port, '/health/live'), 200)
-      pids = answeringPids(server.output())
-    }
+    const pids = await untilTwoAnswered(server, port)
 
     assert.equal(pids.size, 2, 'two processes answered')
     for (const pid of pids) assert.equal(parentOf(pid), server.child.pid, `${pid} is a worker the primary forked`)
@@ -68,6 +79,22 @@ describe('the server with WEB_CONCURRENCY', () => {
     assert.equal(code, 0)
     assert.ok(Date.now() - signalledAt < 10_000, 'exited within the contract')
     for (const pid of pids) assert.ok(!isAlive(pid), `worker ${pid} is gone`)
+  })
+
+  test('a worker that dies is replaced, and the port keeps answering', async () => {
+    const port = await freePort()
+    const server = startProgram('bootstrap/server.js', [], { DATABASE_URL: db.url, PORT: String(port), WEB_CONCURRENCY: '2', LOG_LEVEL: 'debug' })
+    const primary = server.child.pid ?? -1
+    const [killed, survivor] = [...(await untilTwoAnswered(server, port))] as [number, number]
+
+    process.kill(killed, 'SIGKILL')
+    const replacement = await eventually('a replacement worker', async () => childrenOf(primary).find((pid) => pid !== killed && pid !== survivor))
+    await waitUntilReady(port)
+
+    assert.ok(isAlive(replacement))
+    assert.equal(await getOnFreshConnection(port, '/health/live'), 200)
+    server.child.kill('SIGTERM')
+    assert.equal(await server.exited, 0)
   })
 
   for (const value of ['0', 'abc']) {
