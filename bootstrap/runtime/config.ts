@@ -26,6 +26,8 @@ export interface Config {
   lowStockThreshold: number
   /** Where a worker process serves GET /metrics; none when unset. */
   workerMetricsPort: number | undefined
+  /** API processes sharing the port (node:cluster); 1 is a single process with no primary. */
+  webConcurrency: number
 }
 
 /** Every variable loadConfig reads; docker-compose.yml may set no other (a test keeps them in step). */
@@ -46,6 +48,7 @@ export const CONFIG_VARIABLES = [
   'DAILY_SUMMARY_CRON',
   'LOW_STOCK_THRESHOLD',
   'WORKER_METRICS_PORT',
+  'WEB_CONCURRENCY',
 ] as const
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -89,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
     dailySummaryCron: cron(env, 'DAILY_SUMMARY_CRON', '5 0 * * *'),
     lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 1, 1_000_000_000),
     workerMetricsPort: present(env, 'WORKER_METRICS_PORT') === undefined ? undefined : integer(env, 'WORKER_METRICS_PORT', 0, 0, 65_535),
+    webConcurrency: integer(env, 'WEB_CONCURRENCY', 1, 1, 64),
   }
 }
 

@@ -51,7 +51,7 @@ export class Lifecycle {
    * SIGINT/SIGTERM close everything and exit 0; a second signal, or closing that takes longer
    * than `graceMs` (each closer is meant to bound its own time well within it), exits 1.
    */
-  exitOnSignals(graceMs: number): void {
+  exitOnSignals(graceMs: number, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): void {
     let received = false
     const onSignal = (signal: NodeJS.Signals) => {
       if (received) process.exit(1)
@@ -63,7 +63,6 @@ export class Lifecycle {
       }, graceMs).unref()
       void this.close().then(() => process.exit(0))
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    for (const signal of signals) process.on(signal, onSignal)
   }
 }

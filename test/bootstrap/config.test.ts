@@ -57,6 +57,9 @@ describe('configuration', () => {
     ['TRUST_PROXY', '10.0.0.0/99'],
     ['TRUST_PROXY', 'true'],
     ['DAILY_SUMMARY_CRON', 'every day'],
+    ['WEB_CONCURRENCY', '0'],
+    ['WEB_CONCURRENCY', 'abc'],
+    ['WEB_CONCURRENCY', '65'],
   ]
   for (const [variable, value] of invalid) {
     test(`rejects ${variable}=${value} with one line naming the variable`, () => {
