@@ -75,11 +75,17 @@ export function loadConfig(env: Env = process.env): Config {
     if (databaseReadUrl !== undefined) throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL (the primary) to be set')
     if (databaseDirectUrl !== undefined) throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL to be set')
   }
+  const redisUrl = optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:'])
+  const webConcurrency = integer(env, 'WEB_CONCURRENCY', 1, 1, 64)
+  if (webConcurrency > 1 && redisUrl === undefined) {
+    // In-process caches are invalidated only in the process that wrote: a sibling would serve old stock.
+    throw new ConfigError('WEB_CONCURRENCY', 'above 1 needs REDIS_URL, so that every process shares one cache and one rate-limit budget')
+  }
   return {
     databaseUrl,
     databaseReadUrl,
     databaseDirectUrl,
-    redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: text(env, 'HOST', '127.0.0.1'),
     rateLimitSuggest: integer(env, 'RATE_LIMIT_SUGGEST', 20, 1, 1_000_000),
@@ -92,7 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     dailySummaryCron: cron(env, 'DAILY_SUMMARY_CRON', '5 0 * * *'),
     lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 1, 1_000_000_000),
     workerMetricsPort: present(env, 'WORKER_METRICS_PORT') === undefined ? undefined : integer(env, 'WORKER_METRICS_PORT', 0, 0, 65_535),
-    webConcurrency: integer(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    webConcurrency,
   }
 }
 

@@ -60,6 +60,8 @@ describe('configuration', () => {
     ['WEB_CONCURRENCY', '0'],
     ['WEB_CONCURRENCY', 'abc'],
     ['WEB_CONCURRENCY', '65'],
+    // Several processes without a shared Redis would each keep a cache the others' writes never invalidate.
+    ['WEB_CONCURRENCY', '2'],
   ]
   for (const [variable, value] of invalid) {
     test(`rejects ${variable}=${value} with one line naming the variable`, () => {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test'
 import { eventually } from '../support/eventually.js'
 import { startProgram, waitUntilReady, type RunningProgram } from '../support/programs.js'
 import { freePort } from '../support/services.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { createTestDatabase, testRedisUrl, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
 before(async () => {
@@ -68,7 +68,13 @@ function isAlive(pid: number): boolean {
 describe('the server with WEB_CONCURRENCY', () => {
   test('WEB_CONCURRENCY=2 answers from two worker processes, and on SIGTERM all of them exit 0 within 10 s', async () => {
     const port = await freePort()
-    const server = startProgram('bootstrap/server.js', [], { DATABASE_URL: db.url, PORT: String(port), WEB_CONCURRENCY: '2', LOG_LEVEL: 'debug' })
+    const server = startProgram('bootstrap/server.js', [], {
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      WEB_CONCURRENCY: '2',
+      REDIS_URL: testRedisUrl(),
+      LOG_LEVEL: 'debug',
+    })
     const pids = await untilTwoAnswered(server, port)
 
     assert.equal(pids.size, 2, 'two processes answered')
@@ -83,7 +89,13 @@ describe('the server with WEB_CONCURRENCY', () => {
 
   test('a worker that dies is replaced, and the port keeps answering', async () => {
     const port = await freePort()
-    const server = startProgram('bootstrap/server.js', [], { DATABASE_URL: db.url, PORT: String(port), WEB_CONCURRENCY: '2', LOG_LEVEL: 'debug' })
+    const server = startProgram('bootstrap/server.js', [], {
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      WEB_CONCURRENCY: '2',
+      REDIS_URL: testRedisUrl(),
+      LOG_LEVEL: 'debug',
+    })
     const primary = server.child.pid ?? -1
     const [killed, survivor] = [...(await untilTwoAnswered(server, port))] as [number, number]
 
