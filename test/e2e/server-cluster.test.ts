@@ -65,16 +65,22 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The API as a primary with two workers; debug logs name the pid that answered each request. */
+async function startTwoWorkers(): Promise<{ port: number; server: RunningProgram }> {
+  const port = await freePort()
+  const server = startProgram('bootstrap/server.js', [], {
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    WEB_CONCURRENCY: '2',
+    REDIS_URL: testRedisUrl(),
+    LOG_LEVEL: 'debug',
+  })
+  return { port, server }
+}
+
 describe('the server with WEB_CONCURRENCY', () => {
   test('WEB_CONCURRENCY=2 answers from two worker processes, and on SIGTERM all of them exit 0 within 10 s', async () => {
-    const port = await freePort()
-    const server = startProgram('bootstrap/server.js', [], {
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      WEB_CONCURRENCY: '2',
-      REDIS_URL: testRedisUrl(),
-      LOG_LEVEL: 'debug',
-    })
+    const { port, server } = await startTwoWorkers()
     const pids = await untilTwoAnswered(server, port)
 
     assert.equal(pids.size, 2, 'two processes answered')
@@ -88,14 +94,7 @@ describe('the server with WEB_CONCURRENCY', () => {
   })
 
   test('a worker that dies is replaced, and the port keeps answering', async () => {
-    const port = await freePort()
-    const server = startProgram('bootstrap/server.js', [], {
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      WEB_CONCURRENCY: '2',
-      REDIS_URL: testRedisUrl(),
-      LOG_LEVEL: 'debug',
-    })
+    const { port, server } = await startTwoWorkers()
     const primary = server.child.pid ?? -1
     const [killed, survivor] = [...(await untilTwoAnswered(server, port))] as [number, number]
 
