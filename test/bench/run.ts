@@ -29,7 +29,7 @@ for (let index = 0; index < argv.length; index++) {
 }
 
 const files = (await readdir(directory))
-  .filter((file) => file.endsWith('.bench.js') && (names.length === 0 || names.some((name) => file.includes(name))))
+  .filter((file) => file.endsWith('.bench.js') && (names.length === 0 || names.some((name) => file === `${name}.bench.js`)))
   .sort()
 if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${names.join(', ')}\n`)
