@@ -1,4 +1,5 @@
 import type { ProductId, StoreId } from '../shared/ids.js'
+import { DomainError } from '../shared/domain-error.js'
 import { ValidationError } from '../shared/validation-error.js'
 
 /** The most units of one product a store may hold: far above any real shelf, far below int4's limit. */
@@ -25,6 +26,17 @@ export class InsufficientStockError extends Error {
   constructor(productId: ProductId, requested: number, available: number) {
     super(`Cannot take ${requested} of product ${productId}: ${available} available`)
     this.name = 'InsufficientStockError'
+  }
+}
+
+/** Returning units would take a level past MAX_STOCK_LEVEL (it was restocked near the cap since). */
+export class StockLevelOverflowError extends DomainError {
+  readonly code = 'conflict'
+
+  constructor(productId: ProductId, returned: number, level: number) {
+    super(`Returning ${returned} of product ${productId} would take its level ${level} past ${MAX_STOCK_LEVEL}; lower the level first`, {
+      product_id: productId,
+    })
   }
 }
 
@@ -64,11 +76,11 @@ export class StoreInventory {
     this.record(productId, quantity - this.available(productId))
   }
 
-  /** Puts units back on the shelf (a cancelled order's lines); the level only grows. */
+  /** Puts units back on the shelf (a cancelled order's lines); the level only grows, never past MAX_STOCK_LEVEL. */
   restore(productId: ProductId, quantity: number): void {
     if (!Number.isSafeInteger(quantity) || quantity <= 0) throw new RangeError(`Cannot return ${quantity} units of product ${productId}`)
-    this.levels.set(productId, this.available(productId) + quantity)
-    this.deltas.set(productId, (this.deltas.get(productId) ?? 0) + quantity)
+    if (this.available(productId) + quantity > MAX_STOCK_LEVEL) throw new StockLevelOverflowError(productId, quantity, this.available(productId))
+    this.record(productId, quantity)
   }
 
   /** What changed since the levels were read, in product-id order (the lock order). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { StoreInventory } from '../../domain/inventory/store-inventory.js'
+import { MAX_STOCK_LEVEL, StockLevelOverflowError, StoreInventory } from '../../domain/inventory/store-inventory.js'
 import { decideCancellation, OrderNotCancellableError, returnStock, type OrderStatus, type PlacedOrder } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 
@@ -49,6 +49,19 @@ describe('cancelling an order', () => {
       )
       assert.throws(() => returnStock(order(status), stock()), OrderNotCancellableError)
     }
+  })
+
+  test('returning units never takes a level past the maximum: a conflict, and nothing recorded', () => {
+    const nearTheCap = new StoreInventory(1 as StoreId, [
+      { productId: 10 as ProductId, quantity: 0 },
+      { productId: 20 as ProductId, quantity: MAX_STOCK_LEVEL - 2 },
+    ])
+
+    assert.throws(
+      () => returnStock(order('CONFIRMED'), nearTheCap),
+      (error: unknown) => error instanceof StockLevelOverflowError && error.code === 'conflict',
+    )
+    assert.equal(nearTheCap.available(20 as ProductId), MAX_STOCK_LEVEL - 2)
   })
 
   test('stock of another store is refused', () => {

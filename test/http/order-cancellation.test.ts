@@ -6,6 +6,7 @@ import { PgOrderQueries } from '../../adapters/postgres/pg-order-queries.js'
 import { PgOutboxNotifier } from '../../adapters/postgres/pg-outbox-notifier.js'
 import { inTransaction } from '../../adapters/postgres/pool.js'
 import { SendOrderConfirmation } from '../../application/ordering/send-order-confirmation.js'
+import { MAX_STOCK_LEVEL } from '../../domain/inventory/store-inventory.js'
 import type { OrderId } from '../../domain/shared/ids.js'
 import { buildLedgerAudit } from '../../bootstrap/composition/container.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
@@ -116,6 +117,29 @@ describe('POST /orders/<id>/cancel/', () => {
     assert.equal(read.json<OrderView>().status, 'REJECTED')
     assert.equal(read.json<OrderView>().cancelled_at, undefined)
     assert.deepEqual(await levelsOf(db.pool, storeId), { [lamp]: 5, [desk]: 3 })
+  })
+
+  test('a cancellation that would take a level past the maximum is a 409 and changes nothing', async () => {
+    const order = await place([
+      [desk, 1],
+      [lamp, 2],
+    ])
+    const restock = await app.inject({
+      method: 'PUT',
+      url: `/stores/${storeId}/inventory/${lamp}/`,
+      headers: admin.headers,
+      payload: { quantity: MAX_STOCK_LEVEL - 1 },
+    })
+    assert.equal(restock.statusCode, 200, restock.body)
+
+    const response = await cancel(order.id)
+
+    assert.equal(response.statusCode, 409, response.body)
+    assert.equal(response.json<ProblemBody>().type, 'https://aforro.dev/problems/conflict')
+    const read = await app.inject({ method: 'GET', url: `/orders/${order.id}/`, headers: admin.headers })
+    assert.equal(read.json<OrderView>().status, 'CONFIRMED')
+    assert.deepEqual(await levelsOf(db.pool, storeId), { [lamp]: MAX_STOCK_LEVEL - 1, [desk]: 2 })
+    assert.deepEqual(await cancelMovements(order.id), [])
   })
 
   test('a missing order is a 404, a bad id or a body with fields a 400', async () => {
