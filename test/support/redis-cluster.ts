@@ -37,7 +37,7 @@ export interface LocalRedisCluster {
 }
 
 /** What a cluster node is started with: no persistence, quick failure detection, its bus on a port of our choosing. */
-export function clusterNodeArgs(port: number, busPort: number, dir: string, nodeTimeoutMs: number): string[] {
+function clusterNodeArgs(port: number, busPort: number, dir: string, nodeTimeoutMs: number): string[] {
   return [
     '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1',
     '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(nodeTimeoutMs),
@@ -46,7 +46,7 @@ export function clusterNodeArgs(port: number, busPort: number, dir: string, node
 }
 
 /** Two free ports per node: its own and its cluster bus (port + 10 000 may be out of range or taken). */
-export async function clusterPorts(count: number): Promise<{ port: number; busPort: number }[]> {
+async function clusterPorts(count: number): Promise<{ port: number; busPort: number }[]> {
   const ports: { port: number; busPort: number }[] = []
   const taken = new Set<number>()
   while (ports.length < count) {
@@ -59,7 +59,7 @@ export async function clusterPorts(count: number): Promise<{ port: number; busPo
 }
 
 /** Joins running nodes into a cluster with `replicas` replicas per master, and waits until it serves every slot and each replica is in sync. */
-export async function formCluster(ports: number[], replicas: number): Promise<void> {
+async function formCluster(ports: number[], replicas: number): Promise<void> {
   const cli = requireBinary('redis-cli', 'redis-tools')
   for (const port of ports) await waitUntil(`redis on ${port}`, async () => (await command(port, ['PING'])) === 'PONG')
   await run(cli, ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes'])
@@ -67,7 +67,7 @@ export async function formCluster(ports: number[], replicas: number): Promise<vo
 }
 
 /** Every node says the cluster is ok and agrees on the masters, and every replica's link to its master is up. */
-export async function waitUntilSettled(ports: number[]): Promise<void> {
+async function waitUntilSettled(ports: number[]): Promise<void> {
   await waitUntil('the cluster to settle', async () => {
     const views = new Set<string>()
     for (const port of ports) {
@@ -80,19 +80,27 @@ export async function waitUntilSettled(ports: number[]): Promise<void> {
   })
 }
 
-/** A cluster of `masters` masters with one replica each, private processes on free loopback ports; for tests. */
-export async function startRedisCluster(masters = 3): Promise<LocalRedisCluster> {
+export interface RedisClusterOptions {
+  masters?: number
+  /** How long a node may not answer before the others count it failed and promote its replica. */
+  nodeTimeoutMs?: number
+  /** Where the nodes keep their logs and cluster configs (kept); a temporary directory, removed at stop, when unset. */
+  dir?: string
+}
+
+/** A cluster of masters with one replica each, private processes on free loopback ports. */
+export async function startRedisCluster({ masters = 3, nodeTimeoutMs = 1_000, dir: keptDir }: RedisClusterOptions = {}): Promise<LocalRedisCluster> {
   const server = requireBinary('redis-server', 'redis-server')
-  const dir = await mkdtemp(join(tmpdir(), 'aforro-redis-cluster-'))
+  const dir = keptDir ?? (await mkdtemp(join(tmpdir(), 'aforro-redis-cluster-')))
   const nodes: ClusterNode[] = []
   const busPorts = new Map<number, number>()
   const startNode = (port: number) => {
     const log = openSync(join(dir, `redis-${port}.log`), 'a')
-    return spawn(server, clusterNodeArgs(port, busPorts.get(port) as number, dir, 1_000), { stdio: ['ignore', log, log] })
+    return spawn(server, clusterNodeArgs(port, busPorts.get(port) as number, dir, nodeTimeoutMs), { stdio: ['ignore', log, log] })
   }
   const stop = async () => {
     await Promise.all(nodes.map((node) => killNode(node.child)))
-    await rm(dir, { recursive: true, force: true })
+    if (keptDir === undefined) await rm(dir, { recursive: true, force: true })
   }
   const nodeAt = (port: number) => {
     const node = nodes.find((candidate) => candidate.port === port)
