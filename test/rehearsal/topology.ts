@@ -18,10 +18,14 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url))
 const entry = (name: string) => `${DIST}bootstrap/${name}.js`
 
 /** The shape of the rehearsal, which docker-compose.scale.yml repeats (a test keeps them in step). */
-export const SCALE_OUT = { apiInstances: 3, workers: 2, redisMasters: 3, redisReplicasPerMaster: 1 } as const
-
-/** How long a Redis node may not answer before the others fail it over (Redis's default is 15 s; short, so the fault fits the workload). */
-const REDIS_NODE_TIMEOUT_MS = 2_000
+export const SCALE_OUT = {
+  apiInstances: 3,
+  workers: 2,
+  redisMasters: 3,
+  redisReplicasPerMaster: 1,
+  /** How long a Redis node may not answer before the others fail it over (Redis's default is 15 s; short, so the fault fits the workload). */
+  redisNodeTimeoutMs: 2_000,
+} as const
 
 export interface TopologyOptions {
   apiInstances: number
@@ -93,7 +97,7 @@ export async function buildTopology(options: TopologyOptions, log: (line: string
     await admin.end()
     log(`postgres primary on ${primary.port}`)
 
-    const redis = await startRedisCluster({ masters: SCALE_OUT.redisMasters, nodeTimeoutMs: REDIS_NODE_TIMEOUT_MS, dir })
+    const redis = await startRedisCluster({ masters: SCALE_OUT.redisMasters, nodeTimeoutMs: SCALE_OUT.redisNodeTimeoutMs, dir })
     started.push(() => redis.stop())
     log(
       `redis cluster: ${SCALE_OUT.redisMasters} masters + ${SCALE_OUT.redisMasters * SCALE_OUT.redisReplicasPerMaster} replicas on ${redis.nodes.map((node) => node.port).join(', ')}`,
