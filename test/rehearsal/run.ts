@@ -85,8 +85,8 @@ async function injectFaults(topology: Topology, hotStoreId: number, durationMs: 
   const layout = new RedisKeyLayout('')
   const hotShard = layout.bumpCounterKey(layout.homeOf([stockScope(hotStoreId)]))
   await fault('kill -9 the Redis master of the hot store, its replica promoted, the dead node back as the replica', async () => {
-    const { from, to } = await topology.failOverRedisMaster(hotShard)
-    log(`redis master ${from} failed over to ${to}`)
+    const { from, to, promotedAfterMs } = await topology.failOverRedisMaster(hotShard)
+    log(`redis master ${from} failed over to ${to}, promoted ${(promotedAfterMs / 1000).toFixed(1)} s after the kill`)
   })
   await at(0.6)
   await fault('restart the streaming replica', async () => {
@@ -222,6 +222,11 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
       ? workloadSamples.filter((sample) => LOST.includes(sample.status) && sample.at >= started + kill.atMs && sample.at <= started + killWindowEnd).length
       : 0
 
+    const unexpectedDuring = (fault: string) => {
+      const event = faults.find((candidate) => candidate.name.includes(fault))
+      return event ? unexpected.filter((sample) => sample.at >= started + event.atMs && sample.at <= started + event.endMs).length : 0
+    }
+
     const violations: string[] = []
     if (stock.oversoldUnits !== 0) violations.push(`${stock.oversoldUnits} units oversold`)
     if (stock.ordersMisreported !== 0) violations.push(`${stock.ordersMisreported} orders answered with a status the database does not hold`)
@@ -247,7 +252,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
       'faults (seconds into the workload):',
       ...faults.map((event) => `  ${(event.atMs / 1000).toFixed(1).padStart(5)}–${(event.endMs / 1000).toFixed(1).padEnd(5)} ${event.name}`),
       `  requests lost (no answer, 502, 504) while ${kill ? 'the killed instance was out' : '-'}: ${unansweredAtKill} (at most ${inFlight} can be in flight)`,
-      `  requests outside the expected statuses: ${unexpected.length}`,
+      `  requests outside the expected statuses: ${unexpected.length}, of them ${unexpectedDuring('Redis master')} while the Redis master was failing over`,
       '',
       'invariants:',
       `  oversold units:                         ${stock.oversoldUnits}`,

@@ -56,7 +56,7 @@ export interface Topology {
   /** Starts the API instance again (after a kill) on its port and waits until it is ready. */
   restartApi(api: ApiInstance): Promise<void>
   /** Kills the Redis master serving `key`, waits for its replica to be promoted, then starts the dead node again (it rejoins as the replica). */
-  failOverRedisMaster(key: string): Promise<{ from: number; to: number }>
+  failOverRedisMaster(key: string): Promise<{ from: number; to: number; promotedAfterMs: number }>
   /** A CLI (migrate, seed, audit, keys) against the primary; resolves with its stdout. */
   cli(name: string, args: string[]): Promise<string>
   /** Stops everything; the logs stay on disk when asked (a failed rehearsal). */
@@ -183,11 +183,13 @@ export async function buildTopology(options: TopologyOptions, log: (line: string
       async failOverRedisMaster(key) {
         const { master, replica } = await redis.shardOf(key)
         if (replica === undefined) throw new Error(`the Redis master on ${master} has no replica`)
+        const killedAt = Date.now()
         await redis.kill(master)
         await waitFor(`the Redis replica on ${replica} to be promoted`, async () => (await redis.shardOf(key)).master === replica, 30_000)
+        const promotedAfterMs = Date.now() - killedAt
         await redis.revive(master)
         await redis.settled()
-        return { from: master, to: replica }
+        return { from: master, to: replica, promotedAfterMs }
       },
       teardown,
     }
