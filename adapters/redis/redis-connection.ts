@@ -92,7 +92,7 @@ export class RedisConnection {
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
     }
     if ('url' in options) {
-      this.replicaAcks = options.replicaAcks ?? 1
+      this.replicaAcks = options.replicaAcks ?? 0
       this.client = createClient({
         url: options.url,
         disableOfflineQueue: true,
@@ -111,6 +111,7 @@ export class RedisConnection {
         commandOptions: { timeout: 0 },
         topologyRefreshOnReconnectionAttemptStrategy: TOPOLOGY_REFRESH_AFTER_MS,
       })
+      // A node failing says nothing of the others: the breaker's trial (every master answering) says when the cluster is back.
       this.client.on('node-error', (error: unknown) => this.markDown(error))
       this.client.on('error', (error: unknown) => this.markDown(error))
       this.client.on('connect', () => this.markUp())
@@ -128,10 +129,6 @@ export class RedisConnection {
     this.markDown(new RedisUnavailableError(`no connection within ${waitMs} ms`))
     // One Redis reconnects by itself; a cluster that found no node at all is connected again by the trial.
     if (this.isCluster(this.client)) this.openBreaker()
-  }
-
-  get isClusterConnection(): boolean {
-    return this.isCluster(this.client)
   }
 
   /** Runs `listener` whenever Redis answers again after being down, hung or too slow. */
@@ -200,7 +197,7 @@ export class RedisConnection {
     const client = this.client
     if (this.isCluster(client)) {
       const subscriber = client.duplicate({ defaults: { ...client._options.defaults, disableOfflineQueue: false } })
-      for (const event of ['node-error', 'node-ready', 'node-disconnect', 'sharded-channel-moved-error']) subscriber.on(event, interrupted)
+      for (const event of ['error', 'node-error', 'node-ready', 'node-disconnect', 'sharded-channel-moved-error']) subscriber.on(event, interrupted)
       const connected = subscriber.connect().catch(() => undefined)
       return {
         subscribe: async (channel, listener) => {
@@ -273,6 +270,10 @@ export class RedisConnection {
   private closeBreaker(): void {
     clearTimeout(this.trial)
     this.trial = undefined
+    if (this.state === 'down') {
+      this.state = 'up'
+      this.logger.info({}, 'Redis reachable again')
+    }
     for (const listener of this.availableListeners) listener()
   }
 }
