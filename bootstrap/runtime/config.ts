@@ -86,7 +86,10 @@ export function loadConfig(env: Env = process.env): Config {
   const webConcurrency = integer(env, 'WEB_CONCURRENCY', 1, 1, 64)
   if (webConcurrency > 1 && redisUrl === undefined && redisClusterNodes === undefined) {
     // In-process caches are invalidated only in the process that wrote: a sibling would serve old stock.
-    throw new ConfigError('WEB_CONCURRENCY', 'above 1 needs REDIS_URL (or REDIS_CLUSTER_NODES), so that every process shares one cache and one rate-limit budget')
+    throw new ConfigError(
+      'WEB_CONCURRENCY',
+      'above 1 needs REDIS_URL (or REDIS_CLUSTER_NODES), so that every process shares one cache and one rate-limit budget',
+    )
   }
   return {
     databaseUrl,
