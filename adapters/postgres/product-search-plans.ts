@@ -16,10 +16,12 @@ export interface Statement {
  * The shapes a search can take, each one statement below:
  * - `store`: a store's products (hundreds), every match visited and counted exactly;
  * - `ranked-words`: words alone by relevance: the title tier read from the distinct titles;
- * - `ranked-filtered`: words and filters by relevance: each tier read in its own order;
+ * - `ranked-filtered`: words and filters by relevance, below the cap: the page sorted from every
+ *   match; at the cap it answers the count alone, and `ranked-filtered-tiers` the page;
+ * - `ranked-filtered-tiers`: words and filters by relevance past the cap: each tier read in its own order;
  * - `sorted`: by price or newest, with or without words: the page read in index order.
  */
-export type SearchPlanName = 'store' | 'ranked-words' | 'ranked-filtered' | 'sorted'
+export type SearchPlanName = 'store' | 'ranked-words' | 'ranked-filtered' | 'ranked-filtered-tiers' | 'sorted'
 
 /**
  * How the count is found:
@@ -28,13 +30,23 @@ export type SearchPlanName = 'store' | 'ranked-words' | 'ranked-filtered' | 'sor
  * - `words`: words alone, from the per-word counts when they tell (search_lexemes_total), or else
  *   like `capped`;
  * - `capped`: by counting matches up to SEARCH_COUNT_CAP + 1;
- * - `exact`: by counting every match (a store's, a few hundred).
+ * - `exact`: by counting every match (a store's, a few hundred);
+ * - `at-cap`: known to reach the cap (a statement run after one that counted as far).
  */
-export type CountMethod = 'catalog' | 'stocked' | 'unstocked' | 'words' | 'capped' | 'exact'
+export type CountMethod = 'catalog' | 'stocked' | 'unstocked' | 'words' | 'capped' | 'exact' | 'at-cap'
 
 export interface SearchPlan {
   name: SearchPlanName
   count: CountMethod
+  /**
+   * Prepared (planned once per connection, then a generic plan) or planned for its values on
+   * every run. Words and a category or price filter together leave the planner a choice the
+   * values decide: a generic plan walks the category's price range and tests every document
+   * (150-250 ms where the bitmap intersection the values call for takes 20).
+   */
+  prepared: boolean
+  /** The plan that reads the page when this one's count reaches the cap. */
+  pastCap?: SearchPlanName
 }
 
 function hasFilters({ category, minPrice, maxPrice, inStock }: ProductSearchCriteria): boolean {
@@ -43,17 +55,27 @@ function hasFilters({ category, minPrice, maxPrice, inStock }: ProductSearchCrit
 
 /** Chooses the statement and the count for criteria; pure, so each choice is unit-tested. */
 export function planSearch(criteria: ProductSearchCriteria): SearchPlan {
-  if (criteria.storeId !== undefined) return { name: 'store', count: 'exact' }
+  if (criteria.storeId !== undefined) return { name: 'store', count: 'exact', prepared: true }
   const filtered = hasFilters(criteria)
   if (criteria.words.length === 0) {
     const onlyStock = criteria.inStock !== undefined && criteria.category === undefined && criteria.minPrice === undefined && criteria.maxPrice === undefined
-    if (onlyStock) return { name: 'sorted', count: criteria.inStock ? 'stocked' : 'unstocked' }
-    return { name: 'sorted', count: filtered ? 'capped' : 'catalog' }
+    if (onlyStock) return { name: 'sorted', count: criteria.inStock ? 'stocked' : 'unstocked', prepared: true }
+    return { name: 'sorted', count: filtered ? 'capped' : 'catalog', prepared: true }
   }
-  const count: CountMethod = filtered ? 'capped' : 'words'
-  if (criteria.sort !== 'relevance') return { name: 'sorted', count }
-  return { name: filtered ? 'ranked-filtered' : 'ranked-words', count }
+  const prepared = criteria.category === undefined && criteria.minPrice === undefined && criteria.maxPrice === undefined
+  if (!filtered) return { name: criteria.sort === 'relevance' ? 'ranked-words' : 'sorted', count: 'words', prepared }
+  if (criteria.sort !== 'relevance') return { name: 'sorted', count: 'capped', prepared }
+  return { name: 'ranked-filtered', count: 'capped', prepared, pastCap: 'ranked-filtered-tiers' }
 }
+
+/**
+ * Planning a ranked statement (hundreds of plan nodes, most never run) took 5-30 ms, more than
+ * running it: each distinct text of a prepared plan (one per plan and combination of filters, a
+ * few dozen in all) gets a name of its own, so Postgres plans it on its first runs on a connection
+ * and then keeps a generic plan (plan_cache_mode auto). Their walks in index order stop on their
+ * own, whatever the estimates.
+ */
+const statementName = (text: string) => `search-${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
 
 /** The last word matches as a prefix from this length on; shorter prefixes match most of the catalog. */
 const MIN_PREFIX_LENGTH = 3
@@ -113,13 +135,7 @@ class Params {
       if (!order.includes(name)) order.push(name)
       return `$${order.indexOf(name) + 1}`
     })
-    // Planning a ranked statement (hundreds of plan nodes, most never run) took 5-30 ms, more than
-    // running it: each distinct text (one per plan and combination of filters, a few dozen in all)
-    // is prepared under a name of its own, so Postgres plans it on its first uses on a connection
-    // and then reuses the plan (plan_cache_mode auto). No plan here depends on the values' size:
-    // every walk in index order stops on its own, whatever the estimates.
-    const statementName = `search-${createHash('sha1').update(bound).digest('hex').slice(0, 20)}`
-    return { name: statementName, text: bound, values: order.map((name) => this.named.get(name)) }
+    return { text: bound, values: order.map((name) => this.named.get(name)) }
   }
 }
 
@@ -198,6 +214,8 @@ function countOf(method: CountMethod, c: Context): string {
       return `SELECT least(count(*), ${c.cap}) AS total, count(*) <= ${c.cap} AS exact FROM matches`
     case 'exact':
       return 'SELECT count(*) AS total, true AS exact FROM matches'
+    case 'at-cap':
+      return `SELECT ${c.cap}::bigint AS total, false AS exact`
   }
 }
 
@@ -404,21 +422,32 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
   },
 
   /*
-   * Below the cap the page is sorted from the matches, which carry their tier. Above it, each
-   * tier is read in its own order after counting those of the tiers before, as far as the page.
+   * Below the cap the page is sorted from the matches, which carry their tier; at the cap, only
+   * the count is answered (ranked-filtered-tiers reads that page). Kept apart, this statement is
+   * small enough to plan for its values on every run in under a millisecond.
    */
   'ranked-filtered'(c, criteria, plan) {
-    const inTitleTier = [...c.filters, `s.document @@ ${c.inTitle}`]
-    const before = 'title_tier_before_page'
     const ctes = [
       ...countSources(c, criteria, plan),
       `total AS (${countOf(plan.count, c)})`,
+      `page AS (${pageOfMatches(c, RELEVANCE_ORDER, everyMatchRead(c))})`,
+    ]
+    return c.params.bind(answer(c, ctes, 'NULL::boolean'))
+  },
+
+  /*
+   * Past the cap, each tier is read in its own order after counting those of the tiers before,
+   * as far as the page.
+   */
+  'ranked-filtered-tiers'(c, _criteria, plan) {
+    const inTitleTier = [...c.filters, `s.document @@ ${c.inTitle}`]
+    const before = 'title_tier_before_page'
+    const ctes = [
+      `total AS (${countOf(plan.count, c)})`,
       `page AS (
-    (${pageOfMatches(c, RELEVANCE_ORDER, everyMatchRead(c))})
+    (${slice(0, [...inTitleTier, withinCount(c)], TITLE_TIER_ORDER, c.limit, c.offset, false)})
     UNION ALL
-    (${slice(0, [...inTitleTier, withinCount(c), `NOT ${everyMatchRead(c)}`], TITLE_TIER_ORDER, c.limit, c.offset, false)})
-    UNION ALL
-    (SELECT lower_tiers.* FROM (SELECT ${countUpTo(inTitleTier, c.pageEnd, false)} AS ${before} WHERE NOT ${everyMatchRead(c)}) counted,
+    (SELECT lower_tiers.* FROM (SELECT ${countUpTo(inTitleTier, c.pageEnd, false)} AS ${before}) counted,
        LATERAL (${lowerTiers(c, before)
          .map((part) => `(${part})`)
          .join(' UNION ALL ')}) lower_tiers)
@@ -440,8 +469,18 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
   },
 }
 
+function statementOf(criteria: ProductSearchCriteria, queries: SearchQueries, plan: SearchPlan): Statement {
+  const statement = SEARCH_STATEMENTS[plan.name](contextOf(criteria, queries), criteria, plan)
+  return plan.prepared ? { ...statement, name: statementName(statement.text) } : statement
+}
+
 /** The statement of criteria; `queries` are required when there are words (queriesStatement gives them). */
 export function searchStatement(criteria: ProductSearchCriteria, queries: SearchQueries = NO_WORDS): Statement {
-  const plan = planSearch(criteria)
-  return SEARCH_STATEMENTS[plan.name](contextOf(criteria, queries), criteria, plan)
+  return statementOf(criteria, queries, planSearch(criteria))
+}
+
+/** The statement that reads the page when searchStatement's count reached the cap, if another does. */
+export function pastCapStatement(criteria: ProductSearchCriteria, queries: SearchQueries = NO_WORDS): Statement | undefined {
+  const { pastCap, prepared } = planSearch(criteria)
+  return pastCap === undefined ? undefined : statementOf(criteria, queries, { name: pastCap, count: 'at-cap', prepared })
 }
