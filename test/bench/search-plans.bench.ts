@@ -93,7 +93,7 @@ async function explainAsRun(pool: pg.Pool, statement: Statement): Promise<{ 'QUE
     const values = statement.values.map((value) => client.escapeLiteral(String(value))).join(', ')
     return (await client.query<{ 'QUERY PLAN': string }>(`${explain} EXECUTE explained(${values})`)).rows
   } finally {
-    await client.query('DEALLOCATE ALL')
+    await client.query('DEALLOCATE explained')
     await client.query('RESET plan_cache_mode')
     client.release()
   }
