@@ -1,13 +1,11 @@
 import type { IdempotencyKeys } from '../ordering/ports/idempotency-keys.js'
 import type { InventoryRepository } from '../inventory/ports/inventory-repository.js'
-import type { JobQueue } from './job-queue.js'
 import type { OrderRepository } from '../ordering/ports/order-repository.js'
 
 /** Everything one transaction may touch; all of it commits or none of it does. */
 export interface TransactionScope {
   inventory: InventoryRepository
   orders: OrderRepository
-  jobs: JobQueue
   idempotency: IdempotencyKeys
 }
 
