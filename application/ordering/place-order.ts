@@ -50,13 +50,15 @@ export class PlaceOrder {
       if (unknown.length > 0) throw new UnknownProductsError(unknown)
 
       const decision = placeOrder(draft, stock)
-      // Everything the order commits with goes in one write: one round trip under the locks, then COMMIT.
-      const { id, createdAt } = await tx.orders.insert({
-        decision,
-        titles,
-        stockChanges: stock.changes(),
-        ...(key === undefined ? {} : { idempotency: { key, fingerprint } }),
-      })
+      // Everything the order commits with goes in one write, which commits: one round trip under the locks.
+      const { id, createdAt } = await tx.commitWith(() =>
+        tx.orders.insert({
+          decision,
+          titles,
+          stockChanges: stock.changes(),
+          ...(key === undefined ? {} : { idempotency: { key, fingerprint } }),
+        }),
+      )
       return { kind: 'placed', order: toRecord(id, createdAt, decision, titles) }
     })
 

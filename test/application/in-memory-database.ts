@@ -118,6 +118,7 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
         },
         purgeOlderThan: async () => 0,
       },
+      commitWith: (write) => write(),
     }
   }
 }

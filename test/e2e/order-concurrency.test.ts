@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { PgUnitOfWork } from '../../adapters/postgres/pg-unit-of-work.js'
+import { createPool } from '../../adapters/postgres/pool.js'
 import { createPgBoss, PgBossJobQueue } from '../../adapters/jobs/pg-boss.js'
 import { addProducts, addStore, levelsOf, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
@@ -67,14 +68,14 @@ describe('orders racing for the same stock', () => {
   })
 })
 
-describe('the confirmation job and its transaction', () => {
-  const confirmedDecision = (storeId: StoreId, productId: ProductId): OrderDecision => ({
-    status: 'CONFIRMED',
-    storeId,
-    lines: [{ productId, quantity: 1 }],
-    shortages: null,
-  })
+const confirmedDecision = (storeId: StoreId, productId: ProductId): OrderDecision => ({
+  status: 'CONFIRMED',
+  storeId,
+  lines: [{ productId, quantity: 1 }],
+  shortages: null,
+})
 
+describe('the confirmation job and its transaction', () => {
   test('an order written in a transaction that rolls back leaves neither the order nor its job', async () => {
     const storeId = (await addStore(subject.db.pool)) as StoreId
     const [product] = (await addProducts(subject.db.pool, [{ title: 'Rolled back' }])) as [ProductId]
@@ -121,6 +122,57 @@ describe('the confirmation job and its transaction', () => {
     )
     assert.deepEqual(rows[0]?.job, rows[1]?.job)
     assert.equal(rows[0]?.job.retry_limit, 5)
+  })
+})
+
+describe('the unit of work committing with its last write', () => {
+  test('a write that fails its own checks commits nothing, though its COMMIT went out with it', async () => {
+    const storeId = (await addStore(subject.db.pool)) as StoreId
+    const [stocked, unstocked] = (await addProducts(subject.db.pool, [{ title: 'Stocked' }, { title: 'Not in this store' }])) as [ProductId, ProductId]
+    await stock(subject.db.pool, storeId, { [stocked]: 5 })
+    let written: OrderId | undefined
+
+    // A deduction for a level with no row: the write a caller holding no lock would make.
+    await assert.rejects(
+      new PgUnitOfWork(subject.db.pool).run(async (tx) => {
+        const { titles } = await tx.orders.lockForPlacement(storeId, [stocked, unstocked])
+        const decision: OrderDecision = { ...confirmedDecision(storeId, stocked), lines: [{ productId: unstocked, quantity: 1 }] }
+        const stockChanges = [{ productId: unstocked, quantity: 4, delta: -1 }]
+        return tx.commitWith(async () => {
+          written = (await tx.orders.insert({ decision, titles, stockChanges })).id
+        })
+      }),
+      /order write incomplete: 0 stock rows changed of 1, 1 jobs/,
+    )
+
+    assert.equal(written, undefined)
+    const { rows } = await subject.db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM orders WHERE store_id = $1', [storeId])
+    assert.equal(rows[0]?.count, 0)
+    assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [stocked]: 5 })
+  })
+
+  test('nothing can be written once the last write committed, and the client goes back to the pool as it came', async () => {
+    const storeId = (await addStore(subject.db.pool)) as StoreId
+    const [product] = (await addProducts(subject.db.pool, [{ title: 'Committed' }])) as [ProductId]
+    const onePool = createPool({ connectionString: subject.db.url, applicationName: 'test', max: 1 })
+    let placed: OrderId | undefined
+    try {
+      await assert.rejects(
+        new PgUnitOfWork(onePool).run(async (tx) => {
+          const { titles } = await tx.orders.lockForPlacement(storeId, [product])
+          placed = (await tx.commitWith(() => tx.orders.insert({ decision: confirmedDecision(storeId, product), titles, stockChanges: [] }))).id
+          await tx.orders.lockForPlacement(storeId, [product])
+        }),
+        /after the commit/,
+      )
+
+      assert.equal(await jobsFor(placed as OrderId), 1)
+      const client = await onePool.connect()
+      assert.equal((client as { pipeline?: boolean }).pipeline, false)
+      client.release()
+    } finally {
+      await onePool.end()
+    }
   })
 })
 
