@@ -45,15 +45,24 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
         await writeFile(script, scriptFor(shape.label, stocked))
         const service: number[] = []
         const database: number[] = []
+        const cpuPerOrder: number[] = []
         for (let round_ = 0; round_ < rounds; round_++) {
+          const cpuBefore = process.cpuUsage()
           service.push(await ordersPerSecond(address, shape.products))
+          const cpu = process.cpuUsage(cpuBefore)
+          cpuPerOrder.push((cpu.user + cpu.system) / 1000 / ORDERS_PER_ROUND)
           database.push(await pgbenchTps(url, script))
         }
         const serviceMedian = median(service)
         const databaseMedian = median(database)
+        // Each round's ratio against the pgbench round right after it, so a load that drifts
+        // across the run weighs on both sides of each ratio alike.
+        const ratios = service.map((orders, index) => (100 * orders) / (database[index] as number))
         console.log(
           `orders/${shape.label}: service ${round(serviceMedian, 0)} orders/s [${service.map((v) => round(v, 0)).join(', ')}], ` +
-            `pgbench ${round(databaseMedian, 0)} tps [${database.map((v) => round(v, 0)).join(', ')}], ratio ${round((100 * serviceMedian) / databaseMedian, 1)} %`,
+            `pgbench ${round(databaseMedian, 0)} tps [${database.map((v) => round(v, 0)).join(', ')}], ratio ${round((100 * serviceMedian) / databaseMedian, 1)} %; ` +
+            `per round ${round(median(ratios), 1)} % [${ratios.map((v) => round(v, 0)).join(', ')}]; ` +
+            `this process's CPU ${round(median(cpuPerOrder), 2)} ms per order (server and load generator)`,
         )
       }
     } finally {
