@@ -17,7 +17,9 @@ const LINES_WHEN_SPREAD = 3
  * all-or-nothing transaction on the same database: lock the stock rows in product-id order, update
  * them, insert the order and its lines, the ledger movements and the confirmation job row. Rounds
  * alternate service and pgbench so that both see the same machine; medians and ratios are printed,
- * for one hot product and for orders spread over the store's products. `--rounds N` (default 3).
+ * with the process's CPU per order (the server's and the load generator's: they share the
+ * process), for one hot product and for orders spread over the store's products. `--rounds N`
+ * (default 3).
  */
 export default async function ordersVsPgbench({ args }: BenchContext): Promise<void> {
   const rounds = Number(optionValue(args, '--rounds') ?? 3)
