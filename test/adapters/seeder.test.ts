@@ -54,7 +54,7 @@ describe('seed', () => {
     assert.notDeepEqual(other?.products, first?.products)
   })
 
-  test('the search projection built in bulk is the one the insert trigger writes, and the trigger projects again after', async () => {
+  test('the search projection written in bulk is the one the insert trigger writes, and the trigger projects again after', async () => {
     await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 11 }, quiet())
     // What products_inserted() writes for a product, computed from the seeded catalog.
     const EXPECTED = `SELECT p.id, p.category_id, p.price, p.created_at, p.title, product_search_document(p.title, c.name, p.description)
