@@ -72,8 +72,6 @@ const RESERVE_PRODUCT_IDS = `
   SELECT setval(name, nextval(name) + $1 - 1) - $1 + 1 AS first FROM sequence`
 const LOCK_SEEDED_TABLES = `LOCK TABLE categories, products, stores, inventory IN EXCLUSIVE MODE`
 
-const PROJECT_PRODUCTS = 'SELECT search_project_products($1, $2)'
-
 const INSERT_STORES = `INSERT INTO stores (name, location)
                        SELECT name, location FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(name, location, n)
                         ORDER BY n RETURNING id`
@@ -133,8 +131,8 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
     await client.query(`SET LOCAL work_mem = '64MB'`)
     await client.query(`SET LOCAL statement_timeout = '${BULK_STATEMENT_TIMEOUT}'`)
 
-    // The search projection is written chunk by chunk by parallel workers (migration 0020), its
-    // per-word and catalog counts once at the end (migration 0013).
+    // The search projection and its per-word and catalog counts are computed once at the end, the
+    // projection by parallel workers (migrations 0013 and 0020).
     await client.query('SELECT search_projection_suspend()')
     await client.query('SELECT search_counts_suspend()')
     const categoryIds = await returnedIds(client, INSERT_CATEGORIES, [source.categoryNames(plan.categories)])
@@ -142,7 +140,7 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
 
     const firstProductId = plan.products > 0 ? Number((await client.query<{ first: string }>(RESERVE_PRODUCT_IDS, [plan.products])).rows[0]?.first) : 1
     await copyProducts(client, source, { ...plan, categoryIds, firstProductId, freeze }, progress)
-    phases.lap('products and search projection')
+    phases.lap('products')
 
     const stores = source.stores(plan.stores)
     const storeIds = await returnedIds(client, INSERT_STORES, [stores.names, stores.locations])
@@ -169,6 +167,7 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
     const movements = (await client.query(RECORD_SEED_MOVEMENTS)).rowCount ?? 0
     phases.lap('ledger')
     await client.query('SELECT search_projection_resume()')
+    phases.lap('search projection')
     await client.query('SELECT search_counts_resume()')
     phases.lap('search counts')
     for (const index of deferred) await client.query(index.definition)
@@ -217,10 +216,9 @@ interface ProductLoad {
 }
 
 /**
- * Postgres loads and projects one chunk (its parallel workers and Node then share the two cores)
- * while the next is generated; generation yields between slices so that the chunk being loaded
- * keeps flowing to the socket. A chunk's COPY starts only once the one before is projected, so a
- * failed chunk ends the load there.
+ * Postgres loads one chunk while the next is generated; generation yields between slices so that
+ * the chunk being loaded keeps flowing to the socket. A chunk's COPY starts only once the one
+ * before has completed, so a failed chunk ends the load there.
  */
 async function copyProducts(client: pg.PoolClient, source: FakerSeedSource, load: ProductLoad, progress: SeedProgress): Promise<void> {
   let loading: Promise<void> | undefined
@@ -234,13 +232,7 @@ async function copyProducts(client: pg.PoolClient, source: FakerSeedSource, load
     }
     await loading
     if (done > 0) progress('products', done, load.products)
-    const first = load.firstProductId + done
-    const last = first + chunk - 1
-    loading = handled(
-      copyChunk(client, `COPY products (id, title, description, price, category_id, created_at) FROM STDIN ${load.freeze}`, slices.join('')).then(async () => {
-        await client.query(PROJECT_PRODUCTS, [first, last])
-      }),
-    )
+    loading = copyChunk(client, `COPY products (id, title, description, price, category_id, created_at) FROM STDIN ${load.freeze}`, slices.join(''))
     done += chunk
   }
   await loading
@@ -272,19 +264,13 @@ function copyText(value: string | null): string {
  */
 function copyChunk(client: pg.PoolClient, statement: string, data: string): Promise<void> {
   const copy = client.query(copyFrom(statement))
-  const finished = handled(
-    new Promise<void>((resolve, reject) => {
-      copy.once('finish', resolve)
-      copy.on('error', reject)
-    }),
-  )
+  const finished = new Promise<void>((resolve, reject) => {
+    copy.once('finish', resolve)
+    copy.on('error', reject)
+  })
+  finished.catch(() => undefined)
   copy.end(data)
   return finished
-}
-
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined)
-  return promise
 }
 
 /** How long each phase of a seed took, in order. */
