@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import { DatabaseNotEmptyError } from '../../adapters/postgres/pg-seeder.js'
 import { DEFAULT_SEED_PLAN, runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
-import { countOf } from '../support/fixtures.js'
+import { addProducts, countOf } from '../support/fixtures.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
@@ -52,6 +52,44 @@ describe('seed', () => {
 
     assert.deepEqual(second, first)
     assert.notDeepEqual(other?.products, first?.products)
+  })
+
+  test('the search projection written in bulk is the one the insert trigger writes, and the trigger projects again after', async () => {
+    await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 11 }, quiet())
+    // What products_inserted() writes for a product, computed from the seeded catalog.
+    const EXPECTED = `SELECT p.id, p.category_id, p.price, p.created_at, p.title, product_search_document(p.title, c.name, p.description)
+                        FROM products p JOIN categories c ON c.id = p.category_id`
+    const ACTUAL = 'SELECT product_id, category_id, price, created_at, title, document FROM product_search'
+    assert.equal(await countOf(db.pool, `SELECT count(*) AS n FROM (${EXPECTED} EXCEPT ALL ${ACTUAL}) missing`), 0)
+    assert.equal(await countOf(db.pool, `SELECT count(*) AS n FROM (${ACTUAL} EXCEPT ALL ${EXPECTED}) extra`), 0)
+    assert.equal(await countOf(db.pool, 'SELECT count(*) AS n FROM product_search'), 1_000)
+
+    const [added] = await addProducts(db.pool, [{ title: 'Zanzibar Kettle' }])
+
+    assert.equal(await countOf(db.pool, 'SELECT count(*) AS n FROM product_search WHERE product_id = $1', [added]), 1)
+    const size = await db.pool.query<{ products: number }>('SELECT products FROM catalog_size')
+    assert.equal(size.rows[0]?.products, 1_001)
+  })
+
+  test('leaves search ready: every index and key back, statistics taken, loaded pages all-visible', async () => {
+    const SCHEMA = `SELECT (SELECT string_agg(indexdef, E'\n' ORDER BY indexdef) FROM pg_indexes WHERE schemaname = 'public') AS indexes,
+                           (SELECT string_agg(concat_ws(' ', conrelid::regclass, conname, pg_get_constraintdef(oid)), E'\n' ORDER BY conrelid::regclass::text, conname)
+                              FROM pg_constraint WHERE contype = 'f') AS keys,
+                           (SELECT count(*) FROM pg_trigger WHERE tgenabled = 'D') AS disabled_triggers`
+    const schema = async () => (await db.pool.query<{ indexes: string; keys: string; disabled_triggers: string }>(SCHEMA)).rows[0]
+    const before = await schema()
+
+    await runSeed(db.pool, { ...DEFAULT_SEED_PLAN, reset: true, seed: 12 }, quiet())
+
+    assert.deepEqual(await schema(), before)
+    const { rows } = await db.pool.query<{ relname: string; relpages: number; relallvisible: number; reltuples: number }>(`
+      SELECT relname, relpages, relallvisible, reltuples FROM pg_class
+       WHERE relname IN ('products', 'product_search', 'product_titles', 'search_lexemes', 'inventory', 'stock_movements')`)
+    assert.equal(rows.length, 6)
+    for (const table of rows) {
+      assert.ok(table.reltuples > 0, `${table.relname} analysed`)
+      assert.equal(table.relallvisible, table.relpages, `${table.relname} all-visible`)
+    }
   })
 
   test('refuses to mix into existing data without reset, and writes nothing', async () => {
