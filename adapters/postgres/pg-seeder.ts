@@ -132,7 +132,7 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
     await client.query(`SET LOCAL statement_timeout = '${BULK_STATEMENT_TIMEOUT}'`)
 
     // The search projection and its per-word and catalog counts are computed once at the end, the
-    // projection by parallel workers (migrations 0013 and 0020).
+    // projection by parallel workers (migrations 0013 and 0019).
     await client.query('SELECT search_projection_suspend()')
     await client.query('SELECT search_counts_suspend()')
     const categoryIds = await returnedIds(client, INSERT_CATEGORIES, [source.categoryNames(plan.categories)])
