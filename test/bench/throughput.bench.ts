@@ -19,7 +19,8 @@ import type { BenchContext } from './run.js'
  * (LOG_LEVEL=warn) and the autocomplete budget raised so that the limiter still does its round trip
  * but never refuses. The uncached inventory page is the same HTTP stack over the bare Postgres
  * adapter, served from this process. `--seconds N --rounds N --products N`; `--profile DIR` writes
- * a CPU profile of the server process there.
+ * a CPU profile of the server process there; `--only TEXT` measures only the targets whose label
+ * contains TEXT (and the bare route), so a profile shows one path.
  */
 const SCRATCH_DATABASE = 'aforro_bench_throughput'
 const CONNECTIONS = 10
@@ -53,11 +54,14 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
       rounds: { type: 'string', default: '3' },
       products: { type: 'string', default: '1000' },
       profile: { type: 'string' },
+      only: { type: 'string' },
     },
   })
   const seconds = Number(values.seconds)
   const rounds = Number(values.rounds)
   const products = Number(values.products)
+  const only = values.only
+  const targets = TARGETS.filter((target, index) => index === 0 || typeof only !== 'string' || target.label.includes(only))
   const postgres = await startPostgres()
   const redis = await startRedisServer(await freePort())
   const url = databaseUrl(postgres.url, SCRATCH_DATABASE)
@@ -88,14 +92,14 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
     for (const target of TARGETS) await waitFor200(target.url(ports))
 
     log(`${products.toLocaleString('en')} products, 20 stores; wrk, ${CONNECTIONS} connections, 1 thread, ${seconds} s per cell, ${rounds} rounds\n`)
-    const results = new Map<string, WrkResult[]>(TARGETS.map((target) => [target.label, []]))
+    const results = new Map<string, WrkResult[]>(targets.map((target) => [target.label, []]))
     for (let round = 0; round < rounds; round++) {
-      for (const target of TARGETS) results.get(target.label)?.push(await wrk(target.url(ports), seconds))
+      for (const target of targets) results.get(target.label)?.push(await wrk(target.url(ports), seconds))
     }
     const ceiling = median(results.get(TARGETS[0]?.label ?? '')?.map((result) => result.requestsPerSecond) ?? [])
     log('| target | req/s (median) | vs bare route | p50 ms | p99 ms | req/s per round |')
     log('| --- | ---: | ---: | ---: | ---: | --- |')
-    for (const target of TARGETS) {
+    for (const target of targets) {
       const runs = results.get(target.label) ?? []
       const rate = median(runs.map((run) => run.requestsPerSecond))
       log(
