@@ -2,20 +2,25 @@ import type pg from 'pg'
 import type { CalendarDate } from '../../domain/shared/calendar-date.js'
 import type { InventorySummaries, InventorySummary, LatestSummary } from '../../application/inventory/ports/inventory-summaries.js'
 
-// One statement, so every store is read from the same snapshot. Totals come from inventory alone;
-// only the few low rows are joined to products for their titles. Stores in id order give
+// One statement, so every store is read from the same snapshot. An archived product is no longer
+// carried (it has left the store's listing), so it counts nowhere: only the handful of archived
+// rows (products_archived_idx) are looked up, not every carried product. Stores in id order give
 // concurrent rebuilds of one day the same lock order.
 const REBUILD = `
-  WITH levels AS (
+  WITH carried AS (
+    SELECT store_id, product_id, quantity
+      FROM inventory
+     WHERE product_id <> ALL (ARRAY(SELECT id FROM products WHERE archived_at IS NOT NULL))),
+  levels AS (
     SELECT store_id, count(*) AS sku_count, sum(quantity) AS total_units,
            count(*) FILTER (WHERE quantity = 0) AS out_of_stock
-      FROM inventory
+      FROM carried
      GROUP BY store_id),
   low AS (
     SELECT i.store_id,
            jsonb_agg(jsonb_build_object('product_id', i.product_id, 'title', p.title, 'quantity', i.quantity)
                      ORDER BY i.quantity, p.title, i.product_id) AS items
-      FROM inventory i
+      FROM carried i
       JOIN products p ON p.id = i.product_id
      WHERE i.quantity > 0 AND i.quantity < $2
      GROUP BY i.store_id)

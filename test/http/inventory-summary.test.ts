@@ -69,6 +69,23 @@ describe('GET /stores/<id>/inventory/summary/', () => {
     assert.deepEqual(again.json(), body)
   })
 
+  test('counts only what the store still carries: an archived product leaves the summary as it leaves the listing', async () => {
+    const { rows } = await subject.db.pool.query<{ product_id: number }>('SELECT product_id FROM inventory WHERE store_id = 3 ORDER BY product_id LIMIT 2')
+    const [archived, kept] = rows.map((row) => row.product_id)
+    await subject.db.pool.query('UPDATE inventory SET quantity = 2 WHERE store_id = 3 AND product_id = ANY ($1)', [[archived, kept]])
+    const deleted = await subject.app.inject({ method: 'DELETE', url: `/products/${archived}/`, headers: admin.headers })
+    await summarise('2026-04-01')
+
+    const summary = (await subject.app.inject({ method: 'GET', url: '/stores/3/inventory/summary/', headers: admin.headers })).json<InventorySummaryView>()
+    const listing = (await subject.app.inject({ method: 'GET', url: '/stores/3/inventory/?page_size=1', headers: admin.headers })).json<{ count: number }>()
+
+    assert.equal(deleted.statusCode, 204)
+    assert.equal(summary.sku_count, listing.count)
+    const lowStock = summary.low_stock.map((item) => item.product_id)
+    assert.ok(lowStock.includes(kept as number), 'the product still carried is low')
+    assert.ok(!lowStock.includes(archived as number), 'the archived product is not listed')
+  })
+
   test('is documented in the OpenAPI document', async () => {
     const spec = (await subject.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
       paths: Record<string, { get?: { responses: Record<string, unknown> } }>
