@@ -17,8 +17,8 @@ import type { BenchContext } from './run.js'
  * this machine at that moment: a bare Fastify route in its own process, measured in the same run,
  * alternating with the others round by round. The app is the real server process
  * (bootstrap/server.js) over a scratch database and a private redis-server, with request logs off
- * (LOG_LEVEL=warn) and the autocomplete budget raised so that the limiter still does its round trip
- * but never refuses. The uncached inventory page is the same HTTP stack over the bare Postgres
+ * (LOG_LEVEL=warn) and the autocomplete budget raised so that the limiter counts every request
+ * (leasing tokens in batches, as for any busy client) but never refuses. The uncached inventory page is the same HTTP stack over the bare Postgres
  * adapter, served from this process. `--seconds N --rounds N --products N`; `--profile DIR` writes
  * a CPU profile of the server process there; `--only TEXT` measures only the targets whose label
  * contains TEXT (and the bare route), so a profile shows one path.
