@@ -6,3 +6,9 @@ export const ANY_STOCK_SCOPE = 'stock'
 export function stockScope(storeId: number): string {
   return `stock:${storeId}`
 }
+
+/** The store a `stock:<storeId>` scope is about; undefined for any other scope. */
+export function storeOfScope(scope: string): number | undefined {
+  const match = /^stock:(\d+)$/.exec(scope)
+  return match ? Number(match[1]) : undefined
+}

@@ -1,13 +1,15 @@
 import type { CacheBackend, CacheRead } from '../cache/cache-backend.js'
 import { LuaScript, type RedisConnection } from './redis-connection.js'
+import { RedisKeyLayout } from './redis-key-layout.js'
 import { uniqueToken } from './unique-token.js'
 
 /**
  * Reads the generations of an entry's scopes, the entry itself and its remaining life in one
  * round trip. A scope without a generation (never bumped, expired or evicted) gets the fresh one
  * passed in: a generation is never reused, so losing one hides old entries instead of bringing
- * them back. The entry key is built here from the generations read, so it is not among KEYS:
- * fine on one Redis, not meant for Redis Cluster.
+ * them back. The entry key is built here from the generations read, so it is not among KEYS; it
+ * starts with the same hash tag as they do (ARGV[1]), so it is always in the slot they declare.
+ * KEYS: the generations, one slot group. ARGV: the entry key's start, a fresh generation, its TTL.
  */
 const READ_ENTRY = new LuaScript(`
 local parts = { ARGV[1] }
@@ -25,30 +27,46 @@ if not text then return { slot } end
 return { slot, text, redis.call('PTTL', slot) }
 `)
 
+/**
+ * Moves a slot group's generations on and tells the subscribers, atomically: the group's bump
+ * counter goes up by one and leads the message, so a subscriber that missed a bump can tell.
+ * KEYS[1]: the counter, KEYS[2..]: the generations. ARGV: the shard channel, the generations'
+ * TTL, the scopes (space-separated), then one new generation per generation key.
+ */
+const BUMP = new LuaScript(`
+local count = redis.call('INCR', KEYS[1])
+for index = 2, #KEYS do
+  redis.call('SET', KEYS[index], ARGV[index + 2], 'EX', ARGV[2])
+end
+redis.call('SPUBLISH', ARGV[1], count .. ' ' .. ARGV[3])
+return count
+`)
+
 /** Losing a generation only costs misses, so it may expire; a day makes that rare. */
 const GENERATION_TTL_SECONDS = 86_400
 
-/** The channel every bump is published on (scopes separated by spaces), for the near caches of every instance. */
-export function invalidationChannel(redis: RedisConnection): string {
-  return `${redis.keyPrefix}invalidated`
-}
-
-/** The CacheBackend shared by every instance: entries with a TTL, generations as unique tokens. */
+/**
+ * The CacheBackend shared by every instance: entries with a TTL, generations as unique tokens,
+ * laid out by RedisKeyLayout so that it runs on one Redis and on a Redis Cluster alike.
+ */
 export class RedisCacheBackend implements CacheBackend {
   readonly ttlMs: number
+  private readonly layout: RedisKeyLayout
 
   constructor(
     private readonly redis: RedisConnection,
     ttlSeconds: number,
   ) {
     this.ttlMs = ttlSeconds * 1000
+    this.layout = new RedisKeyLayout(redis.keyPrefix)
   }
 
   async read(name: string, dependsOn: readonly string[]): Promise<CacheRead> {
+    const group = this.layout.homeOf(dependsOn)
     const reply = await this.redis.evalScript(
       READ_ENTRY,
-      dependsOn.map((scope) => this.generationKey(scope)),
-      [`${this.redis.keyPrefix}cache:${name}`, uniqueToken(), String(GENERATION_TTL_SECONDS)],
+      dependsOn.map((scope) => this.layout.generationKey(group, scope)),
+      [this.layout.entryKey(group, name), uniqueToken(), String(GENERATION_TTL_SECONDS)],
     )
     const [slot, text, ttlMs] = reply as [string, string?, number?]
     return { slot, text, ttlMs: ttlMs ?? 0 }
@@ -58,20 +76,23 @@ export class RedisCacheBackend implements CacheBackend {
     await this.redis.run((client) => client.set(slot, text, { expiration: { type: 'PX', value: this.ttlMs } }))
   }
 
+  /**
+   * One script per slot group the scopes live in, all in parallel. A bump counts only once the
+   * node's replica has it too (WAIT, on a cluster): an acknowledged bump a failover lost would
+   * bring old entries back. Any group failing fails the bump, which ReadThroughCache then
+   * announces through Postgres and retries, so none is ever lost.
+   */
   async bump(scopes: readonly string[]): Promise<void> {
-    // One transaction, one round trip: every scope moves on together (or none does), and the
-    // other instances' near caches hear of it in the same step.
-    await this.redis.run((client) => {
-      const transaction = client.multi()
-      for (const scope of scopes) {
-        transaction.set(this.generationKey(scope), uniqueToken(), { expiration: { type: 'EX', value: GENERATION_TTL_SECONDS } })
-      }
-      transaction.publish(invalidationChannel(this.redis), scopes.join(' '))
-      return transaction.exec()
-    })
-  }
-
-  private generationKey(scope: string): string {
-    return `${this.redis.keyPrefix}generation:${scope}`
+    await Promise.all(
+      [...this.layout.bumpsByGroup(scopes)].map(async ([group, groupScopes]) => {
+        const counter = this.layout.bumpCounterKey(group)
+        await this.redis.evalScript(
+          BUMP,
+          [counter, ...groupScopes.map((scope) => this.layout.generationKey(group, scope))],
+          [this.layout.invalidationChannel(group), String(GENERATION_TTL_SECONDS), groupScopes.join(' '), ...groupScopes.map(() => uniqueToken())],
+        )
+        await this.redis.waitForReplicas(counter)
+      }),
+    )
   }
 }

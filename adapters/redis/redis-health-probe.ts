@@ -6,7 +6,7 @@ export class RedisHealthProbe implements HealthProbe {
 
   async check(): Promise<DependencyStatus> {
     try {
-      await this.redis.run((client) => client.ping())
+      await this.redis.ping()
       return 'ok'
     } catch {
       return 'down'

@@ -1,41 +1,63 @@
 import type { InvalidationFeed, InvalidationListener } from '../cache/invalidation-feed.js'
-import { invalidationChannel } from './redis-cache-backend.js'
-import type { RedisClient, RedisConnection } from './redis-connection.js'
+import { LuaScript, type RedisConnection, type ShardedSubscriber } from './redis-connection.js'
+import { RedisKeyLayout } from './redis-key-layout.js'
 import { uniqueToken } from './unique-token.js'
 
+/**
+ * A heartbeat stamped with the group's bump count as its node has it, on the same node (one
+ * slot) and so in order with the group's bumps. KEYS[1]: the counter. ARGV: channel, time sent.
+ */
+const HEARTBEAT = new LuaScript(`
+redis.call('SPUBLISH', ARGV[1], (redis.call('GET', KEYS[1]) or '0') .. ' ' .. ARGV[2])
+`)
+
 export interface RedisInvalidationFeedOptions {
-  /** How often this process publishes a heartbeat to itself through Redis. */
+  /** How often this process publishes a heartbeat to itself in each slot group. */
   heartbeatMs?: number
-  /** How long after its last heartbeat came back the feed still counts as current. */
+  /** How long after a group's last heartbeat came back the feed still counts as current. */
   leaseMs?: number
 }
 
+interface GroupState {
+  /** The group's bump count as of the last message heard (undefined: none since the last gap). */
+  heardCount: number | undefined
+  /** When the latest heartbeat heard back was sent (0: none since the last gap). */
+  confirmedAt: number
+  heartbeatInFlight: boolean
+}
+
 /**
- * Bumps pushed by Redis pub/sub (RedisCacheBackend publishes each one in its bump transaction) on
- * a subscriber connection of its own. Pub/sub drops messages silently when a connection drops or
- * Redis hangs, so the feed proves it is current: it publishes a heartbeat stamped with the time it
- * was sent on a channel only it listens to. Redis delivers a connection's messages in the order it
- * processed them, so a heartbeat heard back proves that every bump Redis acknowledged before that
- * stamp has arrived. The feed is current while the last heartbeat heard back is younger than the
- * lease; after any gap (lapse, lost connection) its listeners are told to reset.
+ * Bumps pushed by Redis sharded pub/sub, one shard channel per slot group (RedisCacheBackend
+ * publishes each bump in the script that makes it), on a subscriber connection of its own. Pub/sub
+ * drops messages silently when a connection drops, a node hangs or a slot moves to another node
+ * (a failover), so the feed proves it is current, group by group: it publishes a heartbeat,
+ * stamped with the time it was sent and the group's bump count, on a channel of the same group
+ * only it listens to. A node delivers a connection's messages in the order it processed them, so
+ * a heartbeat heard back proves every bump that node acknowledged before the stamp has arrived;
+ * and since each bump carries the group's count, a heartbeat (or bump) whose count is not the one
+ * last heard proves a bump was missed, whichever node it went through (a promoted replica
+ * included: a bump counts only once the replica had it). The feed is current while every group's
+ * last heartbeat is younger than the lease; after any gap (lapse, lost connection, missed count)
+ * its listeners are told to reset.
  */
 export class RedisInvalidationFeed implements InvalidationFeed {
   private readonly listeners: InvalidationListener[] = []
-  private readonly heartbeatChannel: string
+  private readonly layout: RedisKeyLayout
+  private readonly subscriberName = uniqueToken()
   private readonly heartbeatMs: number
   private readonly leaseMs: number
-  private subscriber: RedisClient | undefined
+  private readonly groups = new Map<string, GroupState>()
+  private subscriber: ShardedSubscriber | undefined
   private timer: NodeJS.Timeout | undefined
-  /** When the latest heartbeat heard back was sent (0: none since the last gap). */
-  private confirmedAt = 0
 
   constructor(
     private readonly redis: RedisConnection,
     options: RedisInvalidationFeedOptions = {},
   ) {
-    this.heartbeatChannel = `${redis.keyPrefix}heartbeat:${uniqueToken()}`
+    this.layout = new RedisKeyLayout(redis.keyPrefix)
     this.heartbeatMs = options.heartbeatMs ?? 150
     this.leaseMs = options.leaseMs ?? 600
+    for (const group of this.layout.groups) this.groups.set(group, { heardCount: undefined, confirmedAt: 0, heartbeatInFlight: false })
   }
 
   listen(listener: InvalidationListener): void {
@@ -43,56 +65,73 @@ export class RedisInvalidationFeed implements InvalidationFeed {
   }
 
   isCurrent(): boolean {
-    return Date.now() - this.confirmedAt < this.leaseMs
+    const oldest = Date.now() - this.leaseMs
+    for (const state of this.groups.values()) if (state.confirmedAt <= oldest) return false
+    return true
   }
 
-  /** Subscribes (in the background when Redis is down: node-redis reconnects and subscribes again by itself) and starts the heartbeat. */
+  /** Subscribes (in the background when Redis is down: node-redis reconnects and subscribes again by itself) and starts the heartbeats. */
   start(): void {
-    // Queued while disconnected (unlike the main connection's commands): the subscription must outlive outages.
-    const subscriber = this.redis.client.duplicate({ disableOfflineQueue: false })
+    const subscriber = this.redis.openSubscriber(() => this.gap())
     this.subscriber = subscriber
-    subscriber.on('error', () => this.gap())
-    subscriber.on('ready', () => this.gap())
-    subscriber.connect().catch(() => undefined)
-    subscriber
-      .subscribe([invalidationChannel(this.redis), this.heartbeatChannel], (message, channel) =>
-        channel === this.heartbeatChannel ? this.heartbeat(Number(message)) : this.invalidated(message.split(' ')),
-      )
-      .catch(() => undefined)
-    // Straight on the client, not through the breaker: a late heartbeat only lets the lease lapse
-    // (hits then ask Redis), it must not shut Redis off for requests. One in flight at most, so a
-    // hung Redis does not pile them up.
-    let inFlight = false
+    for (const [group, state] of this.groups) {
+      const heartbeatChannel = this.layout.heartbeatChannel(group, this.subscriberName)
+      subscriber.subscribe(this.layout.invalidationChannel(group), (message) => this.bumped(state, message)).catch(() => undefined)
+      subscriber.subscribe(heartbeatChannel, (message) => this.heartbeat(state, message)).catch(() => undefined)
+    }
+    // Not through the breaker: a late heartbeat only lets the lease lapse (hits then ask Redis),
+    // it must not shut Redis off for requests. One in flight per group at most, so a hung node
+    // does not pile them up.
     this.timer = setInterval(() => {
-      if (inFlight || !this.redis.available) return
-      inFlight = true
-      this.redis.client
-        .publish(this.heartbeatChannel, String(Date.now()))
-        .catch(() => undefined)
-        .finally(() => (inFlight = false))
+      if (!this.redis.available) return
+      for (const [group, state] of this.groups) {
+        if (state.heartbeatInFlight) continue
+        state.heartbeatInFlight = true
+        this.redis
+          .evalScriptInBackground(
+            HEARTBEAT,
+            [this.layout.bumpCounterKey(group)],
+            [this.layout.heartbeatChannel(group, this.subscriberName), String(Date.now())],
+          )
+          .catch(() => undefined)
+          .finally(() => (state.heartbeatInFlight = false))
+      }
     }, this.heartbeatMs).unref()
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer)
-    this.confirmedAt = 0
+    for (const state of this.groups.values()) state.confirmedAt = 0
     const subscriber = this.subscriber
     this.subscriber = undefined
-    if (subscriber === undefined) return
-    subscriber.destroy()
+    subscriber?.destroy()
   }
 
-  private heartbeat(sentAt: number): void {
-    if (!this.isCurrent()) this.gap()
-    this.confirmedAt = Math.max(this.confirmedAt, sentAt)
-  }
-
-  private invalidated(scopes: readonly string[]): void {
+  private bumped(state: GroupState, message: string): void {
+    const [count, ...scopes] = message.split(' ')
     for (const listener of this.listeners) listener.invalidated(scopes)
+    this.expectCount(state, Number(count), Number(count) - 1)
+  }
+
+  private heartbeat(state: GroupState, message: string): void {
+    const [count, sentAt] = message.split(' ').map(Number) as [number, number]
+    // A lease that lapsed is a gap too: the node may have hung, or dropped what it was sending.
+    if (state.confirmedAt !== 0 && state.confirmedAt <= Date.now() - this.leaseMs) this.gap()
+    this.expectCount(state, count, count)
+    state.confirmedAt = Math.max(state.confirmedAt, sentAt)
+  }
+
+  /** `count` is the group's count now; the one heard before should have been `previous`, else a bump went by unheard. */
+  private expectCount(state: GroupState, count: number, previous: number): void {
+    if (state.heardCount !== undefined && state.heardCount !== previous) this.gap()
+    state.heardCount = count
   }
 
   private gap(): void {
-    this.confirmedAt = 0
+    for (const state of this.groups.values()) {
+      state.confirmedAt = 0
+      state.heardCount = undefined
+    }
     for (const listener of this.listeners) listener.reset()
   }
 }

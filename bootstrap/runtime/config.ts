@@ -13,6 +13,8 @@ export interface Config {
    */
   databaseDirectUrl: string | undefined
   redisUrl: string | undefined
+  /** Seed nodes (host:port) of a Redis Cluster, instead of REDIS_URL's one Redis. */
+  redisClusterNodes: string[] | undefined
   port: number
   host: string
   rateLimitSuggest: number
@@ -36,6 +38,7 @@ export const CONFIG_VARIABLES = [
   'DATABASE_READ_URL',
   'DATABASE_DIRECT_URL',
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
   'PORT',
   'HOST',
   'RATE_LIMIT_SUGGEST',
@@ -76,16 +79,24 @@ export function loadConfig(env: Env = process.env): Config {
     if (databaseDirectUrl !== undefined) throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL to be set')
   }
   const redisUrl = optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:'])
+  const redisClusterNodes = hostPortList(env, 'REDIS_CLUSTER_NODES')
+  if (redisUrl !== undefined && redisClusterNodes !== undefined) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', 'and REDIS_URL are both set: name one Redis (REDIS_URL) or a cluster (REDIS_CLUSTER_NODES), not both')
+  }
   const webConcurrency = integer(env, 'WEB_CONCURRENCY', 1, 1, 64)
-  if (webConcurrency > 1 && redisUrl === undefined) {
+  if (webConcurrency > 1 && redisUrl === undefined && redisClusterNodes === undefined) {
     // In-process caches are invalidated only in the process that wrote: a sibling would serve old stock.
-    throw new ConfigError('WEB_CONCURRENCY', 'above 1 needs REDIS_URL, so that every process shares one cache and one rate-limit budget')
+    throw new ConfigError(
+      'WEB_CONCURRENCY',
+      'above 1 needs REDIS_URL (or REDIS_CLUSTER_NODES), so that every process shares one cache and one rate-limit budget',
+    )
   }
   return {
     databaseUrl,
     databaseReadUrl,
     databaseDirectUrl,
     redisUrl,
+    redisClusterNodes,
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: text(env, 'HOST', '127.0.0.1'),
     rateLimitSuggest: integer(env, 'RATE_LIMIT_SUGGEST', 20, 1, 1_000_000),
@@ -124,6 +135,20 @@ function optionalUrl(env: Env, name: string, protocols: string[]): string | unde
     throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`)
   }
   return value
+}
+
+/** A comma-separated list of host:port (spaces around commas allowed). */
+function hostPortList(env: Env, name: string): string[] | undefined {
+  const value = present(env, name)
+  if (value === undefined) return undefined
+  const nodes = value.split(',').map((node) => node.trim())
+  for (const node of nodes) {
+    const match = /^(.+):(\d{1,5})$/.exec(node)
+    if (match === null || Number(match[2]) < 1 || Number(match[2]) > 65_535) {
+      throw new ConfigError(name, `must list host:port pairs separated by commas, got "${node}"`)
+    }
+  }
+  return nodes
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -8,6 +8,7 @@ import { MemoryCacheBackend } from '../../adapters/memory/memory-cache-backend.j
 import { Counters } from '../../adapters/metrics/counters.js'
 import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
+import { RedisKeyLayout } from '../../adapters/redis/redis-key-layout.js'
 import { connectTestRedis, RecordingLogger } from '../support/redis.js'
 
 const TTL_SECONDS = 300
@@ -254,7 +255,8 @@ describe('redis cache backend', () => {
     await cache.invalidate(['catalog'])
     await cache.getOrLoad(entry('lap'), async () => 'second')
 
-    await redis.client.del(`${redis.keyPrefix}generation:catalog`)
+    const layout = new RedisKeyLayout(redis.keyPrefix)
+    await redis.client.del(layout.generationKey(layout.homeOf(['catalog']), 'catalog'))
     const afterLoss = await cache.getOrLoad(entry('lap'), async () => 'third')
 
     assert.equal(afterLoss, 'third')

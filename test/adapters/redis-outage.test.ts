@@ -5,7 +5,7 @@ import { jsonCodec } from '../../adapters/cache/codecs.js'
 import { ReadThroughCache } from '../../adapters/cache/read-through-cache.js'
 import { Counters } from '../../adapters/metrics/counters.js'
 import { RedisCacheBackend } from '../../adapters/redis/redis-cache-backend.js'
-import { RedisConnection } from '../../adapters/redis/redis-connection.js'
+import { RedisConnection, type RedisClient } from '../../adapters/redis/redis-connection.js'
 import { RedisHealthProbe } from '../../adapters/redis/redis-health-probe.js'
 import { RedisInvalidationFeed } from '../../adapters/redis/redis-invalidation-feed.js'
 import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
@@ -134,7 +134,7 @@ describe('the invalidation feed behind the near cache', () => {
       await current()
       const resetsAfterHang = resets
 
-      await redis.run((client) => client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))
+      await redis.run((client) => (client as RedisClient).sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))
       await eventually('a reset for the lost subscription', async () => (resets > resetsAfterHang ? true : undefined))
       await current()
 

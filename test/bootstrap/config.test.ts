@@ -50,6 +50,8 @@ describe('configuration', () => {
     ['DATABASE_READ_URL', 'postgres://u@replica/db'],
     ['DATABASE_DIRECT_URL', 'postgres://u@primary/db'],
     ['REDIS_URL', 'not a url'],
+    ['REDIS_CLUSTER_NODES', 'redis1:6379,redis2'],
+    ['REDIS_CLUSTER_NODES', 'redis1:99999'],
     ['RUN_WORKER', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['RATE_LIMIT_SUGGEST', '0'],
@@ -71,6 +73,13 @@ describe('configuration', () => {
       )
     })
   }
+
+  test('REDIS_CLUSTER_NODES names a cluster by a few of its nodes; with REDIS_URL too it is refused, as neither would be obviously meant', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001', WEB_CONCURRENCY: '2' })
+
+    assert.deepEqual([config.redisClusterNodes, config.redisUrl, config.webConcurrency], [['10.0.0.1:7000', 'redis-2:7001'], undefined, 2])
+    assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis1:6379', REDIS_URL: 'redis://redis:6379' }), /REDIS_CLUSTER_NODES and REDIS_URL are both set/)
+  })
 
   test('reads exactly the variables it declares', () => {
     const read = new Set<string>()

@@ -125,10 +125,27 @@ describe('docker-compose.scale.yml', () => {
   const haproxyCfg = readRepoFile('deploy/haproxy.cfg')
   const pgbouncerIni = readRepoFile('deploy/pgbouncer/pgbouncer.ini')
 
-  test('has the rehearsal’s parts: primary, replica, pooler, Redis, balancer, its API instances and workers', () => {
+  test('has the rehearsal’s parts: primary, replica, pooler, Redis Cluster, balancer, its API instances and workers', () => {
     assert.deepEqual(named('api').length, SCALE_OUT.apiInstances)
     assert.deepEqual(named('worker').length, SCALE_OUT.workers)
-    for (const part of ['postgres-primary', 'postgres-replica', 'pgbouncer', 'redis', 'haproxy']) assert.ok(scale.services[part], part)
+    assert.deepEqual(named('redis').length, SCALE_OUT.redisMasters * (1 + SCALE_OUT.redisReplicasPerMaster))
+    for (const part of ['postgres-primary', 'postgres-replica', 'pgbouncer', 'redis-cluster-create', 'haproxy']) assert.ok(scale.services[part], part)
+  })
+
+  test('the Redis nodes run in cluster mode with the rehearsal’s failure detection, joined once with its replicas per master', () => {
+    for (const name of named('redis')) {
+      const command = [scale.services[name]?.command ?? []].flat().join(' ')
+      assert.match(command, /--cluster-enabled yes/, name)
+      assert.match(command, new RegExp(`--cluster-node-timeout ${SCALE_OUT.redisNodeTimeoutMs}\\b`), name)
+    }
+    const create = [scale.services['redis-cluster-create']?.command ?? []].flat().join(' ')
+    assert.match(create, new RegExp(`--cluster create .*--cluster-replicas ${SCALE_OUT.redisReplicasPerMaster} --cluster-yes`, 's'))
+    assert.deepEqual(Object.keys(scale.services['redis-cluster-create']?.depends_on ?? {}).sort(), named('redis').sort())
+    for (const name of [...named('api'), ...named('worker')]) {
+      assert.equal(scale.services[name]?.depends_on?.['redis-cluster-create']?.condition, 'service_completed_successfully', name)
+      const seeds = loadConfig(environmentOf(name)).redisClusterNodes ?? []
+      assert.ok(seeds.length > 0 && seeds.every((seed) => named('redis').includes(seed.split(':')[0] as string)), `${name}: ${seeds.join(',')}`)
+    }
   })
 
   test('apps send statements through the pooler, sessions to the primary and views to the replica, with settings the app accepts', () => {

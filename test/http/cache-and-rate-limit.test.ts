@@ -8,7 +8,7 @@ import { appOverTestDatabase, buildTestApp } from '../support/http-app.js'
 import type { CreatedOrderView, ProblemBody } from '../support/http-bodies.js'
 import { eventually } from '../support/eventually.js'
 import { parseExposition, valueOf } from '../support/prometheus.js'
-import { testRedisUrl } from '../support/test-database.js'
+import { testRedisEnv } from '../support/redis.js'
 
 let storeId: number
 let otherStoreId: number
@@ -18,7 +18,7 @@ let shade: number
 let admin: TestKey
 
 const subject = appOverTestDatabase({
-  env: () => ({ REDIS_URL: testRedisUrl() }),
+  env: testRedisEnv,
   prepare: async () => {
     admin = await adminKey(subject.db.pool)
     ;[lamp, shade] = (await addProducts(subject.db.pool, [
@@ -195,7 +195,7 @@ describe('autocomplete rate limit', () => {
   })
 
   test("two app instances on one Redis share each client's budget", async () => {
-    const second = await buildTestApp({ url: subject.db.url, pool: subject.db.pool }, { REDIS_URL: testRedisUrl() })
+    const second = await buildTestApp({ url: subject.db.url, pool: subject.db.pool }, testRedisEnv())
     try {
       const statuses = [...(await spend(subject.app, '10.1.0.6', 10)), ...(await spend(second, '10.1.0.6', 10))]
 
@@ -210,7 +210,7 @@ describe('autocomplete rate limit', () => {
   })
 
   test('behind a trusted proxy each forwarded client has its own budget, and forging an earlier hop does not help', async () => {
-    const proxied = await buildTestApp({ url: subject.db.url, pool: subject.db.pool }, { REDIS_URL: testRedisUrl(), TRUST_PROXY: '1' })
+    const proxied = await buildTestApp({ url: subject.db.url, pool: subject.db.pool }, { ...testRedisEnv(), TRUST_PROXY: '1' })
     try {
       await spend(proxied, '10.0.0.254', 20, { 'x-forwarded-for': '198.51.100.1' })
 

@@ -4,9 +4,10 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { createTestKey, type TestKey } from '../support/api-keys.js'
 import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
 import type { CategoryView, InventoryItemView, OrderView, PageEnvelope, ProblemBody, ProductHitView, ProductView, StoreView } from '../support/http-bodies.js'
+import { testRedisEnv } from '../support/redis.js'
 import { buildTestApp } from '../support/http-app.js'
 import { createPool } from '../../adapters/postgres/pool.js'
-import { createTestDatabase, testRedisUrl, type TestDatabase } from '../support/test-database.js'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import type pg from 'pg'
 
 let db: TestDatabase
@@ -21,8 +22,8 @@ let client = 0
 before(async () => {
   db = await createTestDatabase()
   otherPool = createPool({ connectionString: db.url, applicationName: 'reader instance' })
-  writer = await buildTestApp(db, { REDIS_URL: testRedisUrl() })
-  reader = await buildTestApp({ url: db.url, pool: otherPool }, { REDIS_URL: testRedisUrl() })
+  writer = await buildTestApp(db, testRedisEnv())
+  reader = await buildTestApp({ url: db.url, pool: otherPool }, testRedisEnv())
   catalog = await createTestKey(db.pool, { role: 'catalog' })
   storeId = await addStore(db.pool, 'Catalog store')
 })

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { summarize } from '../bench/measure.js'
+import { stockScope } from '../../adapters/cache/cache-scopes.js'
+import { RedisKeyLayout } from '../../adapters/redis/redis-key-layout.js'
 import { MissingBinaryError } from '../support/binaries.js'
 import { confirmationFindings, stockFindings } from './checks.js'
 import { clientAddress, RehearsalClient, type Sample } from './client.js'
@@ -11,7 +13,7 @@ import { waitFor } from './processes.js'
 import { chooseFixtures, runWorkload, spendSuggestBudget, stockTheRace, throughput, type Fixtures } from './workload.js'
 
 const USAGE = `Usage: npm run rehearse -- scale-out [--duration SECONDS] [--no-measure]
-  Builds Postgres primary + streaming replica, PgBouncer, Redis, HAProxy, 3 API instances and
+  Builds Postgres primary + streaming replica, PgBouncer, a Redis Cluster (3 masters, 3 replicas), HAProxy, 3 API instances and
   2 workers on loopback, runs a mixed workload with faults through the balancer, tears it all
   down and prints the report. Exits 1 if any invariant was violated, 2 on a usage or setup error.
   --duration S   seconds of mixed workload (default 40)
@@ -64,7 +66,7 @@ async function pausePrimary(topology: Topology, ms: number): Promise<void> {
 }
 
 /** The faults, spread over the workload: each is recorded with the window it was in effect. */
-async function injectFaults(topology: Topology, durationMs: number, started: number): Promise<FaultEvent[]> {
+async function injectFaults(topology: Topology, hotStoreId: number, durationMs: number, started: number): Promise<FaultEvent[]> {
   const events: FaultEvent[] = []
   const at = async (fraction: number) => sleep(Math.max(0, started + durationMs * fraction - Date.now()))
   const fault = async (name: string, work: () => Promise<void>) => {
@@ -79,7 +81,13 @@ async function injectFaults(topology: Topology, durationMs: number, started: num
   await at(0.3)
   await fault(`restart ${victim.name}`, () => topology.restartApi(victim))
   await at(0.45)
-  await fault('kill and restart Redis', () => topology.restartRedis())
+  // The master holding the first hot store's stock views and generations: the busiest shard.
+  const layout = new RedisKeyLayout('')
+  const hotShard = layout.bumpCounterKey(layout.homeOf([stockScope(hotStoreId)]))
+  await fault('kill -9 the Redis master of the hot store, its replica promoted, the dead node back as the replica', async () => {
+    const { from, to, promotedAfterMs } = await topology.failOverRedisMaster(hotShard)
+    log(`redis master ${from} failed over to ${to}, promoted ${(promotedAfterMs / 1000).toFixed(1)} s after the kill`)
+  })
   await at(0.6)
   await fault('restart the streaming replica', async () => {
     await topology.replica.stop('fast')
@@ -93,6 +101,7 @@ async function injectFaults(topology: Topology, durationMs: number, started: num
 
 const EXPECTED: Record<string, number[]> = {
   order: [201],
+  cancel: [200],
   restock: [200],
   search: [200],
   inventory: [200],
@@ -185,7 +194,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
     const started = Date.now()
     const [outcome, faults] = await Promise.all([
       runWorkload(client, fixtures, { durationMs, orderers: ORDERERS, searchers: SEARCHERS, suggestBudgetPerAddress: SUGGEST_BUDGET - 5 }),
-      injectFaults(topology, durationMs, started),
+      injectFaults(topology, fixtures.hot[0]!.storeId, durationMs, started),
     ])
     const workloadSamples = [...client.samples]
     const replicaReads = (await replicaTransactions(topology)) - replicaReadsBefore
@@ -213,10 +222,16 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
       ? workloadSamples.filter((sample) => LOST.includes(sample.status) && sample.at >= started + kill.atMs && sample.at <= started + killWindowEnd).length
       : 0
 
+    const unexpectedDuring = (fault: string) => {
+      const event = faults.find((candidate) => candidate.name.includes(fault))
+      return event ? unexpected.filter((sample) => sample.at >= started + event.atMs && sample.at <= started + event.endMs).length : 0
+    }
+
     const violations: string[] = []
     if (stock.oversoldUnits !== 0) violations.push(`${stock.oversoldUnits} units oversold`)
     if (stock.ordersMisreported !== 0) violations.push(`${stock.ordersMisreported} orders answered with a status the database does not hold`)
     if (stock.deductionsMismatched !== 0) violations.push(`${stock.deductionsMismatched} order lines without exactly their deduction in the ledger`)
+    if (stock.returnsMismatched !== 0) violations.push(`${stock.returnsMismatched} cancelled order lines without exactly their return in the ledger`)
     if (!audit.passed) violations.push('the ledger audit failed')
     if (confirmations.unsent !== 0 || confirmations.wrong !== 0)
       violations.push(`confirmations: ${confirmations.unsent} unsent, ${confirmations.wrong} wrong or repeated`)
@@ -228,7 +243,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
     const report = [
       '',
       '=== scale-out rehearsal report ===',
-      `topology: postgres primary + streaming replica, pgbouncer (transaction mode), redis, haproxy, ${API_INSTANCES} API instances, ${WORKERS} workers`,
+      `topology: postgres primary + streaming replica, pgbouncer (transaction mode), redis cluster (${SCALE_OUT.redisMasters} masters + ${SCALE_OUT.redisMasters * SCALE_OUT.redisReplicasPerMaster} replicas), haproxy, ${API_INSTANCES} API instances, ${WORKERS} workers`,
       `workload: ${durationMs / 1000} s, ${workloadSamples.length} requests through the balancer from ${new Set(workloadSamples.map((sample) => sample.from)).size} client addresses`,
       '',
       'requests by kind (status: count):',
@@ -237,14 +252,15 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
       'faults (seconds into the workload):',
       ...faults.map((event) => `  ${(event.atMs / 1000).toFixed(1).padStart(5)}–${(event.endMs / 1000).toFixed(1).padEnd(5)} ${event.name}`),
       `  requests lost (no answer, 502, 504) while ${kill ? 'the killed instance was out' : '-'}: ${unansweredAtKill} (at most ${inFlight} can be in flight)`,
-      `  requests outside the expected statuses: ${unexpected.length}`,
+      `  requests outside the expected statuses: ${unexpected.length}, of them ${unexpectedDuring('Redis master')} while the Redis master was failing over`,
       '',
       'invariants:',
       `  oversold units:                         ${stock.oversoldUnits}`,
       `  orders answered ≠ stored:               ${stock.ordersMisreported} (of ${outcome.ordersSeen.size} orders answered)`,
       `  order lines ≠ ledger deductions:        ${stock.deductionsMismatched}`,
+      `  cancelled lines ≠ ledger returns:       ${stock.returnsMismatched} (${outcome.cancelled} orders cancelled, ${outcome.cancelledTwice} of them twice, answered the same)`,
       `  ledger audit:                           ${audit.passed ? 'passed' : 'FAILED'} — ${audit.summary}`,
-      `  confirmations:                          ${confirmations.confirmed} confirmed orders, ${confirmations.sent} sent, ${confirmations.unsent} unsent, ${confirmations.wrong} wrong/repeated`,
+      `  confirmations:                          ${confirmations.confirmed} confirmed orders, ${confirmations.sent} sent (${confirmations.cancelledAfterSending} for orders cancelled after), ${confirmations.unsent} unsent, ${confirmations.wrong} wrong/repeated`,
       `  stale reads after a write returned:     ${outcome.staleReads.length} (of ${outcome.freshReadsChecked} read-after-write checks)`,
       ...outcome.staleReads
         .slice(0, 8)

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { requireBinary } from '../support/binaries.js'
 import { startPgBouncer, type LocalPgBouncer } from '../support/local-pgbouncer.js'
 import { checkPostgresBinaries, privateDirectory, startPrimary, startStreamingReplica, type LocalPostgres } from '../support/local-postgres.js'
+import { startRedisCluster, type LocalRedisCluster } from '../support/redis-cluster.js'
 import { freePort } from '../support/services.js'
 import { startBalancer, type Balancer } from './haproxy.js'
 import { httpOk, startProgram, waitFor, type Program } from './processes.js'
@@ -17,7 +18,14 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url))
 const entry = (name: string) => `${DIST}bootstrap/${name}.js`
 
 /** The shape of the rehearsal, which docker-compose.scale.yml repeats (a test keeps them in step). */
-export const SCALE_OUT = { apiInstances: 3, workers: 2 } as const
+export const SCALE_OUT = {
+  apiInstances: 3,
+  workers: 2,
+  redisMasters: 3,
+  redisReplicasPerMaster: 1,
+  /** How long a Redis node may not answer before the others fail it over (Redis's default is 15 s; short, so the fault fits the workload). */
+  redisNodeTimeoutMs: 2_000,
+} as const
 
 export interface TopologyOptions {
   apiInstances: number
@@ -36,7 +44,7 @@ export interface Topology {
   primary: LocalPostgres
   replica: LocalPostgres
   pgbouncer: LocalPgBouncer
-  redis: Program & { port: number }
+  redis: LocalRedisCluster
   balancer: Balancer
   apis: ApiInstance[]
   workers: Program[]
@@ -47,7 +55,8 @@ export interface Topology {
   appEnv: Record<string, string>
   /** Starts the API instance again (after a kill) on its port and waits until it is ready. */
   restartApi(api: ApiInstance): Promise<void>
-  restartRedis(): Promise<void>
+  /** Kills the Redis master serving `key`, waits for its replica to be promoted, then starts the dead node again (it rejoins as the replica). */
+  failOverRedisMaster(key: string): Promise<{ from: number; to: number; promotedAfterMs: number }>
   /** A CLI (migrate, seed, audit, keys) against the primary; resolves with its stdout. */
   cli(name: string, args: string[]): Promise<string>
   /** Stops everything; the logs stay on disk when asked (a failed rehearsal). */
@@ -68,7 +77,7 @@ export function checkBinaries(): void {
 /**
  * Builds the scale-out topology on loopback from the machine's binaries, every part private
  * (free ports, one temporary directory): Postgres primary and streaming replica, PgBouncer in
- * transaction mode, Redis, the migrated and seeded database, API instances behind HAProxy, and
+ * transaction mode, a Redis Cluster (3 masters, a replica each), the migrated and seeded database, API instances behind HAProxy, and
  * job workers. Whatever started is stopped again if a later part fails.
  */
 export async function buildTopology(options: TopologyOptions, log: (line: string) => void): Promise<Topology> {
@@ -88,13 +97,11 @@ export async function buildTopology(options: TopologyOptions, log: (line: string
     await admin.end()
     log(`postgres primary on ${primary.port}`)
 
-    const redisPort = await freePort()
-    const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-    const startRedis = () =>
-      Object.assign(startProgram({ name: 'redis', command: requireBinary('redis-server', 'redis-server'), args: redisArgs, dir }), { port: redisPort })
-    let redis = startRedis()
+    const redis = await startRedisCluster({ masters: SCALE_OUT.redisMasters, nodeTimeoutMs: SCALE_OUT.redisNodeTimeoutMs, dir })
     started.push(() => redis.stop())
-    log(`redis on ${redisPort}`)
+    log(
+      `redis cluster: ${SCALE_OUT.redisMasters} masters + ${SCALE_OUT.redisMasters * SCALE_OUT.redisReplicasPerMaster} replicas on ${redis.nodes.map((node) => node.port).join(', ')}`,
+    )
 
     const pgbouncer = await startPgBouncer(await freePort(), { host: '127.0.0.1', port: primary.port }, 10)
     started.push(() => pgbouncer.stop())
@@ -103,7 +110,7 @@ export async function buildTopology(options: TopologyOptions, log: (line: string
     const appEnv: Record<string, string> = {
       DATABASE_URL: pgbouncer.url(DATABASE),
       DATABASE_DIRECT_URL: primary.url(DATABASE),
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_CLUSTER_NODES: redis.seedNodes.join(','),
       RATE_LIMIT_SUGGEST: String(options.rateLimitSuggest),
       // Only the balancer's address is trusted to say who the client is.
       TRUST_PROXY: '127.0.0.1',
@@ -160,9 +167,7 @@ export async function buildTopology(options: TopologyOptions, log: (line: string
       primary,
       replica,
       pgbouncer,
-      get redis() {
-        return redis
-      },
+      redis,
       balancer,
       apis,
       workers,
@@ -175,10 +180,16 @@ export async function buildTopology(options: TopologyOptions, log: (line: string
         started.push(() => api.program.stop())
         await waitFor(`${api.name} to be ready again`, () => httpOk(`http://127.0.0.1:${api.port}/health/ready`), 120_000)
       },
-      async restartRedis() {
-        await redis.kill()
-        redis = startRedis()
-        started.push(() => redis.stop())
+      async failOverRedisMaster(key) {
+        const { master, replica } = await redis.shardOf(key)
+        if (replica === undefined) throw new Error(`the Redis master on ${master} has no replica`)
+        const killedAt = Date.now()
+        await redis.kill(master)
+        await waitFor(`the Redis replica on ${replica} to be promoted`, async () => (await redis.shardOf(key)).master === replica, 30_000)
+        const promotedAfterMs = Date.now() - killedAt
+        await redis.revive(master)
+        await redis.settled()
+        return { from: master, to: replica, promotedAfterMs }
       },
       teardown,
     }

@@ -17,6 +17,9 @@ export interface WorkloadOutcome {
   ordersSeen: Map<number, { status: string; lines: { productId: number; quantity: number }[] }>
   staleReads: { what: string; expected: number; shown: number | string; at: number }[]
   freshReadsChecked: number
+  /** Orders cancelled (answered 200 CANCELLED), and how many of those were cancelled a second time and answered the same. */
+  cancelled: number
+  cancelledTwice: number
 }
 
 const HOT_LEVEL = 20
@@ -74,20 +77,24 @@ export interface WorkloadOptions {
 
 /**
  * The mixed workload, all through the balancer until the deadline: orderers race for the hot
- * units (some retrying with their idempotency key), a restocker resets hot levels, probe writers
+ * units (some retrying with their idempotency key), a canceller cancels some of the confirmed
+ * orders (their units go back), a restocker resets hot levels, probe writers
  * set a level and read it straight back through other client addresses (stale-read check), and
  * searchers search, autocomplete and page inventories from many addresses.
  */
 export async function runWorkload(client: RehearsalClient, fixtures: Fixtures, options: WorkloadOptions): Promise<WorkloadOutcome> {
   const deadline = Date.now() + options.durationMs
   const running = () => Date.now() < deadline
-  const outcome: WorkloadOutcome = { ordersSeen: new Map(), staleReads: [], freshReadsChecked: 0 }
+  const outcome: WorkloadOutcome = { ordersSeen: new Map(), staleReads: [], freshReadsChecked: 0, cancelled: 0, cancelledTwice: 0 }
+  /** Confirmed orders whose orderer is done with them (no retry with their key still to come). */
+  const cancellable: number[] = []
 
   const orderer = async (n: number) => {
     for (let round = 0; running(); round++) {
       const { storeId, productIds } = pick(fixtures.hot)
       const lines = [{ productId: pick(productIds), quantity: 1 + (round % 2) }]
       const key = randomUUID()
+      let placed: number | undefined
       // One order in five is sent twice with its key, as a client retrying after a timeout would.
       for (let attempt = 0; attempt < (round % 5 === 0 ? 2 : 1); attempt++) {
         const answer = await client.send(
@@ -99,7 +106,30 @@ export async function runWorkload(client: RehearsalClient, fixtures: Fixtures, o
           { 'idempotency-key': key },
         )
         const body = answer.body as { id?: number; status?: string }
-        if (answer.status === 201 && body.id !== undefined) outcome.ordersSeen.set(body.id, { status: body.status ?? '', lines })
+        if (answer.status === 201 && body.id !== undefined) {
+          outcome.ordersSeen.set(body.id, { status: body.status ?? '', lines })
+          if (body.status === 'CONFIRMED') placed = body.id
+        }
+      }
+      if (placed !== undefined) cancellable.push(placed)
+    }
+  }
+
+  // Cancels a confirmed order now and then (its units go back to the race), one in three twice: the second answer must be the same.
+  const canceller = async () => {
+    for (let round = 0; running(); round++) {
+      await sleep(250)
+      const id = cancellable.splice(Math.floor(Math.random() * cancellable.length), 1)[0]
+      if (id === undefined) continue
+      for (let attempt = 0; attempt < (round % 3 === 0 ? 2 : 1); attempt++) {
+        const answer = await client.send('cancel', clientAddress(9, 0), 'POST', `/orders/${id}/cancel/`, {})
+        // No answer: whether it was cancelled is unknown, so its status is not checked.
+        if ([0, 502, 504].includes(answer.status)) outcome.ordersSeen.delete(id)
+        if (answer.status !== 200 || (answer.body as { status?: string }).status !== 'CANCELLED') break
+        const seen = outcome.ordersSeen.get(id)
+        if (seen) seen.status = 'CANCELLED'
+        if (attempt === 0) outcome.cancelled++
+        else outcome.cancelledTwice++
       }
     }
   }
@@ -175,6 +205,7 @@ export async function runWorkload(client: RehearsalClient, fixtures: Fixtures, o
   await Promise.all([
     ...Array.from({ length: options.orderers }, (_, n) => orderer(n)),
     restocker(),
+    canceller(),
     ...fixtures.probes.map((probe, n) => probeWriter(probe, n)),
     ...Array.from({ length: options.searchers }, (_, n) => searcher(n)),
   ])

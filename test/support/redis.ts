@@ -28,9 +28,21 @@ export function uniqueKeyPrefix(): string {
   return `aforro-test:${randomBytes(6).toString('hex')}:`
 }
 
-/** A started connection to the tests' Redis (or `url`) with keys of its own. */
+/**
+ * Set by test/adapters/redis-cluster.test.ts when it runs other test files again over its Redis
+ * Cluster: their Redis then is that cluster.
+ */
+const clusterNodes = process.env.TEST_REDIS_CLUSTER_NODES?.split(',')
+
+/** The tests' Redis as the app's configuration names it: REDIS_URL, or REDIS_CLUSTER_NODES when the tests run over a cluster. */
+export function testRedisEnv(): Record<string, string> {
+  return clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes.join(',') } : { REDIS_URL: testRedisUrl() }
+}
+
+/** A started connection to the tests' Redis (or the cluster, or what `options` name) with keys of its own. */
 export async function connectTestRedis(options: Partial<RedisConnectionOptions> = {}): Promise<RedisConnection> {
-  const redis = new RedisConnection({ url: testRedisUrl(), logger: new RecordingLogger(), keyPrefix: uniqueKeyPrefix(), ...options })
+  const location = clusterNodes ? { clusterNodes } : { url: testRedisUrl() }
+  const redis = new RedisConnection({ ...location, logger: new RecordingLogger(), keyPrefix: uniqueKeyPrefix(), ...options })
   await redis.start()
   return redis
 }
