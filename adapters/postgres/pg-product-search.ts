@@ -1,7 +1,7 @@
 import type { Reader } from './queryable.js'
 import type { ProductHit, ProductHitPage, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
-import { queriesStatement, searchStatement, type SearchQueries, type Statement } from './product-search-plans.js'
+import { pastCapStatement, queriesStatement, searchStatement, type SearchQueries, type Statement } from './product-search-plans.js'
 
 /*
  * Suggestions come from product_titles (distinct titles), in the contract's three groups. Each
@@ -62,7 +62,9 @@ export class PgProductSearch implements ProductSearch {
 
   async search(criteria: ProductSearchCriteria): Promise<ProductHitPage> {
     const queries = criteria.words.length === 0 ? undefined : (await this.db.query<SearchQueries>(queriesStatement(criteria.words))).rows[0]
-    const { rows } = await this.db.query<HitRow>(searchStatement(criteria, queries))
+    let { rows } = await this.db.query<HitRow>(searchStatement(criteria, queries))
+    const pastCap = rows[0]?.exact === false ? pastCapStatement(criteria, queries) : undefined
+    if (pastCap !== undefined) ({ rows } = await this.db.query<HitRow>(pastCap))
     const first = rows[0]
     if (criteria.storeId !== undefined && !first?.store_found) throw new NotFoundError('Store', criteria.storeId)
     const items = rows.flatMap((row) => (row.id === null ? [] : [toHit(row, row.id)]))

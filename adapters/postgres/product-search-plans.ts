@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto'
 import { offsetOf } from './page-offset.js'
 import { SEARCH_COUNT_CAP, type ProductSearchCriteria, type ProductSort } from '../../application/catalog/ports/product-search.js'
 
-/** SQL text and its parameters, exposed so that benchmarks can EXPLAIN exactly what runs. */
+/**
+ * SQL text and its parameters, exposed so that benchmarks can EXPLAIN exactly what runs. A `name`
+ * makes it a prepared statement, planned once per connection instead of on every search.
+ */
 export interface Statement {
+  name?: string
   text: string
   values: unknown[]
 }
@@ -11,24 +16,37 @@ export interface Statement {
  * The shapes a search can take, each one statement below:
  * - `store`: a store's products (hundreds), every match visited and counted exactly;
  * - `ranked-words`: words alone by relevance: the title tier read from the distinct titles;
- * - `ranked-filtered`: words and filters by relevance: each tier read in its own order;
+ * - `ranked-filtered`: words and filters by relevance, below the cap: the page sorted from every
+ *   match; at the cap it answers the count alone, and `ranked-filtered-tiers` the page;
+ * - `ranked-filtered-tiers`: words and filters by relevance past the cap: each tier read in its own order;
  * - `sorted`: by price or newest, with or without words: the page read in index order.
  */
-export type SearchPlanName = 'store' | 'ranked-words' | 'ranked-filtered' | 'sorted'
+export type SearchPlanName = 'store' | 'ranked-words' | 'ranked-filtered' | 'ranked-filtered-tiers' | 'sorted'
 
 /**
  * How the count is found:
  * - `catalog`: the whole catalog, from its kept size;
  * - `stocked` / `unstocked`: in stock somewhere (or nowhere), from the in-stock inventory index;
- * - `words`: words alone, from the per-word counts or capped (product_search_count_capped);
+ * - `words`: words alone, from the per-word counts when they tell (search_lexemes_total), or else
+ *   like `capped`;
  * - `capped`: by counting matches up to SEARCH_COUNT_CAP + 1;
- * - `exact`: by counting every match (a store's, a few hundred).
+ * - `exact`: by counting every match (a store's, a few hundred);
+ * - `at-cap`: known to reach the cap (a statement run after one that counted as far).
  */
-export type CountMethod = 'catalog' | 'stocked' | 'unstocked' | 'words' | 'capped' | 'exact'
+export type CountMethod = 'catalog' | 'stocked' | 'unstocked' | 'words' | 'capped' | 'exact' | 'at-cap'
 
 export interface SearchPlan {
   name: SearchPlanName
   count: CountMethod
+  /**
+   * Prepared (planned once per connection, then a generic plan) or planned for its values on
+   * every run. Words and a category or price filter together leave the planner a choice the
+   * values decide: a generic plan walks the category's price range and tests every document
+   * (150-250 ms where the bitmap intersection the values call for takes 20).
+   */
+  prepared: boolean
+  /** The plan that reads the page when this one's count reaches the cap. */
+  pastCap?: SearchPlanName
 }
 
 function hasFilters({ category, minPrice, maxPrice, inStock }: ProductSearchCriteria): boolean {
@@ -37,17 +55,27 @@ function hasFilters({ category, minPrice, maxPrice, inStock }: ProductSearchCrit
 
 /** Chooses the statement and the count for criteria; pure, so each choice is unit-tested. */
 export function planSearch(criteria: ProductSearchCriteria): SearchPlan {
-  if (criteria.storeId !== undefined) return { name: 'store', count: 'exact' }
+  if (criteria.storeId !== undefined) return { name: 'store', count: 'exact', prepared: true }
   const filtered = hasFilters(criteria)
   if (criteria.words.length === 0) {
     const onlyStock = criteria.inStock !== undefined && criteria.category === undefined && criteria.minPrice === undefined && criteria.maxPrice === undefined
-    if (onlyStock) return { name: 'sorted', count: criteria.inStock ? 'stocked' : 'unstocked' }
-    return { name: 'sorted', count: filtered ? 'capped' : 'catalog' }
+    if (onlyStock) return { name: 'sorted', count: criteria.inStock ? 'stocked' : 'unstocked', prepared: true }
+    return { name: 'sorted', count: filtered ? 'capped' : 'catalog', prepared: true }
   }
-  const count: CountMethod = filtered ? 'capped' : 'words'
-  if (criteria.sort !== 'relevance') return { name: 'sorted', count }
-  return { name: filtered ? 'ranked-filtered' : 'ranked-words', count }
+  const prepared = criteria.category === undefined && criteria.minPrice === undefined && criteria.maxPrice === undefined
+  if (!filtered) return { name: criteria.sort === 'relevance' ? 'ranked-words' : 'sorted', count: 'words', prepared }
+  if (criteria.sort !== 'relevance') return { name: 'sorted', count: 'capped', prepared }
+  return { name: 'ranked-filtered', count: 'capped', prepared, pastCap: 'ranked-filtered-tiers' }
 }
+
+/**
+ * Planning a ranked statement (hundreds of plan nodes, most never run) took 5-30 ms, more than
+ * running it: each distinct text of a prepared plan (one per plan and combination of filters, a
+ * few dozen in all) gets a name of its own, so Postgres plans it on its first runs on a connection
+ * and then keeps a generic plan (plan_cache_mode auto). Their walks in index order stop on their
+ * own, whatever the estimates.
+ */
+const statementName = (text: string) => `search-${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
 
 /** The last word matches as a prefix from this length on; shorter prefixes match most of the catalog. */
 const MIN_PREFIX_LENGTH = 3
@@ -72,6 +100,7 @@ export function queriesStatement(words: string[]): Statement {
     text: `SELECT counted::text, anywhere::text, in_title::text AS "inTitle", in_title_or_category::text AS "inTitleOrCategory", any_word::text AS "anyWord"
              FROM search_queries($1::text[], $2::boolean)`,
     values: [words, words.length > 0 && [...(words.at(-1) as string)].length >= MIN_PREFIX_LENGTH],
+    name: 'search-queries',
   }
 }
 
@@ -176,12 +205,17 @@ function countOf(method: CountMethod, c: Context): string {
     case 'unstocked':
       return `SELECT (SELECT products FROM catalog_size) - (${STOCKED_PRODUCTS}) AS total, true AS exact`
     case 'words':
-      return `SELECT total, exact FROM product_search_count_capped(${c.counted}, ${c.anywhere}, ${c.cap})`
+      // The outer condition is checked before the count: matches are read only when known is empty.
+      return `SELECT total, exact FROM known
+    UNION ALL
+    SELECT least(n, ${c.cap}), n <= ${c.cap} FROM (SELECT count(*) AS n FROM matches) counted WHERE NOT EXISTS (SELECT FROM known)`
     case 'capped':
       // matches holds at most cap + 1: enough to tell "exact" from "at least the cap".
       return `SELECT least(count(*), ${c.cap}) AS total, count(*) <= ${c.cap} AS exact FROM matches`
     case 'exact':
       return 'SELECT count(*) AS total, true AS exact FROM matches'
+    case 'at-cap':
+      return `SELECT ${c.cap}::bigint AS total, false AS exact`
   }
 }
 
@@ -253,7 +287,7 @@ const categoriesNamed = (c: Context) => `ARRAY(SELECT id FROM categories WHERE t
  * first; the description tier only when the page reaches past the category tier, which is then
  * counted no further than the page needs.
  */
-function lowerTiers(c: Context, before: string): string[] {
+function lowerTiers(c: Context, before: string, when: string[] = []): string[] {
   // No category named by a word: the tier is empty, and neither read nor counted.
   const inCategoryTier = [
     ...c.filters,
@@ -266,10 +300,16 @@ function lowerTiers(c: Context, before: string): string[] {
   const afterTitles = `${c.offset} - ${before}`
   const inCategories = `category_tier_before_page`
   return [
-    slice(1, [...inCategoryTier, `${c.pageEnd} > ${before}`, withinCount(c)], LOWER_TIER_ORDER, `least(${c.limit}, ${c.pageEnd} - ${before})`, afterTitles),
+    slice(
+      1,
+      [...inCategoryTier, `${c.pageEnd} > ${before}`, withinCount(c), ...when],
+      LOWER_TIER_ORDER,
+      `least(${c.limit}, ${c.pageEnd} - ${before})`,
+      afterTitles,
+    ),
     `SELECT tier_2_page.* FROM (SELECT ${countUpTo(inCategoryTier, `${c.pageEnd} - ${before}`, true)} AS ${inCategories}) counted, LATERAL (${slice(
       2,
-      [...inDescriptionTier, `${c.pageEnd} > ${before} + ${inCategories}`, withinCount(c)],
+      [...inDescriptionTier, `${c.pageEnd} > ${before} + ${inCategories}`, withinCount(c), ...when],
       LOWER_TIER_ORDER,
       `least(${c.limit}, ${c.pageEnd} - ${before} - ${inCategories})`,
       `${c.offset} - ${before} - ${inCategories}`,
@@ -307,25 +347,42 @@ const pageOfMatches = (c: Context, order: string, when = 'true') =>
   `SELECT product_id, quantity, 0 AS tier, row_number() OVER (ORDER BY ${order}) AS position
       FROM (SELECT * FROM matches WHERE ${when} ORDER BY ${order} LIMIT ${c.limit} OFFSET ${c.offset}) paged`
 
-const ALL_COUNTED = '(SELECT exact FROM total)'
+/**
+ * Whether `matches` (at most cap + 1) holds every match, so that the page can be sorted from it: the
+ * count is exact and within the cap (a words count can be exact far above it, from search_lexemes).
+ */
+const everyMatchRead = (c: Context) => `(SELECT exact AND total <= ${c.cap} FROM total)`
+
+/**
+ * The CTEs a count needs: the capped and words counts read `matches` (the words count only when
+ * search_lexemes cannot tell, `known` being then empty).
+ */
+function countSources(c: Context, criteria: ProductSearchCriteria, plan: SearchPlan): string[] {
+  if (plan.count === 'capped') return [matchesOf(c, criteria, true)]
+  if (plan.count !== 'words') return []
+  return [`known AS MATERIALIZED (SELECT total, exact FROM search_lexemes_total(${c.counted}, ${c.cap}))`, matchesOf(c, criteria, true)]
+}
 
 type StatementBuilder = (c: Context, criteria: ProductSearchCriteria, plan: SearchPlan) => Statement
 
 /** The statement of each plan (pg-boss plans.ts style: one named builder per shape). */
 export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
   /*
-   * A count capped from the matches: below the cap they are every match and the page is sorted
-   * from them; above it matches are common, and the page is read in index order, which stops
-   * after it. Other counts need no matches: the page is read in index order.
+   * A count from the matches (capped, or words that search_lexemes cannot count): below the cap
+   * they are every match and the page is sorted from them; so is it when search_lexemes counts
+   * fewer than the cap (read through the text index: a walk in index order would pass over most
+   * of the catalog to find a rare word's page). Above the cap matches are common, and the page is
+   * read in index order, which stops after it. The other counts need no matches.
    */
   sorted(c, criteria, plan) {
     const order = SORT_ORDER[criteria.sort === 'relevance' ? 'newest' : criteria.sort]
-    const capped = plan.count === 'capped'
-    const inIndexOrder = slice(0, [...c.filters, withinCount(c), ...(capped ? [`NOT ${ALL_COUNTED}`] : [])], order, c.limit, c.offset)
+    const sources = countSources(c, criteria, plan)
+    const fromMatches = sources.length > 0
+    const inIndexOrder = slice(0, [...c.filters, withinCount(c), ...(fromMatches ? [`NOT ${everyMatchRead(c)}`] : [])], order, c.limit, c.offset)
     const ctes = [
-      ...(capped ? [matchesOf(c, criteria, true)] : []),
+      ...sources,
       `total AS (${countOf(plan.count, c)})`,
-      `page AS (${capped ? `(${pageOfMatches(c, order, ALL_COUNTED)})\n    UNION ALL\n    (${inIndexOrder})` : inIndexOrder})`,
+      `page AS (${fromMatches ? `(${pageOfMatches(c, order, everyMatchRead(c))})\n    UNION ALL\n    (${inIndexOrder})` : inIndexOrder})`,
     ]
     return c.params.bind(answer(c, ctes, 'NULL::boolean'))
   },
@@ -334,43 +391,63 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
    * The title tier comes from the distinct titles holding every word, shortest first, then each
    * title's products by id: positions in it are known before any product is read (each title's
    * products follow those of the titles before it), so only the titles the page overlaps are
-   * walked, however deep the page.
+   * walked, however deep the page. The lower tiers are sorted from every match when there are
+   * fewer than the cap (read once, and counted from them when search_lexemes cannot tell), and
+   * walked in index order otherwise.
    */
-  'ranked-words'(c, _criteria, plan) {
+  'ranked-words'(c, criteria, plan) {
     const titleTier = `
     SELECT p.id AS product_id, NULL::integer AS quantity, 0 AS tier, t.before + p.n AS position
       FROM titles t, LATERAL (SELECT id, row_number() OVER (ORDER BY id) AS n FROM products WHERE title = t.title AND archived_at IS NULL) p
      WHERE t.before < ${c.pageEnd} AND t.before + t.products > ${c.offset}
        AND t.before + p.n > ${c.offset} AND t.before + p.n <= ${c.pageEnd} AND ${withinCount(c)}`
     const before = '(SELECT count FROM in_titles)'
+    const lowerTiersOfMatches = `
+    SELECT product_id, quantity, tier, row_number() OVER (ORDER BY tier, ${LOWER_TIER_ORDER}) AS position
+      FROM (SELECT * FROM matches WHERE tier > 0 AND ${c.pageEnd} > ${before} AND ${withinCount(c)} AND ${everyMatchRead(c)}
+             ORDER BY tier, ${LOWER_TIER_ORDER} LIMIT greatest(least(${c.limit}, ${c.pageEnd} - ${before}), 0) OFFSET greatest(${c.offset} - ${before}, 0)) lower_tiers`
     const ctes = [
       `titles AS MATERIALIZED (
     SELECT title, products, sum(products) OVER (ORDER BY char_length(title), title ROWS UNBOUNDED PRECEDING) - products AS before
       FROM product_titles WHERE title_document(title) @@ ${c.anywhere}
   )`,
       `in_titles AS (SELECT coalesce(sum(products), 0) AS count FROM titles)`,
+      ...countSources(c, criteria, plan),
       `total AS (${countOf(plan.count, c)})`,
-      `page AS (${[titleTier, ...lowerTiers(c, before)].map((part) => `(${part})`).join('\n    UNION ALL\n    ')})`,
+      `page AS (${[titleTier, lowerTiersOfMatches, ...lowerTiers(c, before, [`NOT ${everyMatchRead(c)}`])]
+        .map((part) => `(${part})`)
+        .join('\n    UNION ALL\n    ')})`,
     ]
     return c.params.bind(answer(c, ctes, 'NULL::boolean'))
   },
 
   /*
-   * Below the cap the page is sorted from the matches, which carry their tier. Above it, each
-   * tier is read in its own order after counting those of the tiers before, as far as the page.
+   * Below the cap the page is sorted from the matches, which carry their tier; at the cap, only
+   * the count is answered (ranked-filtered-tiers reads that page). Kept apart, this statement is
+   * small enough to plan for its values on every run in under a millisecond.
    */
   'ranked-filtered'(c, criteria, plan) {
+    const ctes = [
+      ...countSources(c, criteria, plan),
+      `total AS (${countOf(plan.count, c)})`,
+      `page AS (${pageOfMatches(c, RELEVANCE_ORDER, everyMatchRead(c))})`,
+    ]
+    return c.params.bind(answer(c, ctes, 'NULL::boolean'))
+  },
+
+  /*
+   * Past the cap, each tier is read in its own order after counting those of the tiers before,
+   * as far as the page.
+   */
+  'ranked-filtered-tiers'(c, _criteria, plan) {
     const inTitleTier = [...c.filters, `s.document @@ ${c.inTitle}`]
     const before = 'title_tier_before_page'
     const ctes = [
-      matchesOf(c, criteria, true),
       `total AS (${countOf(plan.count, c)})`,
       `page AS (
-    (${pageOfMatches(c, RELEVANCE_ORDER, ALL_COUNTED)})
+    (${slice(0, [...inTitleTier, withinCount(c)], TITLE_TIER_ORDER, c.limit, c.offset, false)})
     UNION ALL
-    (${slice(0, [...inTitleTier, withinCount(c), `NOT ${ALL_COUNTED}`], TITLE_TIER_ORDER, c.limit, c.offset, false)})
-    UNION ALL
-    (SELECT lower_tiers.* FROM (SELECT ${countUpTo(inTitleTier, c.pageEnd, false)} AS ${before} WHERE NOT ${ALL_COUNTED}) counted,
+    (SELECT lower_tiers.* FROM (SELECT ${countUpTo(inTitleTier, c.pageEnd, false)} AS ${before}) counted,
        LATERAL (${lowerTiers(c, before)
          .map((part) => `(${part})`)
          .join(' UNION ALL ')}) lower_tiers)
@@ -392,8 +469,18 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
   },
 }
 
+function statementOf(criteria: ProductSearchCriteria, queries: SearchQueries, plan: SearchPlan): Statement {
+  const statement = SEARCH_STATEMENTS[plan.name](contextOf(criteria, queries), criteria, plan)
+  return plan.prepared ? { ...statement, name: statementName(statement.text) } : statement
+}
+
 /** The statement of criteria; `queries` are required when there are words (queriesStatement gives them). */
 export function searchStatement(criteria: ProductSearchCriteria, queries: SearchQueries = NO_WORDS): Statement {
-  const plan = planSearch(criteria)
-  return SEARCH_STATEMENTS[plan.name](contextOf(criteria, queries), criteria, plan)
+  return statementOf(criteria, queries, planSearch(criteria))
+}
+
+/** The statement that reads the page when searchStatement's count reached the cap, if another does. */
+export function pastCapStatement(criteria: ProductSearchCriteria, queries: SearchQueries = NO_WORDS): Statement | undefined {
+  const { pastCap, prepared } = planSearch(criteria)
+  return pastCap === undefined ? undefined : statementOf(criteria, queries, { name: pastCap, count: 'at-cap', prepared })
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
-import { planSearch, queriesStatement, searchStatement } from '../../adapters/postgres/product-search-plans.js'
+import { pastCapStatement, planSearch, queriesStatement, searchStatement } from '../../adapters/postgres/product-search-plans.js'
 
 const page = { page: 1, pageSize: 20 }
 const criteria = (overrides: Partial<ProductSearchCriteria>): ProductSearchCriteria => ({ words: [], sort: 'newest', page, ...overrides })
@@ -9,29 +9,39 @@ const criteria = (overrides: Partial<ProductSearchCriteria>): ProductSearchCrite
 describe('planSearch', () => {
   test('a store is read whole and counted exactly, whatever else is asked', () => {
     for (const overrides of [{}, { words: ['lamp'], sort: 'relevance' as const }, { inStock: true, category: { id: 1 } }]) {
-      assert.deepEqual(planSearch(criteria({ storeId: 4, ...overrides })), { name: 'store', count: 'exact' })
+      assert.deepEqual(planSearch(criteria({ storeId: 4, ...overrides })), { name: 'store', count: 'exact', prepared: true })
     }
   })
 
-  test('no words: sorted, counted from the catalog size, the stock index, or capped under filters', () => {
-    assert.deepEqual(planSearch(criteria({})), { name: 'sorted', count: 'catalog' })
-    assert.deepEqual(planSearch(criteria({ sort: 'price' })), { name: 'sorted', count: 'catalog' })
-    assert.deepEqual(planSearch(criteria({ inStock: true })), { name: 'sorted', count: 'stocked' })
-    assert.deepEqual(planSearch(criteria({ inStock: false })), { name: 'sorted', count: 'unstocked' })
-    assert.deepEqual(planSearch(criteria({ inStock: true, minPrice: '1' })), { name: 'sorted', count: 'capped' })
-    assert.deepEqual(planSearch(criteria({ category: { name: 'Books' } })), { name: 'sorted', count: 'capped' })
+  test('no words: sorted, counted from the catalog size, the stock index, or capped under filters; prepared', () => {
+    assert.deepEqual(planSearch(criteria({})), { name: 'sorted', count: 'catalog', prepared: true })
+    assert.deepEqual(planSearch(criteria({ sort: 'price' })), { name: 'sorted', count: 'catalog', prepared: true })
+    assert.deepEqual(planSearch(criteria({ inStock: true })), { name: 'sorted', count: 'stocked', prepared: true })
+    assert.deepEqual(planSearch(criteria({ inStock: false })), { name: 'sorted', count: 'unstocked', prepared: true })
+    assert.deepEqual(planSearch(criteria({ inStock: true, minPrice: '1' })), { name: 'sorted', count: 'capped', prepared: true })
+    assert.deepEqual(planSearch(criteria({ category: { name: 'Books' } })), { name: 'sorted', count: 'capped', prepared: true })
   })
 
-  test('words by relevance: from the titles alone, or tier by tier under filters', () => {
-    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'relevance' })), { name: 'ranked-words', count: 'words' })
-    assert.deepEqual(planSearch(criteria({ words: ['lamp', 'desk'], sort: 'relevance' })), { name: 'ranked-words', count: 'words' })
-    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'relevance', maxPrice: '10' })), { name: 'ranked-filtered', count: 'capped' })
-    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'relevance', inStock: false })), { name: 'ranked-filtered', count: 'capped' })
+  test('words by relevance: from the titles alone, or from every match under filters and tier by tier past the cap', () => {
+    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'relevance' })), { name: 'ranked-words', count: 'words', prepared: true })
+    assert.deepEqual(planSearch(criteria({ words: ['lamp', 'desk'], sort: 'relevance' })), { name: 'ranked-words', count: 'words', prepared: true })
+    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'relevance', maxPrice: '10' })), {
+      name: 'ranked-filtered',
+      count: 'capped',
+      prepared: false,
+      pastCap: 'ranked-filtered-tiers',
+    })
+    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'relevance', inStock: false })), {
+      name: 'ranked-filtered',
+      count: 'capped',
+      prepared: true,
+      pastCap: 'ranked-filtered-tiers',
+    })
   })
 
   test('words in another order: sorted, counted from the words alone or capped under filters', () => {
-    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: '-price' })), { name: 'sorted', count: 'words' })
-    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'newest', category: { id: 2 } })), { name: 'sorted', count: 'capped' })
+    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: '-price' })), { name: 'sorted', count: 'words', prepared: true })
+    assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'newest', category: { id: 2 } })), { name: 'sorted', count: 'capped', prepared: false })
   })
 })
 
@@ -62,6 +72,37 @@ describe('searchStatement', () => {
     assert.ok(!queries.text.includes('clock') && !search.text.includes('clock'))
     assert.deepEqual(queries.values, [words, false])
     assert.ok(search.values.includes("'o''clock':AB"))
+  })
+
+  test('a prepared statement is named after its text: the same for any values, its own for each shape', () => {
+    const queries = { counted: "'lamp'", anywhere: "'lamp'", inTitle: "'lamp':A", inTitleOrCategory: "'lamp':AB", anyWord: "'lamp'" }
+    const lamp = searchStatement(criteria({ words: ['lamp'], sort: 'relevance' }), queries)
+    const deskPage3 = searchStatement(criteria({ words: ['desk'], sort: 'relevance', page: { page: 3, pageSize: 50 } }), { ...queries, anywhere: "'desk'" })
+    const shapes = [
+      lamp,
+      searchStatement(criteria({ words: ['lamp'], sort: 'relevance', inStock: true }), queries),
+      searchStatement(criteria({ words: ['lamp'], sort: 'relevance', inStock: false }), queries),
+      searchStatement(criteria({ words: ['lamp'], sort: 'price' }), queries),
+      searchStatement(criteria({ storeId: 1 })),
+      searchStatement(criteria({ category: { id: 3 } })),
+      searchStatement(criteria({})),
+    ]
+
+    assert.equal(deskPage3.name, lamp.name)
+    assert.notDeepEqual(deskPage3.values, lamp.values)
+    assert.equal(new Set(shapes.map((statement) => statement.name)).size, shapes.length)
+    for (const statement of shapes) assert.match(statement.name ?? '', /^search-[0-9a-f]{20}$/)
+  })
+
+  test('words with a category or price filter are planned for their values, and read past the cap by a second statement', () => {
+    const queries = { counted: "'lamp'", anywhere: "'lamp'", inTitle: "'lamp':A", inTitleOrCategory: "'lamp':AB", anyWord: "'lamp'" }
+    const filtered = criteria({ words: ['lamp'], sort: 'relevance', category: { name: 'Books' } })
+
+    assert.equal(searchStatement(filtered, queries).name, undefined)
+    assert.equal(searchStatement(criteria({ words: ['lamp'], sort: 'price', maxPrice: '10' }), queries).name, undefined)
+    assert.equal(pastCapStatement(filtered, queries)?.name, undefined)
+    assert.match(pastCapStatement(filtered, queries)?.text ?? '', /false AS exact/)
+    assert.equal(pastCapStatement(criteria({ words: ['lamp'], sort: 'relevance' }), queries), undefined)
   })
 
   test('the last word is a prefix from three characters on', () => {

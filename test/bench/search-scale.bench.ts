@@ -4,6 +4,7 @@ import type pg from 'pg'
 import { createPool } from '../../adapters/postgres/pool.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
+import { adminKey, type TestKey } from '../support/api-keys.js'
 import { startProgram, type RunningProgram } from '../support/programs.js'
 import { databaseUrl, freePort, startPostgres, startRedisServer, withClient } from '../support/services.js'
 import { percentile } from './measure.js'
@@ -208,14 +209,13 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
   const redis = await startRedisServer(await freePort())
   const url = databaseUrl(postgres.url, database)
   let api: RunningProgram | undefined
+  let pool: pg.Pool | undefined
+  // GET /metrics needs an admin key: one made for this run in the bench database, deleted at the end.
+  let admin: TestKey | undefined
   try {
-    const pool = await openBenchCatalog(postgres.url, database, { reseed: values.reseed === true, products, stores })
-    let vocabulary: Vocabulary
-    try {
-      vocabulary = await vocabularyOf(pool)
-    } finally {
-      await pool.end()
-    }
+    pool = await openBenchCatalog(postgres.url, database, { reseed: values.reseed === true, products, stores })
+    const vocabulary = await vocabularyOf(pool)
+    admin = await adminKey(pool)
     log(
       `Vocabulary: ${vocabulary.titleWords.length} title words, ${vocabulary.descriptionWords.length} description-only words, ` +
         `${vocabulary.shortPrefixes.length} short prefixes (${vocabulary.shortPrefixes.slice(0, 8).join(', ')}…), ` +
@@ -233,7 +233,7 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
     })
     const base = `http://127.0.0.1:${port}`
     await waitForHealth(base, api)
-    const before = await metrics(base)
+    const before = await metrics(base, admin)
 
     const rows: string[] = []
     const errors: string[] = []
@@ -248,7 +248,7 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
       )
       log(rows.at(-1) as string)
     }
-    const after = await metrics(base)
+    const after = await metrics(base, admin)
     const hits = (after.hit ?? 0) - (before.hit ?? 0)
     const misses = (after.miss ?? 0) - (before.miss ?? 0)
     log(
@@ -264,6 +264,8 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
       api.child.kill('SIGTERM')
       await api.exited
     }
+    if (admin !== undefined) await pool?.query('DELETE FROM api_keys WHERE id = $1', [admin.id])
+    await pool?.end()
     await redis.stop()
     await postgres.stop()
   }
@@ -383,17 +385,13 @@ function get(agent: Agent, url: string): Promise<number> {
   })
 }
 
-/** Cache lookups by outcome (hit, miss, skip), from /metrics: Prometheus text, or the JSON of builds before it. */
-async function metrics(base: string): Promise<Record<string, number>> {
-  const response = await fetch(`${base}/metrics`)
+/** Cache lookups by outcome (hit, miss, skip), from the Prometheus text of /metrics. */
+async function metrics(base: string, admin: TestKey): Promise<Record<string, number>> {
+  const response = await fetch(`${base}/metrics`, { headers: admin.headers })
   const text = await response.text()
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}: ${text}`)
   const totals: Record<string, number> = {}
   const add = (outcome: string, count: number) => (totals[outcome] = (totals[outcome] ?? 0) + count)
-  if (text.startsWith('{')) {
-    const body = JSON.parse(text) as { cache: Record<string, Record<string, number>> }
-    for (const outcomes of Object.values(body.cache)) for (const [outcome, count] of Object.entries(outcomes)) add(outcome, count)
-    return totals
-  }
   for (const match of text.matchAll(/^aforro_cache_lookups_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/gm)) add(match[1] as string, Number(match[2]))
   return totals
 }

@@ -125,6 +125,31 @@ describe('search counts', () => {
     assert.ok(flagged.includes('a prefix of two words that share products'), `flagged: ${flagged.join(', ')}`)
   })
 
+  test('a filter every product passes changes no page, below the cap and past it (each tier read by the filtered plans as by the words-only ones)', async () => {
+    const search = async (query: string) => {
+      const response = await subject.app.inject({ method: 'GET', url: `/api/search/products/?${query}` })
+      assert.equal(response.statusCode, 200, response.body)
+      return response.json<SearchPageView>()
+    }
+    // Past the cap: item (the title tier), gadg (a prefix only descriptions hold: the lowest tier,
+    // newest first), both. Below it: amber (title), toys (a category name), sturdy (descriptions).
+    const pastTheCap = ['item', 'gadg', 'item%20gadg']
+    for (const words of [...pastTheCap, 'amber', 'toys', 'sturdy', 'amber%20sturdy']) {
+      for (const page of [1, 2, 30]) {
+        const unfiltered = (await search(`q=${words}&page=${page}&page_size=20`)).results.map((hit) => hit.id)
+        const filtered = await search(`q=${words}&min_price=0&page=${page}&page_size=20`)
+
+        assert.equal(filtered.count_exact, !pastTheCap.includes(words), words)
+        assert.equal(unfiltered.length, 20)
+        assert.deepEqual(
+          filtered.results.map((hit) => hit.id),
+          unfiltered,
+          `${words}, page ${page}`,
+        )
+      }
+    }
+  })
+
   test('pages follow the capped count: the last page is full, the next one empty', async () => {
     const last = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100}&page_size=100` })
     const beyond = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100 + 1}&page_size=100` })
