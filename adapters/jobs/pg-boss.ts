@@ -1,5 +1,4 @@
 import { PgBoss, type Queue, type QueueOptions } from 'pg-boss'
-import type pg from 'pg'
 import { JOB_NAMES, type JobName, type JobPayloads, type JobQueue } from '../../application/shared/job-queue.js'
 
 export const PGBOSS_SCHEMA = 'pgboss'
@@ -71,14 +70,31 @@ export async function installPgBoss(connectionString: string): Promise<void> {
 }
 
 export class PgBossJobQueue implements JobQueue {
-  /** With a transaction client, jobs are written through it and commit or roll back with it. */
-  constructor(
-    private readonly boss: PgBoss,
-    private readonly transaction?: pg.ClientBase,
-  ) {}
+  constructor(private readonly boss: PgBoss) {}
 
   async enqueue<Name extends JobName>(name: Name, payload: JobPayloads[Name]): Promise<void> {
-    const client = this.transaction
-    await this.boss.send(name, payload, client ? { db: { executeSql: (text, values) => client.query(text, values) } } : {})
+    await this.boss.send(name, payload)
   }
+}
+
+/**
+ * A CTE named `cte` inserting one job of queue `name` for each row of `from` (SQL), with `data`
+ * (an SQL expression over those rows) as its payload: the row pg-boss 12's send() writes for a job
+ * without options (its plans.insertJobs), the queue's retry, expiry, retention and dead-letter
+ * settings copied from pgboss.queue. A statement that writes what the job is about writes the job
+ * too, in the same round trip and transaction, where send() would take one more round trip. Unlike
+ * send(), a queue that does not exist inserts nothing rather than throwing: the caller counts
+ * `cte`'s rows. Queues that notify are not supported: their NOTIFY would be missing.
+ */
+export function insertJobCte(cte: string, name: JobName, { data, from }: { data: string; from: string }): string {
+  if (QUEUE_OPTIONS[name].notify) throw new Error(`insertJobCte does not notify, and queue ${name} is set to`)
+  const now = `${PGBOSS_SCHEMA}.job_now()`
+  return `
+  ${cte} AS (
+    INSERT INTO ${PGBOSS_SCHEMA}.job (id, name, data, priority, start_after, created_on, keep_until, expire_seconds, deletion_seconds,
+                                      retry_limit, retry_delay, retry_backoff, retry_delay_max, policy, dead_letter, heartbeat_seconds)
+    SELECT gen_random_uuid(), q.name, ${data}, 0, ${now}, ${now}, ${now} + q.retention_seconds * interval '1s', q.expire_seconds, q.deletion_seconds,
+           q.retry_limit, q.retry_delay, coalesce(q.retry_backoff, false), q.retry_delay_max, q.policy, q.dead_letter, q.heartbeat_seconds
+      FROM ${from} JOIN ${PGBOSS_SCHEMA}.queue q ON q.name = '${name}'
+    RETURNING id)`
 }

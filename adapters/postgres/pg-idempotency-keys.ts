@@ -13,9 +13,18 @@ const FIND = `
   SELECT order_id, fingerprint = encode(sha256(convert_to($2, 'UTF8')), 'hex') AS same_request
     FROM idempotency_keys WHERE key = $1`
 
-const REMEMBER = `
-  INSERT INTO idempotency_keys (key, fingerprint, order_id)
-  VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3)`
+/**
+ * A CTE named `cte` recording the key's outcome, written by the statement that writes the order
+ * (pg-order-repository.ts), so it commits or rolls back with it and costs no round trip of its own.
+ * `key`, `fingerprint` and `orderId` are SQL expressions; a null key records nothing.
+ */
+export function rememberKeyCte(cte: string, sql: { key: string; fingerprint: string; orderId: string }): string {
+  return `
+  ${cte} AS (
+    INSERT INTO idempotency_keys (key, fingerprint, order_id)
+    SELECT ${sql.key}::text, encode(sha256(convert_to(${sql.fingerprint}::text, 'UTF8')), 'hex'), ${sql.orderId}
+     WHERE ${sql.key}::text IS NOT NULL)`
+}
 
 const PURGE = 'DELETE FROM idempotency_keys WHERE created_at < $1'
 
@@ -28,10 +37,6 @@ export class PgIdempotencyKeys implements IdempotencyKeys {
     const seen = rows[0]
     if (seen) return { kind: 'seen', orderId: seen.order_id, sameRequest: seen.same_request }
     return lock[0]?.acquired ? { kind: 'new' } : { kind: 'in-flight' }
-  }
-
-  async remember(key: string, fingerprint: string, orderId: OrderId): Promise<void> {
-    await this.db.query(REMEMBER, [key, fingerprint, orderId])
   }
 
   async purgeOlderThan(cutoff: Date): Promise<number> {

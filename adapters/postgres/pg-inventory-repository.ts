@@ -15,7 +15,8 @@ const ENSURE_LEVEL = `
   SELECT store.found AS store_exists, product.title, product.price, product.category
     FROM store LEFT JOIN product ON true`
 
-const LOCK_STOCK = `
+/** Reads and row-locks a store's levels of products $2 of store $1 (also the order placement's, pg-order-repository.ts). */
+export const LOCK_STOCK = `
   SELECT product_id, quantity FROM inventory
    WHERE store_id = $1 AND product_id = ANY($2::bigint[])
    ORDER BY product_id  -- one global lock order: concurrent orders cannot deadlock

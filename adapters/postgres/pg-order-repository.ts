@@ -1,18 +1,28 @@
-import type { OrderDecision, OrderLine, OrderStatus, PlacedOrder } from '../../domain/ordering/order.js'
+import type { OrderLine, OrderStatus, PlacedOrder } from '../../domain/ordering/order.js'
 import { totalItems } from '../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
-import type { OrderRepository, StoreAndProducts } from '../../application/ordering/ports/order-repository.js'
-import type { StockChange } from '../../domain/inventory/store-inventory.js'
-import { assertAllChanged, stockChangeCtes } from './pg-inventory-repository.js'
+import type { LockedForPlacement, NewOrder, OrderRepository } from '../../application/ordering/ports/order-repository.js'
+import { StoreInventory } from '../../domain/inventory/store-inventory.js'
+import { insertJobCte } from '../jobs/pg-boss.js'
+import { rememberKeyCte } from './pg-idempotency-keys.js'
+import { LOCK_STOCK, stockChangeCtes } from './pg-inventory-repository.js'
 import { shortagesToJson } from './order-rows.js'
 import type { Queryable } from './queryable.js'
 
-const FIND_STORE_AND_PRODUCTS = `
+// The store and products looked up with the stock locked, so that placing an order takes one
+// round trip before its decision.
+const LOCK_FOR_PLACEMENT = `
+  WITH locked AS MATERIALIZED (${LOCK_STOCK})
   SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS store_exists,
-         coalesce((SELECT json_agg(json_build_array(id, title)) FROM products WHERE id = ANY($2::bigint[]) AND archived_at IS NULL), '[]') AS products`
+         coalesce((SELECT json_agg(json_build_array(id, title)) FROM products WHERE id = ANY($2::bigint[]) AND archived_at IS NULL), '[]') AS products,
+         coalesce((SELECT json_agg(json_build_array(product_id, quantity)) FROM locked), '[]') AS stock`
 
-// The order, every line and, for a confirmed order, its stock deduction with the ledger movements:
-// one statement, so that the stock rows locked before it are held for one round trip fewer.
+// The order, every line and everything that commits with it (a confirmed order's stock deduction
+// with the ledger movements and its confirmation job, the idempotency key): one statement, sent
+// with its COMMIT (PgUnitOfWork.commitWith), so the locked stock rows are held for one round trip.
+// Since the COMMIT is already on its way, an incomplete write must fail the statement itself: a
+// stock row not changed (written without its lock) or a confirmation job not written (no queue)
+// turns into an error (a message cast to boolean), which aborts the transaction.
 const INSERT_ORDER = `
   WITH placed AS (
     INSERT INTO orders (store_id, status, rejection, total_items)
@@ -22,8 +32,14 @@ const INSERT_ORDER = `
     INSERT INTO order_items (order_id, product_id, quantity_requested, line_number, title)
     SELECT placed.id, line.product_id, line.quantity, line.line_number, line.title
       FROM placed, unnest($5::bigint[], $6::int[], $7::text[]) WITH ORDINALITY AS line(product_id, quantity, title, line_number)),
-  ${stockChangeCtes({ storeId: '$1', productIds: '$8', quantities: '$9', deltas: '$10', reason: "'order'", reference: "'order:' || (SELECT id FROM placed)" })}
-  SELECT id, created_at, (SELECT count(*)::int FROM changed) AS changed FROM placed`
+  ${stockChangeCtes({ storeId: '$1', productIds: '$8', quantities: '$9', deltas: '$10', reason: "'order'", reference: "'order:' || (SELECT id FROM placed)" })},
+  ${insertJobCte('job', 'order-confirmation', { data: "jsonb_build_object('orderId', confirmed.id)", from: "(SELECT id FROM placed WHERE $2 = 'CONFIRMED') AS confirmed" })},
+  ${rememberKeyCte('remembered', { key: '$11', fingerprint: '$12', orderId: '(SELECT id FROM placed)' })}
+  SELECT placed.id, placed.created_at
+    FROM placed, (SELECT count(*) AS n FROM changed) AS changed, (SELECT count(*) AS n FROM job) AS job
+   WHERE CASE WHEN changed.n = cardinality($8::bigint[]) AND job.n = ($2 = 'CONFIRMED')::int THEN true
+              ELSE ('order write incomplete: ' || changed.n || ' stock rows changed of ' || cardinality($8::bigint[]) || ', ' || job.n || ' jobs')::boolean
+         END`
 
 // FOR UPDATE OF orders: the order row only (its lines are never written after placement). Not FOR
 // NO KEY UPDATE: the full lock is what a confirmation being sent waits for (pg-outbox-notifier.ts).
@@ -42,14 +58,19 @@ const MARK_CANCELLED = `
 export class PgOrderRepository implements OrderRepository {
   constructor(private readonly db: Queryable) {}
 
-  async findStoreAndProducts(storeId: StoreId, productIds: ProductId[]): Promise<StoreAndProducts> {
-    const { rows } = await this.db.query<{ store_exists: boolean; products: [ProductId, string][] }>(FIND_STORE_AND_PRODUCTS, [storeId, productIds])
+  async lockForPlacement(storeId: StoreId, productIds: ProductId[]): Promise<LockedForPlacement> {
+    const { rows } = await this.db.query<{ store_exists: boolean; products: [ProductId, string][]; stock: [ProductId, number][] }>(LOCK_FOR_PLACEMENT, [
+      storeId,
+      productIds,
+    ])
     const row = rows[0]
-    return { storeExists: row?.store_exists ?? false, titles: new Map(row?.products ?? []) }
+    if (row === undefined) throw new Error('LOCK_FOR_PLACEMENT returned no row')
+    const levels = row.stock.map(([productId, quantity]) => ({ productId, quantity }))
+    return { storeExists: row.store_exists, titles: new Map(row.products), stock: new StoreInventory(storeId, levels) }
   }
 
-  async insert(decision: OrderDecision, titles: Map<ProductId, string>, stockChanges: StockChange[]): Promise<{ id: OrderId; createdAt: Date }> {
-    const { rows } = await this.db.query<{ id: OrderId; created_at: Date; changed: number }>(INSERT_ORDER, [
+  async insert({ decision, titles, stockChanges, idempotency }: NewOrder): Promise<{ id: OrderId; createdAt: Date }> {
+    const { rows } = await this.db.query<{ id: OrderId; created_at: Date }>(INSERT_ORDER, [
       decision.storeId,
       decision.status,
       decision.shortages === null ? null : JSON.stringify(shortagesToJson(decision.shortages)),
@@ -60,10 +81,11 @@ export class PgOrderRepository implements OrderRepository {
       stockChanges.map((change) => change.productId),
       stockChanges.map((change) => change.quantity),
       stockChanges.map((change) => change.delta),
+      idempotency?.key ?? null,
+      idempotency?.fingerprint ?? null,
     ])
     const placed = rows[0]
     if (!placed) throw new Error('INSERT of an order returned no row')
-    assertAllChanged(stockChanges.length, placed.changed)
     return { id: placed.id, createdAt: placed.created_at }
   }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 
-/** A pool or a client inside a transaction: repositories run on whichever they are given. */
-export type Queryable = Pick<pg.ClientBase, 'query'>
+/** A pool, a client, or a unit of work's transaction (pg-unit-of-work.ts): repositories run on whichever they are given. */
+export type Queryable = Reader
 
 /** What read-only adapters need: one statement at a time on a pool, or on a router choosing among pools. */
 export interface Reader {

@@ -44,18 +44,22 @@ export class PlaceOrder {
         }
       }
       const productIds = draft.lines.map((line) => line.productId)
-      const found = await tx.orders.findStoreAndProducts(draft.storeId, productIds)
-      if (!found.storeExists) throw new NotFoundError('Store', draft.storeId)
-      const unknown = productIds.filter((id) => !found.titles.has(id))
+      const { storeExists, titles, stock } = await tx.orders.lockForPlacement(draft.storeId, productIds)
+      if (!storeExists) throw new NotFoundError('Store', draft.storeId)
+      const unknown = productIds.filter((id) => !titles.has(id))
       if (unknown.length > 0) throw new UnknownProductsError(unknown)
 
-      const stock = await tx.inventory.lockForUpdate(draft.storeId, productIds)
       const decision = placeOrder(draft, stock)
-      // The deduction is written with the order, in one round trip under the locks.
-      const { id, createdAt } = await tx.orders.insert(decision, found.titles, stock.changes())
-      if (decision.status === 'CONFIRMED') await tx.jobs.enqueue('order-confirmation', { orderId: id })
-      if (key !== undefined) await tx.idempotency.remember(key, fingerprint, id)
-      return { kind: 'placed', order: toRecord(id, createdAt, decision, found.titles) }
+      // Everything the order commits with goes in one write, which commits: one round trip under the locks.
+      const { id, createdAt } = await tx.commitWith(() =>
+        tx.orders.insert({
+          decision,
+          titles,
+          stockChanges: stock.changes(),
+          ...(key === undefined ? {} : { idempotency: { key, fingerprint } }),
+        }),
+      )
+      return { kind: 'placed', order: toRecord(id, createdAt, decision, titles) }
     })
 
     if (outcome.kind === 'replay') {

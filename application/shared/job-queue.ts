@@ -11,8 +11,8 @@ export type JobName = keyof JobPayloads
 export const JOB_NAMES: readonly JobName[] = ['order-confirmation', 'daily-inventory-summary']
 
 /**
- * Enqueues work for the worker. A queue obtained from a unit of work enqueues inside its
- * transaction: the job exists if and only if the transaction commits.
+ * Enqueues work for the worker, on its own. A job that must commit with other writes (an order's
+ * confirmation) is written by the repository writing them (OrderRepository.insert).
  */
 export interface JobQueue {
   enqueue<Name extends JobName>(name: Name, payload: JobPayloads[Name]): Promise<void>

@@ -48,7 +48,7 @@ export function buildUseCases(c: DependencyContainer) {
   const stockChanged = new StockChangeInvalidator(cache)
   const catalogChanged = new CatalogChangeInvalidator(cache)
   const orderQueries = new PgOrderQueries(pool)
-  const unitOfWork = new PgUnitOfWork(pool, resolve(TOKENS.boss))
+  const unitOfWork = new PgUnitOfWork(pool)
   const orderViews = new PgOrderQueries(reads)
   const productSearch = new CachedProductSearch(new PgProductSearch(reads), cache)
   const inventorySummaries = new PgInventorySummaries(pool)

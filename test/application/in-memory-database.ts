@@ -1,11 +1,11 @@
 import { StoreInventory, type StockChange } from '../../domain/inventory/store-inventory.js'
-import type { OrderDecision } from '../../domain/ordering/order.js'
 import { orderRecord, type OrderRecord } from '../../domain/ordering/order-record.js'
 import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 import type { CatalogEntry, MovementCause } from '../../application/inventory/ports/inventory-repository.js'
 import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
 import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
 import type { OrderQueries, OrderSummary } from '../../application/ordering/ports/order-queries.js'
+import type { NewOrder } from '../../application/ordering/ports/order-repository.js'
 import type { Page } from '../../application/shared/pagination.js'
 import type { TransactionScope, UnitOfWork } from '../../application/shared/unit-of-work.js'
 
@@ -61,11 +61,12 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
   private scope(state: State): TransactionScope {
     return {
       orders: {
-        findStoreAndProducts: async (storeId, productIds) => ({
+        lockForPlacement: async (storeId, productIds) => ({
           storeExists: this.stores.has(storeId),
           titles: new Map(productIds.flatMap((id) => (this.catalog.has(id) ? [[id, this.catalog.get(id)!.title] as const] : []))),
+          stock: lockedLevels(state, storeId, productIds),
         }),
-        insert: async (decision: OrderDecision, titles: Map<ProductId, string>, stockChanges: StockChange[]) => {
+        insert: async ({ decision, titles, stockChanges, idempotency }: NewOrder) => {
           const id = (state.orders.length + 1) as OrderId
           writeStock(state, decision.storeId, stockChanges, { reason: 'order', reference: `order:${id}` })
           const createdAt = new Date('2026-11-21T10:00:00.000Z')
@@ -81,6 +82,8 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
               cancelledAt: null,
             }),
           )
+          if (decision.status === 'CONFIRMED') state.jobs.push({ name: 'order-confirmation', payload: { orderId: id } })
+          if (idempotency !== undefined) state.keys.set(idempotency.key, { fingerprint: idempotency.fingerprint, orderId: id })
           return { id, createdAt }
         },
         lockForCancellation: async (orderId: OrderId) => {
@@ -104,20 +107,8 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
           if (storeExists && product && !state.levels.has(levelKey(storeId, productId))) state.levels.set(levelKey(storeId, productId), 0)
           return { storeExists, product }
         },
-        lockForUpdate: async (storeId, productIds) =>
-          new StoreInventory(
-            storeId,
-            productIds.flatMap((productId) => {
-              const quantity = state.levels.get(levelKey(storeId, productId))
-              return quantity === undefined ? [] : [{ productId, quantity }]
-            }),
-          ),
+        lockForUpdate: async (storeId, productIds) => lockedLevels(state, storeId, productIds),
         save: async (inventory, cause) => writeStock(state, inventory.storeId, inventory.changes(), cause),
-      },
-      jobs: {
-        enqueue: async (name, payload) => {
-          state.jobs.push({ name, payload })
-        },
       },
       idempotency: {
         claim: async (key, fingerprint): Promise<IdempotencyClaim> => {
@@ -125,13 +116,21 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
           if (seen) return { kind: 'seen', orderId: seen.orderId, sameRequest: seen.fingerprint === fingerprint }
           return this.keysInFlight.has(key) ? { kind: 'in-flight' } : { kind: 'new' }
         },
-        remember: async (key, fingerprint, orderId) => {
-          state.keys.set(key, { fingerprint, orderId })
-        },
         purgeOlderThan: async () => 0,
       },
+      commitWith: (write) => write(),
     }
   }
+}
+
+function lockedLevels(state: State, storeId: StoreId, productIds: ProductId[]): StoreInventory {
+  return new StoreInventory(
+    storeId,
+    productIds.flatMap((productId) => {
+      const quantity = state.levels.get(levelKey(storeId, productId))
+      return quantity === undefined ? [] : [{ productId, quantity }]
+    }),
+  )
 }
 
 function writeStock(state: State, storeId: StoreId, changes: StockChange[], cause: MovementCause): void {

@@ -17,7 +17,9 @@ const LINES_WHEN_SPREAD = 3
  * all-or-nothing transaction on the same database: lock the stock rows in product-id order, update
  * them, insert the order and its lines, the ledger movements and the confirmation job row. Rounds
  * alternate service and pgbench so that both see the same machine; medians and ratios are printed,
- * for one hot product and for orders spread over the store's products. `--rounds N` (default 3).
+ * with the process's CPU per order (the server's and the load generator's: they share the
+ * process), for one hot product and for orders spread over the store's products. `--rounds N`
+ * (default 3).
  */
 export default async function ordersVsPgbench({ args }: BenchContext): Promise<void> {
   const rounds = Number(optionValue(args, '--rounds') ?? 3)
@@ -45,15 +47,24 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
         await writeFile(script, scriptFor(shape.label, stocked))
         const service: number[] = []
         const database: number[] = []
+        const cpuPerOrder: number[] = []
         for (let round_ = 0; round_ < rounds; round_++) {
+          const cpuBefore = process.cpuUsage()
           service.push(await ordersPerSecond(address, shape.products))
+          const cpu = process.cpuUsage(cpuBefore)
+          cpuPerOrder.push((cpu.user + cpu.system) / 1000 / ORDERS_PER_ROUND)
           database.push(await pgbenchTps(url, script))
         }
         const serviceMedian = median(service)
         const databaseMedian = median(database)
+        // Each round's ratio against the pgbench round right after it, so a load that drifts
+        // across the run weighs on both sides of each ratio alike.
+        const ratios = service.map((orders, index) => (100 * orders) / (database[index] as number))
         console.log(
           `orders/${shape.label}: service ${round(serviceMedian, 0)} orders/s [${service.map((v) => round(v, 0)).join(', ')}], ` +
-            `pgbench ${round(databaseMedian, 0)} tps [${database.map((v) => round(v, 0)).join(', ')}], ratio ${round((100 * serviceMedian) / databaseMedian, 1)} %`,
+            `pgbench ${round(databaseMedian, 0)} tps [${database.map((v) => round(v, 0)).join(', ')}], ratio ${round((100 * serviceMedian) / databaseMedian, 1)} %; ` +
+            `per round ${round(median(ratios), 1)} % [${ratios.map((v) => round(v, 0)).join(', ')}]; ` +
+            `this process's CPU ${round(median(cpuPerOrder), 2)} ms per order (server and load generator)`,
         )
       }
     } finally {

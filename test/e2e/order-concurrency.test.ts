@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { PgBossJobQueue } from '../../adapters/jobs/pg-boss.js'
 import { PgUnitOfWork } from '../../adapters/postgres/pg-unit-of-work.js'
-import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
+import { createPool } from '../../adapters/postgres/pool.js'
+import { createPgBoss, PgBossJobQueue } from '../../adapters/jobs/pg-boss.js'
 import { addProducts, addStore, levelsOf, stock } from '../support/fixtures.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import type { CreatedOrderView } from '../support/http-bodies.js'
-import type { OrderId } from '../../domain/shared/ids.js'
+import type { OrderDecision } from '../../domain/ordering/order.js'
+import type { OrderId, ProductId, StoreId } from '../../domain/shared/ids.js'
 
 const subject = appOverTestDatabase({
   pool: { max: 10 },
@@ -67,28 +68,118 @@ describe('orders racing for the same stock', () => {
   })
 })
 
+const confirmedDecision = (storeId: StoreId, productId: ProductId): OrderDecision => ({
+  status: 'CONFIRMED',
+  storeId,
+  lines: [{ productId, quantity: 1 }],
+  shortages: null,
+})
+
 describe('the confirmation job and its transaction', () => {
-  test('a job enqueued in a transaction that rolls back does not exist', async () => {
-    const boss = createPgBoss({ connectionString: subject.db.url, worker: false, max: 1 })
-    await boss.start()
-    const uow = new PgUnitOfWork(subject.db.pool, boss)
+  test('an order written in a transaction that rolls back leaves neither the order nor its job', async () => {
+    const storeId = (await addStore(subject.db.pool)) as StoreId
+    const [product] = (await addProducts(subject.db.pool, [{ title: 'Rolled back' }])) as [ProductId]
+    let written: OrderId | undefined
 
     await assert.rejects(
-      uow.run(async (tx) => {
-        await tx.jobs.enqueue('order-confirmation', { orderId: 424_242 as OrderId })
-        throw new Error('the order failed after enqueueing')
+      new PgUnitOfWork(subject.db.pool).run(async (tx) => {
+        const { titles } = await tx.orders.lockForPlacement(storeId, [product])
+        // insert() checks that it wrote the job (it throws otherwise).
+        written = (await tx.orders.insert({ decision: confirmedDecision(storeId, product), titles, stockChanges: [] })).id
+        throw new Error('the order failed after its write')
       }),
       /the order failed/,
     )
-    await new PgBossJobQueue(boss).enqueue('order-confirmation', { orderId: 434_343 as OrderId })
 
-    const { rows } = await subject.db.pool.query<{ id: string }>(
-      "SELECT data->>'orderId' AS id FROM pgboss.job WHERE name = 'order-confirmation' AND (data->>'orderId')::bigint IN (424242, 434343)",
+    assert.equal(await jobsFor(written as OrderId), 0)
+    assert.equal((await subject.db.pool.query('SELECT 1 FROM orders WHERE id = $1', [written])).rowCount, 0)
+  })
+
+  test("the job written with an order is the row pg-boss's own send() writes", async () => {
+    const storeId = await addStore(subject.db.pool)
+    const [product] = (await addProducts(subject.db.pool, [{ title: 'Compared' }])) as [number]
+    await stock(subject.db.pool, storeId, { [product]: 1 })
+    const placed = (await order(storeId, [[product, 1]])).json<CreatedOrderView>()
+    const boss = createPgBoss({ connectionString: subject.db.url, worker: false, max: 1 })
+    await boss.start()
+    try {
+      await new PgBossJobQueue(boss).enqueue('order-confirmation', { orderId: 525_252 as OrderId })
+    } finally {
+      await boss.stop({ graceful: false })
+    }
+
+    // Every column but the id and the moment: timestamps compared as offsets from start_after.
+    const { rows } = await subject.db.pool.query<{ order_id: string; job: Record<string, unknown> }>(
+      `SELECT data->>'orderId' AS order_id,
+              to_jsonb(j) - ARRAY['id', 'data', 'start_after', 'created_on', 'keep_until']
+                || jsonb_build_object('created', created_on - start_after, 'kept', keep_until - start_after) AS job
+         FROM pgboss.job j WHERE name = 'order-confirmation' AND data->>'orderId' IN ($1, '525252') ORDER BY created_on`,
+      [String(placed.id)],
     )
     assert.deepEqual(
-      rows.map((row) => row.id),
-      ['434343'],
+      rows.map((row) => row.order_id),
+      [String(placed.id), '525252'],
     )
-    await boss.stop({ graceful: false })
+    assert.deepEqual(rows[0]?.job, rows[1]?.job)
+    assert.equal(rows[0]?.job.retry_limit, 5)
   })
 })
+
+describe('the unit of work committing with its last write', () => {
+  test('a write that fails its own checks commits nothing, though its COMMIT went out with it', async () => {
+    const storeId = (await addStore(subject.db.pool)) as StoreId
+    const [stocked, unstocked] = (await addProducts(subject.db.pool, [{ title: 'Stocked' }, { title: 'Not in this store' }])) as [ProductId, ProductId]
+    await stock(subject.db.pool, storeId, { [stocked]: 5 })
+    let written: OrderId | undefined
+
+    // A deduction for a level with no row: the write a caller holding no lock would make.
+    await assert.rejects(
+      new PgUnitOfWork(subject.db.pool).run(async (tx) => {
+        const { titles } = await tx.orders.lockForPlacement(storeId, [stocked, unstocked])
+        const decision: OrderDecision = { ...confirmedDecision(storeId, stocked), lines: [{ productId: unstocked, quantity: 1 }] }
+        const stockChanges = [{ productId: unstocked, quantity: 4, delta: -1 }]
+        return tx.commitWith(async () => {
+          written = (await tx.orders.insert({ decision, titles, stockChanges })).id
+        })
+      }),
+      /order write incomplete: 0 stock rows changed of 1, 1 jobs/,
+    )
+
+    assert.equal(written, undefined)
+    const { rows } = await subject.db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM orders WHERE store_id = $1', [storeId])
+    assert.equal(rows[0]?.count, 0)
+    assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [stocked]: 5 })
+  })
+
+  test('nothing can be written once the last write committed, and the client goes back to the pool as it came', async () => {
+    const storeId = (await addStore(subject.db.pool)) as StoreId
+    const [product] = (await addProducts(subject.db.pool, [{ title: 'Committed' }])) as [ProductId]
+    const onePool = createPool({ connectionString: subject.db.url, applicationName: 'test', max: 1 })
+    let placed: OrderId | undefined
+    try {
+      await assert.rejects(
+        new PgUnitOfWork(onePool).run(async (tx) => {
+          const { titles } = await tx.orders.lockForPlacement(storeId, [product])
+          placed = (await tx.commitWith(() => tx.orders.insert({ decision: confirmedDecision(storeId, product), titles, stockChanges: [] }))).id
+          await tx.orders.lockForPlacement(storeId, [product])
+        }),
+        /after the commit/,
+      )
+
+      assert.equal(await jobsFor(placed as OrderId), 1)
+      const client = await onePool.connect()
+      assert.equal((client as { pipeline?: boolean }).pipeline, false)
+      client.release()
+    } finally {
+      await onePool.end()
+    }
+  })
+})
+
+async function jobsFor(orderId: OrderId): Promise<number> {
+  const { rows } = await subject.db.pool.query<{ count: number }>(
+    "SELECT count(*)::int AS count FROM pgboss.job WHERE name = 'order-confirmation' AND data->>'orderId' = $1::text",
+    [orderId],
+  )
+  return rows[0]?.count ?? 0
+}

@@ -3,6 +3,7 @@ import type { PgBoss } from 'pg-boss'
 import type pg from 'pg'
 import { createPgBoss } from '../../adapters/jobs/pg-boss.js'
 import { PgOrderRepository } from '../../adapters/postgres/pg-order-repository.js'
+import { inTransaction } from '../../adapters/postgres/pool.js'
 import { compose, type Composition } from '../../bootstrap/composition/container.js'
 import { loadConfig } from '../../bootstrap/runtime/config.js'
 import { startJobWorker } from '../../bootstrap/infrastructure/job-worker.js'
@@ -49,8 +50,9 @@ export async function seedSmallDataSet(pool: pg.Pool, seed = 7): Promise<void> {
 }
 
 /**
- * An order stored as PlaceOrder stores it (no stock moves, no job enqueued), for tests that
- * drive the confirmation job on their own; returns its id.
+ * An order stored as PlaceOrder stores it, but with no stock moves and without its confirmation
+ * job (taken out before commit, so no running worker sees it), for tests that drive the
+ * confirmation job on their own; returns its id.
  */
 export async function insertOrder(
   pool: pg.Pool,
@@ -63,10 +65,14 @@ export async function insertOrder(
     status === 'CONFIRMED'
       ? { status, storeId: storeId as StoreId, lines, shortages: null }
       : { status, storeId: storeId as StoreId, lines, shortages: lines.map((line) => ({ productId: line.productId, requested: line.quantity, available: 0 })) }
-  const orders = new PgOrderRepository(pool)
-  const { titles } = await orders.findStoreAndProducts(
-    storeId as StoreId,
-    lines.map((line) => line.productId),
-  )
-  return (await orders.insert(decision, titles, [])).id
+  return inTransaction(pool, async (client) => {
+    const orders = new PgOrderRepository(client)
+    const { titles } = await orders.lockForPlacement(
+      storeId as StoreId,
+      lines.map((line) => line.productId),
+    )
+    const { id } = await orders.insert({ decision, titles, stockChanges: [] })
+    await client.query("DELETE FROM pgboss.job WHERE name = 'order-confirmation' AND data->>'orderId' = $1::text", [id])
+    return id
+  })
 }

@@ -6,11 +6,10 @@ export type IdempotencyClaim = { kind: 'new' } | { kind: 'in-flight' } | { kind:
 export interface IdempotencyKeys {
   /**
    * Claims the key for this transaction. 'seen' when a committed request used it (with whether
-   * its fingerprint matches), 'in-flight' while another transaction holds it, else 'new'.
+   * its fingerprint matches), 'in-flight' while another transaction holds it, else 'new'. A new
+   * key's outcome is recorded with the order (OrderRepository.insert).
    */
   claim(key: string, fingerprint: string): Promise<IdempotencyClaim>
-  /** Records the key's outcome; it commits or rolls back with the order. */
-  remember(key: string, fingerprint: string, orderId: OrderId): Promise<void>
   /** Forgets keys first used before `cutoff`; returns how many. */
   purgeOlderThan(cutoff: Date): Promise<number>
 }

@@ -1,25 +1,41 @@
-import type { StockChange } from '../../../domain/inventory/store-inventory.js'
+import type { StockChange, StoreInventory } from '../../../domain/inventory/store-inventory.js'
 import type { OrderDecision, PlacedOrder } from '../../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
 
-/** What an order names, as found: the store, and the requested products that exist. */
-export interface StoreAndProducts {
+/** What an order names, as found, and the stock it asks for, locked. */
+export interface LockedForPlacement {
   storeExists: boolean
   /** Titles of the requested products that exist; a missing id is an unknown product. */
   titles: Map<ProductId, string>
+  /** The store's levels of the requested products, row-locked until the transaction ends. */
+  stock: StoreInventory
+}
+
+/** An order as decided, and what is written with it. */
+export interface NewOrder {
+  decision: OrderDecision
+  /** Each line's product title of this moment, stored with the line. */
+  titles: Map<ProductId, string>
+  /** The locked stock's changes: the order's deduction, none when rejected. */
+  stockChanges: StockChange[]
+  /** The request's Idempotency-Key, claimed in this transaction, and the request it names. */
+  idempotency?: { key: string; fingerprint: string }
 }
 
 /** Writes of orders, inside a unit of work. */
 export interface OrderRepository {
-  /** Whether the store exists and which of the products do, in one look-up. */
-  findStoreAndProducts(storeId: StoreId, productIds: ProductId[]): Promise<StoreAndProducts>
   /**
-   * Stores the order and all its lines, each with its product's title of this moment (`titles`),
-   * and the locked stock's `stockChanges` (the order's deduction, none when rejected) with their
-   * ledger movements (reason `order`, reference `order:<id>`) in the same write; returns the id
-   * and creation time the database assigned.
+   * In one look-up: whether the store exists, which of the products do, and the store's stock
+   * of those products, row-locked in product-id order (one global lock order: no deadlocks).
    */
-  insert(decision: OrderDecision, titles: Map<ProductId, string>, stockChanges: StockChange[]): Promise<{ id: OrderId; createdAt: Date }>
+  lockForPlacement(storeId: StoreId, productIds: ProductId[]): Promise<LockedForPlacement>
+  /**
+   * Stores the order and its lines, in one write with everything that must commit with it: the
+   * stock changes with their ledger movements (reason `order`, reference `order:<id>`), a
+   * CONFIRMED order's confirmation job (so it is sent exactly when the order commits), and the
+   * idempotency key's outcome. Returns the id and creation time the database assigned.
+   */
+  insert(order: NewOrder): Promise<{ id: OrderId; createdAt: Date }>
   /**
    * Reads and row-locks the order until the transaction ends (before any stock row, as every
    * writer of an existing order does); null when there is no such order.
