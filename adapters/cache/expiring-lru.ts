@@ -12,6 +12,8 @@ export class ExpiringLru<V> {
   // A Map iterates in insertion order; re-inserting on every read keeps the least recently used first.
   private readonly entries = new Map<string, Held<V>>()
   private weight = 0
+  /** The key inserted last: reading it again needs no re-insertion (a hot key is read thousands of times a second). */
+  private newest: string | undefined
 
   constructor(
     private readonly maxWeight: number,
@@ -26,10 +28,15 @@ export class ExpiringLru<V> {
   get(key: string): { value: V; ttlMs: number } | undefined {
     const held = this.entries.get(key)
     if (held === undefined) return undefined
-    this.remove(key, held)
     const ttlMs = held.expiresAt - this.now()
-    if (ttlMs <= 0) return undefined
-    this.add(key, held)
+    if (ttlMs <= 0) {
+      this.remove(key, held)
+      return undefined
+    }
+    if (key !== this.newest) {
+      this.remove(key, held)
+      this.add(key, held)
+    }
     return { value: held.value, ttlMs }
   }
 
@@ -55,6 +62,7 @@ export class ExpiringLru<V> {
 
   private add(key: string, held: Held<V>): void {
     this.entries.set(key, held)
+    this.newest = key
     this.weight += held.weight
   }
 

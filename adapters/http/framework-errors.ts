@@ -81,9 +81,11 @@ function requestLine(raw: Buffer | undefined): { ended: boolean; target: string 
 export function checkUrl(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
   const url = request.raw.url ?? '/'
   if (url.length > MAX_URL_LENGTH) return replyWithProblem(request, reply, 'uri-too-long', `The URL is longer than ${MAX_URL_LENGTH} characters`)
-  const query = url.indexOf('?') === -1 ? '' : url.slice(url.indexOf('?') + 1)
+  const queryStart = url.indexOf('?')
+  // Only a percent-escape can be malformed: most queries have none and need no decoding here.
+  if (queryStart === -1 || url.indexOf('%', queryStart) === -1) return undefined
   try {
-    decodeURIComponent(query.replaceAll('+', ' '))
+    decodeURIComponent(url.slice(queryStart + 1))
   } catch {
     return replyWithProblem(request, reply, 'validation-error', 'The query string is not valid percent-encoded UTF-8')
   }

@@ -24,9 +24,12 @@ const LIST_STORE_INVENTORY = `
   SELECT carried.total, page.product_id, page.title, page.price, page.category, page.quantity
     FROM stores s
    -- Archived products leave the listing: the few the store still has a row for (products_archived_idx) are not counted.
+   -- OFFSET 0 keeps the planner from pulling this up into the outer select list, where the counts
+   -- ran once per row of the page (loops=100 in EXPLAIN ANALYZE: 4 ms instead of under 1).
    CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM inventory WHERE store_id = s.id)
                             - (SELECT count(*) FROM products p JOIN inventory i ON i.product_id = p.id AND i.store_id = s.id
-                                WHERE p.archived_at IS NOT NULL) AS total) carried
+                                WHERE p.archived_at IS NOT NULL) AS total
+                       OFFSET 0) carried
     LEFT JOIN LATERAL (
       SELECT i.product_id, i.title_key, p.title, p.price, c.name AS category, i.quantity
         FROM inventory i

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { RateLimiter } from '../../adapters/rate-limit/rate-limiter.js'
 import { clientOf } from '../../adapters/http/rate-limit-hook.js'
 import { MemoryRateLimiter } from '../../adapters/rate-limit/memory-rate-limiter.js'
 import { Counters } from '../../adapters/metrics/counters.js'
 import type { RedisConnection } from '../../adapters/redis/redis-connection.js'
-import { RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
+import { LEASE_USE_MS, RedisRateLimiter } from '../../adapters/redis/redis-rate-limiter.js'
 import { connectTestRedis, RecordingLogger } from '../support/redis.js'
 
 const WINDOW = { limit: 20, windowMs: 60_000 }
@@ -155,6 +156,155 @@ describe('redis rate limiter', () => {
 
     assert.equal(allowed, 20)
     assert.deepEqual(refusedByEither, [false, false])
+  })
+})
+
+/**
+ * Two limiters on one Redis (one key prefix), as two instances of the API, and the counters they
+ * share. A loaded machine must not make them fail open (that lets everything through, by design):
+ * their commands may take up to 5 s.
+ */
+async function twoInstances(window: { limit: number; windowMs: number }): Promise<{ instances: [RedisRateLimiter, RedisRateLimiter]; counters: Counters }> {
+  const first = await connectTestRedis({ commandTimeoutMs: 5_000 })
+  const second = await connectTestRedis({ keyPrefix: first.keyPrefix, commandTimeoutMs: 5_000 })
+  connections.push(first, second)
+  const counters = new Counters()
+  const make = (redis: RedisConnection) => new RedisRateLimiter(redis, { ...window, name: 'suggest' }, counters, new RecordingLogger())
+  return { instances: [make(first), make(second)], counters }
+}
+
+/** The most of `times` (ms, ascending) that fall within any span of `spanMs`. */
+function mostWithinAnySpan(times: number[], spanMs: number): number {
+  let most = 0
+  for (let start = 0, end = 0; end < times.length; end++) {
+    while ((times[end] as number) - (times[start] as number) >= spanMs) start++
+    most = Math.max(most, end - start + 1)
+  }
+  return most
+}
+
+/** A script-call counter on a real connection: how often the limiter went to Redis. */
+function countScriptCalls(redis: RedisConnection): { calls: number } {
+  const counter = { calls: 0 }
+  const evalScript = redis.evalScript.bind(redis)
+  redis.evalScript = (...args) => {
+    counter.calls++
+    return evalScript(...args)
+  }
+  return counter
+}
+
+describe('redis rate limiter leases', () => {
+  test('two instances hammering one client never allow more than the limit in any window, and do reach it', async () => {
+    const window = { limit: 100, windowMs: 2_000 }
+    const { instances, counters } = await twoInstances(window)
+    const accepted: number[] = []
+    const started = performance.now()
+    // About 2,000 requests over 5 s, each instance four at a time: far over the limit, so leases are busy on both.
+    for (let round = 0; round < 250 && performance.now() - started < 5_000; round++) {
+      const decisions = instances.flatMap((limiter) =>
+        Array.from({ length: 4 }, () => limiter.consume('10.0.2.1').then((decision) => decision.allowed && accepted.push(performance.now()))),
+      )
+      await Promise.all(decisions)
+      await sleep(5)
+    }
+
+    // Times are taken when a decision reaches the caller, a little after it was made (more on a
+    // loaded machine): a span shorter than the window keeps that delay from counting two windows'
+    // requests as one. No request may have failed open: every one was counted.
+    assert.deepEqual(counters.snapshot(), {})
+    assert.equal(
+      mostWithinAnySpan(
+        accepted.sort((a, b) => a - b),
+        window.windowMs - 500,
+      ),
+      window.limit,
+    )
+  })
+
+  test('a client under its limit is never refused, whichever instance its requests reach', async () => {
+    const window = { limit: 100, windowMs: 2_000 }
+    const {
+      instances: [one, two],
+      counters,
+    } = await twoInstances(window)
+    const refusals: number[] = []
+    const spend = async (limiter: RateLimiter, count: number, atOnce: number) => {
+      for (let sent = 0; sent < count; sent += atOnce) {
+        const decisions = await Promise.all(Array.from({ length: Math.min(atOnce, count - sent) }, () => limiter.consume('10.0.2.2')))
+        refusals.push(...decisions.filter((decision) => !decision.allowed).map(() => sent))
+      }
+    }
+    for (const burst of [0, 1]) {
+      // 99 requests: 85 quickly on one instance, which then holds a lease with tokens to spare, and 14 on the other.
+      await spend(one, 85, 3)
+      await spend(two, 14, 1)
+      // Past the window (and the leases' end) the whole budget is back for the second burst.
+      if (burst === 0) await sleep(window.windowMs + 600)
+    }
+
+    assert.deepEqual(counters.snapshot(), {})
+    assert.deepEqual(refusals, [])
+  })
+
+  test('a lease never settled (its instance died) counts until after the last moment its tokens could be used', async () => {
+    const first = await connectTestRedis()
+    const second = await connectTestRedis({ keyPrefix: first.keyPrefix })
+    connections.push(second)
+    const clock = { now: T0 }
+    const make = (redis: RedisConnection) => new RedisRateLimiter(redis, { ...WINDOW, name: 'suggest' }, new Counters(), new RecordingLogger(), () => clock.now)
+    const [dying, surviving] = [make(first), make(second)]
+    // A single token, then a lease of two (the client is busy): one spent now, one 300 ms later, without asking Redis.
+    await burst(dying, '10.0.2.5', 2)
+    clock.now = T0 + 300
+    await burst(dying, '10.0.2.5', 1)
+    await first.close()
+    const restOfBudget = await burst(surviving, '10.0.2.5', 20)
+
+    clock.now = T0 + 60_100
+    const afterFirstLeft = await burst(surviving, '10.0.2.5', 5)
+    clock.now = T0 + 300 + LEASE_USE_MS + 100 + 60_001
+    const afterLeaseLeft = await burst(surviving, '10.0.2.5', 25)
+
+    // The request at T0 + 300 is in every window up to T0 + 60 300: with it, 20 at most. The lease's
+    // entry, never settled, counts both its tokens until 60 s after the lease's end; then only the
+    // request at T0 + 60 100 is left in the window.
+    assert.deepEqual([restOfBudget, afterFirstLeft, afterLeaseLeft], [17, 1, 19])
+  })
+
+  test('a busy client spends leased tokens without asking Redis each time, and its headers count down one by one', async () => {
+    const redis = await connectTestRedis()
+    connections.push(redis)
+    const calls = countScriptCalls(redis)
+    const limiter = new RedisRateLimiter(redis, { limit: 1_000, windowMs: 60_000, name: 'suggest' }, new Counters(), new RecordingLogger())
+
+    const remaining: number[] = []
+    for (let i = 0; i < 60; i++) remaining.push((await limiter.consume('10.0.2.3')).remaining)
+
+    assert.deepEqual(
+      remaining,
+      Array.from({ length: 60 }, (_, index) => 999 - index),
+    )
+    assert.ok(calls.calls <= 15, `${calls.calls} calls to Redis for 60 requests`)
+  })
+
+  test('a client seen once a second takes single tokens, each stamped when it was granted', async () => {
+    const redis = await connectTestRedis()
+    connections.push(redis)
+    const calls = countScriptCalls(redis)
+    const clock = { now: T0 }
+    const limiter = new RedisRateLimiter(redis, { ...WINDOW, name: 'suggest' }, new Counters(), new RecordingLogger(), () => clock.now)
+    for (let i = 0; i < 5; i++) {
+      await limiter.consume('10.0.2.4')
+      clock.now += 1_000
+    }
+
+    const stamps = await redis.client.zRangeWithScores(`${redis.keyPrefix}rate:suggest:10.0.2.4`, 0, -1)
+    assert.equal(calls.calls, 5)
+    assert.deepEqual(
+      stamps.map(({ value, score }) => [value.split(':')[0], score]),
+      [0, 1, 2, 3, 4].map((second) => ['1', T0 + second * 1_000]),
+    )
   })
 })
 

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { parseArgs } from 'node:util'
@@ -16,32 +17,45 @@ import type { BenchContext } from './run.js'
  * this machine at that moment: a bare Fastify route in its own process, measured in the same run,
  * alternating with the others round by round. The app is the real server process
  * (bootstrap/server.js) over a scratch database and a private redis-server, with request logs off
- * (LOG_LEVEL=warn) and the autocomplete budget raised so that the limiter still does its round trip
- * but never refuses. The uncached inventory page is the same HTTP stack over the bare Postgres
+ * (LOG_LEVEL=warn) and the autocomplete budget raised so that the limiter counts every request
+ * (leasing tokens in batches, as for any busy client) but never refuses. The uncached inventory page is the same HTTP stack over the bare Postgres
  * adapter, served from this process. `--seconds N --rounds N --products N`; `--profile DIR` writes
- * a CPU profile of the server process there.
+ * a CPU profile of the server process there; `--only TEXT` measures only the targets whose label
+ * contains TEXT (and the bare route), so a profile shows one path.
  */
 const SCRATCH_DATABASE = 'aforro_bench_throughput'
 const CONNECTIONS = 10
+/** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_SECOND = 100
 const DIST = fileURLToPath(new URL('../../', import.meta.url))
+
+type Server = 'app' | 'bare' | 'uncached'
 
 interface Target {
   label: string
-  url: (ports: { app: number; bare: number; uncached: number }) => string
+  server: Server
+  url: (ports: Record<Server, number>) => string
 }
 
 const TARGETS: Target[] = [
-  { label: 'bare Fastify route (ceiling)', url: ({ bare }) => `http://127.0.0.1:${bare}/` },
-  { label: 'the app without I/O (GET /health/live)', url: ({ app }) => `http://127.0.0.1:${app}/health/live` },
-  { label: 'cached autocomplete (q=keyboard)', url: ({ app }) => `http://127.0.0.1:${app}/api/search/suggest/?q=keyboard` },
-  { label: 'cached search page (q=keyboard)', url: ({ app }) => `http://127.0.0.1:${app}/api/search/products/?q=keyboard` },
-  { label: 'uncached inventory page, 100 rows', url: ({ uncached }) => `http://127.0.0.1:${uncached}/stores/1/inventory/?page_size=100` },
+  { label: 'bare Fastify route (ceiling)', server: 'bare', url: ({ bare }) => `http://127.0.0.1:${bare}/` },
+  { label: 'the app without I/O (GET /health/live)', server: 'app', url: ({ app }) => `http://127.0.0.1:${app}/health/live` },
+  { label: 'cached autocomplete (q=keyboard)', server: 'app', url: ({ app }) => `http://127.0.0.1:${app}/api/search/suggest/?q=keyboard` },
+  { label: 'cached search page (q=keyboard)', server: 'app', url: ({ app }) => `http://127.0.0.1:${app}/api/search/products/?q=keyboard` },
+  { label: 'uncached inventory page, 100 rows', server: 'uncached', url: ({ uncached }) => `http://127.0.0.1:${uncached}/stores/1/inventory/?page_size=100` },
 ]
 
 interface WrkResult {
+  requests: number
   requestsPerSecond: number
   p50Ms: number
   p99Ms: number
+}
+
+/** A run's result and the CPU time its server process and the app's redis-server spent on it. */
+interface Measured extends WrkResult {
+  serverCpuUsPerRequest: number
+  redisCpuUsPerRequest: number
 }
 
 export default async function throughputBenchmark({ args }: BenchContext): Promise<void> {
@@ -53,11 +67,14 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
       rounds: { type: 'string', default: '3' },
       products: { type: 'string', default: '1000' },
       profile: { type: 'string' },
+      only: { type: 'string' },
     },
   })
   const seconds = Number(values.seconds)
   const rounds = Number(values.rounds)
   const products = Number(values.products)
+  const only = values.only
+  const targets = TARGETS.filter((target, index) => index === 0 || typeof only !== 'string' || target.label.includes(only))
   const postgres = await startPostgres()
   const redis = await startRedisServer(await freePort())
   const url = databaseUrl(postgres.url, SCRATCH_DATABASE)
@@ -88,19 +105,27 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
     for (const target of TARGETS) await waitFor200(target.url(ports))
 
     log(`${products.toLocaleString('en')} products, 20 stores; wrk, ${CONNECTIONS} connections, 1 thread, ${seconds} s per cell, ${rounds} rounds\n`)
-    const results = new Map<string, WrkResult[]>(TARGETS.map((target) => [target.label, []]))
+    const pids: Record<Server, number | undefined> = { app: children[0]?.pid, bare: children[1]?.pid, uncached: process.pid }
+    const results = new Map<string, Measured[]>(targets.map((target) => [target.label, []]))
     for (let round = 0; round < rounds; round++) {
-      for (const target of TARGETS) results.get(target.label)?.push(await wrk(target.url(ports), seconds))
+      for (const target of targets) {
+        const cpuBefore = [await cpuMs(pids[target.server]), await cpuMs(redis.process.pid)]
+        const result = await wrk(target.url(ports), seconds)
+        const cpuAfter = [await cpuMs(pids[target.server]), await cpuMs(redis.process.pid)]
+        const usPerRequest = (index: number) => (1000 * ((cpuAfter[index] ?? 0) - (cpuBefore[index] ?? 0))) / result.requests
+        results.get(target.label)?.push({ ...result, serverCpuUsPerRequest: usPerRequest(0), redisCpuUsPerRequest: usPerRequest(1) })
+      }
     }
     const ceiling = median(results.get(TARGETS[0]?.label ?? '')?.map((result) => result.requestsPerSecond) ?? [])
-    log('| target | req/s (median) | vs bare route | p50 ms | p99 ms | req/s per round |')
-    log('| --- | ---: | ---: | ---: | ---: | --- |')
-    for (const target of TARGETS) {
+    log('| target | req/s (median) | vs bare route | p50 ms | p99 ms | server CPU µs/req | Redis CPU µs/req | req/s per round |')
+    log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
+    for (const target of targets) {
       const runs = results.get(target.label) ?? []
       const rate = median(runs.map((run) => run.requestsPerSecond))
       log(
         `| ${target.label} | ${Math.round(rate)} | ${((100 * rate) / ceiling).toFixed(0)} % | ${median(runs.map((run) => run.p50Ms)).toFixed(2)} | ` +
-          `${median(runs.map((run) => run.p99Ms)).toFixed(2)} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} |`,
+          `${median(runs.map((run) => run.p99Ms)).toFixed(2)} | ${median(runs.map((run) => run.serverCpuUsPerRequest)).toFixed(0)} | ` +
+          `${median(runs.map((run) => run.redisCpuUsPerRequest)).toFixed(1)} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} |`,
       )
     }
     await uncached.app.close()
@@ -140,8 +165,24 @@ async function wrk(url: string, seconds: number): Promise<WrkResult> {
   const failures = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)
   if (failures) throw new Error(`${url}: ${failures[1]} responses were not 2xx\n${stdout}`)
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout)
-  if (!rate) throw new Error(`wrk printed no rate for ${url}:\n${stdout}`)
-  return { requestsPerSecond: Number(rate[1]), p50Ms: latencyMs(stdout, '50%'), p99Ms: latencyMs(stdout, '99%') }
+  const requests = /(\d+) requests in/.exec(stdout)
+  if (!rate || !requests) throw new Error(`wrk printed no rate for ${url}:\n${stdout}`)
+  return { requests: Number(requests[1]), requestsPerSecond: Number(rate[1]), p50Ms: latencyMs(stdout, '50%'), p99Ms: latencyMs(stdout, '99%') }
+}
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc: unlike req/s, CPU per request
+ * hardly moves when other processes load the machine. NaN where /proc is missing.
+ */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return Number.NaN
+  }
 }
 
 /** A percentile line of wrk's --latency distribution ("  50%  812.00us"), in milliseconds. */
