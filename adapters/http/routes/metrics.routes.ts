@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { onResponseAsyncHookHandler } from 'fastify'
+import type { onResponseHookHandler } from 'fastify'
 import type { RequestObservation } from '../../metrics/prometheus.js'
 
 /** The process's metrics as the HTTP surface needs them: fed by every response, served at GET /metrics. */
@@ -33,13 +33,14 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsRoutesOptions> = as
  * Counts every answered request under its route template (`unmatched` for a 404 without a route,
  * so probing random paths cannot grow the label set).
  */
-export function requestMetricsHook(metrics: HttpMetrics): onResponseAsyncHookHandler {
-  return async (request, reply) => {
+export function requestMetricsHook(metrics: HttpMetrics): onResponseHookHandler {
+  return (request, reply, done) => {
     metrics.observeRequest({
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
       statusCode: reply.statusCode,
       seconds: reply.elapsedTime / 1000,
     })
+    done()
   }
 }
