@@ -29,6 +29,7 @@ export function rateLimitHook(limiter: RateLimiter, counters: Counters, name: st
  * /64 and could otherwise rotate addresses for a fresh budget. IPv4-mapped IPv6 counts as IPv4.
  */
 export function clientOf(ip: string): string {
+  if (!ip.includes(':')) return ip
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
   if (mapped?.[1] !== undefined) return mapped[1]
   if (!isIPv6(ip)) return ip
