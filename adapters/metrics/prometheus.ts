@@ -73,8 +73,20 @@ export class PrometheusMetrics {
 
   /** Counters whose subject becomes the label `subjectLabel` and whose outcome the label `outcome`. */
   private counters(name: string, help: string, subjectLabel: string): Counters {
-    const counter = new Counter({ name, help, labelNames: [subjectLabel, 'outcome'], registers: [this.registry] })
-    return new Counters((subject, outcome) => counter.inc({ [subjectLabel]: subject, outcome }))
+    const counts = new Counters()
+    new Counter({
+      name,
+      help,
+      labelNames: [subjectLabel, 'outcome'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const [subject, outcomes] of Object.entries(counts.snapshot())) {
+          for (const [outcome, count] of Object.entries(outcomes)) this.inc({ [subjectLabel]: subject, outcome }, count)
+        }
+      },
+    })
+    return counts
   }
 
   observePool(name: string, pool: PoolUsage): void {
