@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createPool } from '../../adapters/postgres/pool.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
+import { requireBinary } from '../support/binaries.js'
 import { databaseUrl, freePort, startPostgres, startRedisServer, withClient } from '../support/services.js'
 import { appOver } from './cache.bench.js'
 import type { BenchContext } from './run.js'
@@ -75,6 +76,8 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
   const products = Number(values.products)
   const only = values.only
   const targets = TARGETS.filter((target, index) => index === 0 || typeof only !== 'string' || target.label.includes(only))
+  // Checked before anything starts: a missing wrk found after the servers are up left them running.
+  requireBinary('wrk', 'wrk')
   const postgres = await startPostgres()
   const redis = await startRedisServer(await freePort())
   const url = databaseUrl(postgres.url, SCRATCH_DATABASE)
