@@ -86,7 +86,7 @@ const MIN_PREFIX_LENGTH = 3
  * estimate, rather than as calls it cannot see through.
  */
 export interface SearchQueries {
-  /** The words as written, the last one a prefix: what product_search_count_capped counts. */
+  /** The words as written, the last one a prefix: what search_lexemes_total counts from per-word counts when it can. */
   counted: string
   /** Every word anywhere; in the title (A); in the title or the category name (AB); any word. */
   anywhere: string
