@@ -24,11 +24,19 @@ export interface ProgramSpec {
   gid?: number
 }
 
+/**
+ * The caller's environment without its own databases and Redis: the topology names its own, and a
+ * REDIS_URL left in the shell beside the cluster's REDIS_CLUSTER_NODES would stop every program.
+ */
+export function inheritedEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(DATABASE_|REDIS_)/.test(name)))
+}
+
 export function startProgram({ name, command, args, env, dir, uid, gid }: ProgramSpec): Program {
   const logFile = join(dir, `${name}.log`)
   const out = openSync(logFile, 'a')
   const child = spawn(command, args, {
-    env: { ...process.env, ...env },
+    env: { ...inheritedEnvironment(), ...env },
     stdio: ['ignore', out, out],
     ...(uid === undefined ? {} : { uid }),
     ...(gid === undefined ? {} : { gid }),

@@ -9,7 +9,7 @@ import { checkPostgresBinaries, privateDirectory, startPrimary, startStreamingRe
 import { startRedisCluster, type LocalRedisCluster } from '../support/redis-cluster.js'
 import { freePort } from '../support/services.js'
 import { startBalancer, type Balancer } from './haproxy.js'
-import { httpOk, startProgram, waitFor, type Program } from './processes.js'
+import { httpOk, inheritedEnvironment, startProgram, waitFor, type Program } from './processes.js'
 
 const run = promisify(execFile)
 
@@ -119,8 +119,12 @@ export async function buildTopology(options: TopologyOptions, log: (line: string
       HOST: '127.0.0.1',
     }
     const cli = async (name: string, args: string[]) =>
-      (await run(process.execPath, [entry(name), ...args], { env: { ...process.env, ...appEnv, DATABASE_URL: primary.url(DATABASE) }, maxBuffer: 1 << 24 }))
-        .stdout
+      (
+        await run(process.execPath, [entry(name), ...args], {
+          env: { ...inheritedEnvironment(), ...appEnv, DATABASE_URL: primary.url(DATABASE) },
+          maxBuffer: 1 << 24,
+        })
+      ).stdout
     await cli('migrate', [])
     await cli('seed', ['--seed', '42', '--categories', '8', '--products', '2000', '--stores', '6', '--inventory-per-store', '400'])
     log('schema migrated, 2,000 products in 6 stores seeded (seed 42)')
