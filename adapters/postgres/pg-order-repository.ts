@@ -11,7 +11,7 @@ import type { Queryable } from './queryable.js'
 
 // The store and products looked up with the stock locked, so that placing an order takes one
 // round trip before its decision.
-const LOCK_FOR_PLACEMENT = `
+export const LOCK_FOR_PLACEMENT = `
   WITH locked AS MATERIALIZED (${LOCK_STOCK})
   SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1) AS store_exists,
          coalesce((SELECT json_agg(json_build_array(id, title)) FROM products WHERE id = ANY($2::bigint[]) AND archived_at IS NULL), '[]') AS products,
@@ -23,7 +23,7 @@ const LOCK_FOR_PLACEMENT = `
 // Since the COMMIT is already on its way, an incomplete write must fail the statement itself: a
 // stock row not changed (written without its lock) or a confirmation job not written (no queue)
 // turns into an error (a message cast to boolean), which aborts the transaction.
-const INSERT_ORDER = `
+export const INSERT_ORDER = `
   WITH placed AS (
     INSERT INTO orders (store_id, status, rejection, total_items)
     VALUES ($1, $2, $3, $4)

@@ -1,129 +1,333 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import type pg from 'pg'
+import { execFile, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { buildTestApp } from '../support/http-app.js'
-import { withSeededDatabase } from './seeded-database.js'
-import { round, runConcurrently } from './measure.js'
+import { parseArgs, promisify } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { INSERT_ORDER, LOCK_FOR_PLACEMENT } from '../../adapters/postgres/pg-order-repository.js'
+import { createPool } from '../../adapters/postgres/pool.js'
+import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
+import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
+import { requireBinary } from '../support/binaries.js'
+import { startProgram, waitUntilReady } from '../support/programs.js'
+import { databaseUrl, freePort, startPostgres, withClient } from '../support/services.js'
+import { round } from './measure.js'
 import type { BenchContext } from './run.js'
 
+/**
+ * POST /orders/ against `pgbench` running the same all-or-nothing transaction on the same database,
+ * in the same run, for one hot product and for 3-line orders spread over 1,000 products.
+ *
+ * Fair by construction, and saying where it is not:
+ * - The service is the real server process (bootstrap/server.js, request logs off, the in-process
+ *   cache: no REDIS_URL), loaded by wrk (1 thread, C); pgbench is also one C thread. Both get
+ *   CONNECTIONS connections: wrk's HTTP connections with the server's pool of as many Postgres
+ *   connections, pgbench's clients.
+ * - pgbench runs the service's own statements (LOCK_FOR_PLACEMENT, INSERT_ORDER, imported): the
+ *   store and product look-ups with the stock row locks, then the order, its lines, the stock
+ *   update, the ledger movements and the confirmation job (pg-boss's columns, from its queue row)
+ *   in one statement; the new levels come from the locked read (\gset), as the service computes
+ *   them from it. Each statement is its own round trip (pgbench's simple protocol, no pipeline).
+ * - Same picks on both sides: the hot product, or 3 distinct products drawn at random from 1..N.
+ * - Each shape starts with an unmeasured warm-up of each side; then `--rounds` rounds of
+ *   `--seconds` each, alternating which side goes first (ABBA), so drift weighs on both alike.
+ *   Medians, ranges and each round's paired ratio are printed, with the server's CPU per order and
+ *   how busy the whole machine was (2 cores are shared with Postgres and the load generator).
+ * `--seconds N --rounds N --warmup N --only hot|spread --profile DIR` (CPU profile of the server).
+ */
+const SCRATCH_DATABASE = 'aforro_bench_orders_pgbench'
 const CONNECTIONS = 10
-const ORDERS_PER_ROUND = 1_500
+const PRODUCTS = 1_000
 const LINES_WHEN_SPREAD = 3
+const HOT_PRODUCT = 1
+const STOCK = 100_000_000
+/** Linux's USER_HZ, the unit of /proc's CPU times. */
+const CLOCK_TICKS_PER_SECOND = 100
 
-/**
- * POST /orders/ over a real socket (10 in flight) against `pgbench` (10 clients) running the same
- * all-or-nothing transaction on the same database: lock the stock rows in product-id order, update
- * them, insert the order and its lines, the ledger movements and the confirmation job row. Rounds
- * alternate service and pgbench so that both see the same machine; medians and ratios are printed,
- * with the process's CPU per order (the server's and the load generator's: they share the
- * process), for one hot product and for orders spread over the store's products. `--rounds N`
- * (default 3).
- */
+interface Shape {
+  label: 'hot' | 'spread'
+  /** wrk's Lua script: the request each connection sends. */
+  lua: string
+  /** pgbench's script: the transaction each client runs. */
+  pgbench: string
+}
+
+interface Round {
+  perSecond: number
+  /** Share of both cores busy (any process) during the round, in %. */
+  machineBusy: number
+  /** The server process's CPU per order, in µs (service rounds only). */
+  serverCpuUs: number
+}
+
 export default async function ordersVsPgbench({ args }: BenchContext): Promise<void> {
-  const rounds = Number(optionValue(args, '--rounds') ?? 3)
-  await withSeededDatabase('aforro_bench_orders_pgbench', { max: CONNECTIONS }, async ({ url, pool }) => {
-    await pool.query('UPDATE inventory SET quantity = 100000000')
-    const { rows } = await pool.query<{ product_id: number }>('SELECT product_id FROM inventory WHERE store_id = 1 ORDER BY product_id')
-    const stocked = rows.map((row) => row.product_id)
-    const app = await buildTestApp({ url, pool })
-    const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    const scratch = await mkdtemp(join(tmpdir(), 'aforro-pgbench-'))
-    try {
-      const shapes = [
-        { label: 'hot', products: () => [stocked[0] as number] },
-        {
-          label: 'spread',
-          products: (index: number) =>
-            Array.from({ length: LINES_WHEN_SPREAD }, (_, line) => stocked[(index * 7 + line * 101) % stocked.length] as number).sort((a, b) => a - b),
-        },
-      ]
-      console.log(
-        `${stocked.length} stocked products in store 1; ${CONNECTIONS} connections; ${ORDERS_PER_ROUND} orders per round; ${rounds} alternating rounds`,
-      )
-      for (const shape of shapes) {
-        const script = join(scratch, `${shape.label}.sql`)
-        await writeFile(script, scriptFor(shape.label, stocked))
-        const service: number[] = []
-        const database: number[] = []
-        const cpuPerOrder: number[] = []
-        for (let round_ = 0; round_ < rounds; round_++) {
-          const cpuBefore = process.cpuUsage()
-          service.push(await ordersPerSecond(address, shape.products))
-          const cpu = process.cpuUsage(cpuBefore)
-          cpuPerOrder.push((cpu.user + cpu.system) / 1000 / ORDERS_PER_ROUND)
-          database.push(await pgbenchTps(url, script))
-        }
-        const serviceMedian = median(service)
-        const databaseMedian = median(database)
-        // Each round's ratio against the pgbench round right after it, so a load that drifts
-        // across the run weighs on both sides of each ratio alike.
-        const ratios = service.map((orders, index) => (100 * orders) / (database[index] as number))
-        console.log(
-          `orders/${shape.label}: service ${round(serviceMedian, 0)} orders/s [${service.map((v) => round(v, 0)).join(', ')}], ` +
-            `pgbench ${round(databaseMedian, 0)} tps [${database.map((v) => round(v, 0)).join(', ')}], ratio ${round((100 * serviceMedian) / databaseMedian, 1)} %; ` +
-            `per round ${round(median(ratios), 1)} % [${ratios.map((v) => round(v, 0)).join(', ')}]; ` +
-            `this process's CPU ${round(median(cpuPerOrder), 2)} ms per order (server and load generator)`,
-        )
-      }
-    } finally {
-      await app.close()
-      await rm(scratch, { recursive: true, force: true })
-    }
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: {
+      seconds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '3' },
+      only: { type: 'string' },
+      profile: { type: 'string' },
+    },
   })
+  const seconds = Number(values.seconds)
+  const rounds = Number(values.rounds)
+  const warmup = Number(values.warmup)
+  requireBinary('wrk', 'wrk')
+  requireBinary('pgbench', 'postgresql-client')
+  const shapes = [hotShape(), spreadShape()].filter((shape) => typeof values.only !== 'string' || shape.label === values.only)
+
+  const postgres = await startPostgres()
+  const url = databaseUrl(postgres.url, SCRATCH_DATABASE)
+  await withClient(postgres.url, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${SCRATCH_DATABASE} WITH (FORCE)`)
+    await client.query(`CREATE DATABASE ${SCRATCH_DATABASE}`)
+  })
+  const pool = createPool({ connectionString: url, applicationName: 'bench-orders-pgbench', max: 2 })
+  const scratch = await mkdtemp(join(tmpdir(), 'aforro-pgbench-'))
+  let server: ChildProcess | undefined
+  try {
+    await prepareSchema(pool, url)
+    await runSeed(pool, { categories: 10, products: PRODUCTS, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 }, process.stderr)
+    await stockEveryProduct(pool)
+    const port = await freePort()
+    const profile = typeof values.profile === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []
+    const program = startProgram('bootstrap/server.js', [], { DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn' }, profile)
+    server = program.child
+    await waitUntilReady(port)
+    const pid = server.pid
+
+    log(
+      `${PRODUCTS} products stocked in store 1; ${CONNECTIONS} connections each side; ${warmup} s warm-up, then ${rounds} rounds of ${seconds} s, alternating`,
+    )
+    log(
+      'pgbench: the service’s LOCK_FOR_PLACEMENT and INSERT_ORDER, one round trip each plus BEGIN and COMMIT (5); titles and new levels read from the lock (\\gset)',
+    )
+    log('service: POST /orders/ with no Idempotency-Key (none on the pgbench side either), HTTP/1.1 keep-alive, in-process cache\n')
+    log(
+      '| shape | service orders/s median [min–max] | pgbench tps median [min–max] | ratio of medians | paired ratio median [min–max] | server CPU µs/order | machine busy % (service / pgbench) |',
+    )
+    log('| --- | --- | --- | ---: | --- | ---: | --- |')
+    for (const shape of shapes) {
+      const lua = join(scratch, `${shape.label}.lua`)
+      const script = join(scratch, `${shape.label}.sql`)
+      await writeFile(lua, shape.lua)
+      await writeFile(script, shape.pgbench)
+      const service = () => measured(() => wrkRate(port, lua, seconds), pid)
+      const database = () => measured(() => pgbenchRate(url, script, seconds), undefined)
+      await wrkRate(port, lua, warmup)
+      await pgbenchRate(url, script, warmup)
+      const served: Round[] = []
+      const benched: Round[] = []
+      for (let index = 0; index < rounds; index++) {
+        if (index % 2 === 0) {
+          served.push(await service())
+          benched.push(await database())
+        } else {
+          benched.push(await database())
+          served.push(await service())
+        }
+      }
+      const rate = (runs: Round[]) => runs.map((run) => run.perSecond)
+      const ratios = served.map((run, index) => (100 * run.perSecond) / (benched[index]?.perSecond ?? Number.NaN))
+      log(
+        `| ${shape.label} | ${spread(rate(served))} | ${spread(rate(benched))} | ${round((100 * median(rate(served))) / median(rate(benched)), 1)} % | ` +
+          `${spread(ratios, 1)} % | ${round(median(served.map((run) => run.serverCpuUs)), 0)} | ` +
+          `${round(median(served.map((run) => run.machineBusy)), 0)} / ${round(median(benched.map((run) => run.machineBusy)), 0)} |`,
+      )
+      log(
+        `|   per round | ${rate(served)
+          .map((v) => round(v, 0))
+          .join(', ')} | ${rate(benched)
+          .map((v) => round(v, 0))
+          .join(', ')} | | ${ratios.map((v) => round(v, 0)).join(', ')} | | |`,
+      )
+    }
+    log(
+      `\nload average after: ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')}`,
+    )
+    await assertEveryOrderConfirmed(pool)
+  } finally {
+    if (server && server.exitCode === null) {
+      const exited = once(server, 'exit')
+      server.kill('SIGTERM')
+      await Promise.race([exited, sleep(12_000)])
+    }
+    await pool.end()
+    await rm(scratch, { recursive: true, force: true })
+    await withClient(postgres.url, (client) => client.query(`DROP DATABASE IF EXISTS ${SCRATCH_DATABASE} WITH (FORCE)`))
+    await postgres.stop()
+  }
 }
 
-async function ordersPerSecond(address: string, products: (index: number) => number[]): Promise<number> {
-  const { seconds } = await runConcurrently(ORDERS_PER_ROUND, CONNECTIONS, async (index) => {
-    const response = await fetch(`${address}/orders/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ store_id: 1, items: products(index).map((id) => ({ product_id: id, quantity_requested: 1 })) }),
-      signal: AbortSignal.timeout(30_000),
-    })
-    const body = (await response.json()) as { status?: string }
-    if (response.status !== 201 || body.status !== 'CONFIRMED') throw new Error(`order failed: ${response.status} ${JSON.stringify(body)}`)
-  })
-  return ORDERS_PER_ROUND / seconds
+/** Every product, ids 1..PRODUCTS, carried by store 1 with more stock than any run takes: every order confirms. */
+async function stockEveryProduct(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ count: number; max: number }>('SELECT count(*)::int AS count, max(id)::int AS max FROM products')
+  if (rows[0]?.count !== PRODUCTS || rows[0].max !== PRODUCTS) throw new Error(`expected products 1..${PRODUCTS}, found ${JSON.stringify(rows[0])}`)
+  await pool.query('UPDATE products SET archived_at = NULL')
+  await pool.query(
+    `INSERT INTO inventory (store_id, product_id, quantity) SELECT 1, id, ${STOCK} FROM products
+     ON CONFLICT (store_id, product_id) DO UPDATE SET quantity = excluded.quantity`,
+  )
+  await pool.query('VACUUM ANALYZE')
+}
+
+async function assertEveryOrderConfirmed(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ other: number; negative: number }>(
+    "SELECT (SELECT count(*)::int FROM orders WHERE status <> 'CONFIRMED') AS other, (SELECT count(*)::int FROM inventory WHERE quantity < 0) AS negative",
+  )
+  if (rows[0]?.other !== 0 || rows[0].negative !== 0) throw new Error(`orders not all confirmed or stock negative: ${JSON.stringify(rows[0])}`)
+}
+
+function hotShape(): Shape {
+  const body = JSON.stringify({ store_id: 1, items: [{ product_id: HOT_PRODUCT, quantity_requested: 1 }] })
+  return {
+    label: 'hot',
+    lua: `wrk.method = "POST"\nwrk.path = "/orders/"\nwrk.headers["content-type"] = "application/json"\nwrk.body = '${body}'\n`,
+    pgbench: pgbenchScript([], `ARRAY[${HOT_PRODUCT}]`, 1),
+  }
+}
+
+/** Lines i·7, i·7+101, i·7+202 (mod N) for a random i: distinct products, in ascending order on both sides. */
+function spreadShape(): Shape {
+  const offsets = Array.from({ length: LINES_WHEN_SPREAD }, (_, line) => line * 101)
+  const lua = [
+    `local n = ${PRODUCTS}`,
+    'math.randomseed(os.time())',
+    'request = function()',
+    '  local i = math.random(0, n - 1)',
+    `  local ids = { ${offsets.map((offset) => `(i * 7 + ${offset}) % n + 1`).join(', ')} }`,
+    '  table.sort(ids)',
+    '  local items = {}',
+    '  for k, id in ipairs(ids) do items[k] = string.format(\'{"product_id":%d,"quantity_requested":1}\', id) end',
+    `  return wrk.format("POST", "/orders/", { ["content-type"] = "application/json" }, '{"store_id":1,"items":[' .. table.concat(items, ",") .. ']}')`,
+    'end',
+    '',
+  ].join('\n')
+  const picks = [
+    `\\set i random(0, ${PRODUCTS - 1})`,
+    ...offsets.map((offset, line) => `\\set p${line} (:i * 7 + ${offset}) % ${PRODUCTS} + 1`),
+    '\\set lo least(:p0, :p1, :p2)',
+    '\\set hi greatest(:p0, :p1, :p2)',
+    '\\set mid :p0 + :p1 + :p2 - :lo - :hi',
+  ]
+  return { label: 'spread', lua, pgbench: pgbenchScript(picks, 'ARRAY[:lo, :mid, :hi]', LINES_WHEN_SPREAD) }
 }
 
 /**
- * pgbench's custom script: one order, the service's write path in SQL. `variables` are pgbench
- * `\set` lines run first; `products` is an SQL expression of the order's product ids, ascending.
+ * The service's placement transaction as a pgbench script: `products` is an SQL array of the
+ * order's product ids, ascending, each line 1 unit. The locked read's titles and new levels are
+ * kept with \gset (single quotes doubled, to sit inside a literal), as the service keeps them.
  */
-function pgbenchScript(variables: string[], products: string): string {
+function pgbenchScript(variables: string[], products: string, lines: number): string {
+  const ids = `${products}::bigint[]`
+  const ones = `ARRAY[${Array.from({ length: lines }, () => 1).join(', ')}]::int[]`
+  const lock = bind(LOCK_FOR_PLACEMENT, { 1: '1', 2: ids })
+  const insert = bind(INSERT_ORDER, {
+    1: '1',
+    2: "'CONFIRMED'",
+    3: 'NULL',
+    4: String(lines),
+    5: ids,
+    6: ones,
+    7: "ARRAY(SELECT product->>1 FROM json_array_elements(':titles'::json) AS product)",
+    8: ids,
+    9: "':levels'::int[]",
+    10: `ARRAY[${Array.from({ length: lines }, () => -1).join(', ')}]::int[]`,
+    11: 'NULL',
+    12: 'NULL',
+  })
   return [
     ...variables,
     'BEGIN;',
-    `SELECT product_id, quantity FROM inventory WHERE store_id = 1 AND product_id = ANY(${products}) ORDER BY product_id FOR UPDATE;`,
-    `UPDATE inventory SET quantity = quantity - 1, updated_at = now() WHERE store_id = 1 AND product_id = ANY(${products});`,
-    "WITH placed AS (INSERT INTO orders (store_id, status, total_items) VALUES (1, 'CONFIRMED', 1) RETURNING id), " +
-      `lines AS (INSERT INTO order_items (order_id, product_id, quantity_requested, line_number, title) SELECT placed.id, p, 1, n, 'bench' FROM placed, unnest(${products}) WITH ORDINALITY AS l(p, n)), ` +
-      `ledger AS (INSERT INTO stock_movements (store_id, product_id, delta, reason, reference) SELECT 1, p, -1, 'order', 'order:' || placed.id FROM placed, unnest(${products}) AS l(p)) ` +
-      "INSERT INTO pgboss.job (name, data) SELECT 'order-confirmation', json_build_object('orderId', placed.id) FROM placed;",
+    `SELECT replace(products::text, '''', '''''') AS titles, ARRAY(SELECT (level->>1)::int - 1 FROM json_array_elements(stock) AS level) AS levels FROM (${oneLine(lock)}) AS placement \\gset`,
+    `${oneLine(insert)};`,
     'COMMIT;',
     '',
   ].join('\n')
 }
 
-/** The script for a shape: the hot product, or the spread orders' product picks done by pgbench. */
-function scriptFor(label: string, stocked: number[]): string {
-  if (label === 'hot') return pgbenchScript([], `ARRAY[${stocked[0]}]::bigint[]`)
-  const all = `'{${stocked.join(',')}}'::bigint[]`
-  const n = stocked.length
-  const picks = Array.from({ length: LINES_WHEN_SPREAD }, (_, line) => `\\set p${line} (:i * 7 + ${line * 101}) % ${n} + 1`)
-  const ids = Array.from({ length: LINES_WHEN_SPREAD }, (_, line) => `(${all})[:p${line}]`)
-  return pgbenchScript([`\\set i random(0, ${n - 1})`, ...picks], `ARRAY(SELECT unnest(ARRAY[${ids.join(', ')}]) ORDER BY 1)`)
+/** A statement with its $n parameters replaced by SQL expressions. */
+function bind(statement: string, values: Record<number, string>): string {
+  return statement.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = values[Number(n)]
+    if (value === undefined) throw new Error(`no value for $${n}`)
+    return `(${value})`
+  })
 }
 
-async function pgbenchTps(url: string, script: string): Promise<number> {
-  const transactions = Math.ceil(ORDERS_PER_ROUND / CONNECTIONS)
-  const { stdout } = await promisify(execFile)('pgbench', ['-n', `-c${CONNECTIONS}`, '-j1', `-t${transactions}`, '-f', script, url], { timeout: 120_000 })
+/** pgbench reads a statement up to its line's end: comments dropped, lines joined. */
+function oneLine(statement: string): string {
+  return statement
+    .split('\n')
+    .map((line) => line.replace(/--.*$/, '').trim())
+    .filter((line) => line !== '')
+    .join(' ')
+}
+
+async function measured(run: () => Promise<number>, serverPid: number | undefined): Promise<Round> {
+  const [machineBefore, serverBefore] = [await machineTicks(), await processCpuMs(serverPid)]
+  const started = performance.now()
+  const count = await run()
+  const elapsed = (performance.now() - started) / 1000
+  const [machineAfter, serverAfter] = [await machineTicks(), await processCpuMs(serverPid)]
+  return {
+    perSecond: count,
+    machineBusy: (100 * (machineAfter.busy - machineBefore.busy)) / Math.max(1, machineAfter.total - machineBefore.total),
+    serverCpuUs: (1000 * (serverAfter - serverBefore)) / (count * elapsed),
+  }
+}
+
+async function wrkRate(port: number, lua: string, seconds: number): Promise<number> {
+  const { stdout } = await promisify(execFile)('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', lua, `http://127.0.0.1:${port}/orders/`], {
+    timeout: (seconds + 30) * 1000,
+  })
+  const failures = /Non-2xx or 3xx responses: (\d+)/.exec(stdout) ?? /Socket errors: (.*)/.exec(stdout)
+  if (failures) throw new Error(`wrk: ${failures[0]}\n${stdout}`)
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout)
+  if (!rate) throw new Error(`wrk printed no rate:\n${stdout}`)
+  return Number(rate[1])
+}
+
+async function pgbenchRate(url: string, script: string, seconds: number): Promise<number> {
+  const { stdout } = await promisify(execFile)('pgbench', ['-n', `-c${CONNECTIONS}`, '-j1', `-T${seconds}`, '-f', script, url], {
+    timeout: (seconds + 30) * 1000,
+  })
+  if (!stdout.includes('number of failed transactions: 0')) throw new Error(`pgbench transactions failed:\n${stdout}`)
   const match = /tps = ([\d.]+)/.exec(stdout)
   if (!match?.[1]) throw new Error(`pgbench printed no tps:\n${stdout}`)
-  if (!stdout.includes(`number of failed transactions: 0`)) throw new Error(`pgbench transactions failed:\n${stdout}`)
   return Number(match[1])
+}
+
+/** Busy and total CPU ticks of the whole machine, from /proc/stat. */
+async function machineTicks(): Promise<{ busy: number; total: number }> {
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = (await readFile('/proc/stat', 'utf8'))
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+  const busy = user + nice + system + irq + softirq + steal
+  return { busy, total: busy + idle + iowait }
+}
+
+/** CPU time (user + system, ms) a process has used; 0 without a process. */
+async function processCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
+}
+
+/** "median [min–max]". */
+function spread(values: number[], digits = 0): string {
+  return `${round(median(values), digits)} [${round(Math.min(...values), digits)}–${round(Math.max(...values), digits)}]`
 }
 
 function median(values: number[]): number {
@@ -132,7 +336,6 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
-function optionValue(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name)
-  return index === -1 ? undefined : args[index + 1]
+function log(line: string): void {
+  process.stdout.write(`${line}\n`)
 }
