@@ -16,13 +16,15 @@ const FIND = `
 /**
  * A CTE named `cte` recording the key's outcome, written by the statement that writes the order
  * (pg-order-repository.ts), so it commits or rolls back with it and costs no round trip of its own.
- * `key`, `fingerprint` and `orderId` are SQL expressions; a null key records nothing.
+ * `key` and `fingerprint` are SQL expressions, `order` a relation with the order's `id` (none, no
+ * order written: nothing recorded); a null key records nothing.
  */
-export function rememberKeyCte(cte: string, sql: { key: string; fingerprint: string; orderId: string }): string {
+export function rememberKeyCte(cte: string, sql: { key: string; fingerprint: string; order: string }): string {
   return `
   ${cte} AS (
     INSERT INTO idempotency_keys (key, fingerprint, order_id)
-    SELECT ${sql.key}::text, encode(sha256(convert_to(${sql.fingerprint}::text, 'UTF8')), 'hex'), ${sql.orderId}
+    SELECT ${sql.key}::text, encode(sha256(convert_to(${sql.fingerprint}::text, 'UTF8')), 'hex'), written.id
+      FROM ${sql.order} AS written
      WHERE ${sql.key}::text IS NOT NULL)`
 }
 
@@ -32,8 +34,11 @@ export class PgIdempotencyKeys implements IdempotencyKeys {
   constructor(private readonly db: Queryable) {}
 
   async claim(key: string, fingerprint: string): Promise<IdempotencyClaim> {
-    const { rows: lock } = await this.db.query<{ acquired: boolean }>(TRY_LOCK, [key, KEY_LOCK_SEED])
-    const { rows } = await this.db.query<{ order_id: OrderId; same_request: boolean }>(FIND, [key, fingerprint])
+    // Both sent at once (one round trip on a pipelined transaction); Postgres still runs them in order.
+    const [{ rows: lock }, { rows }] = await Promise.all([
+      this.db.query<{ acquired: boolean }>(TRY_LOCK, [key, KEY_LOCK_SEED]),
+      this.db.query<{ order_id: OrderId; same_request: boolean }>(FIND, [key, fingerprint]),
+    ])
     const seen = rows[0]
     if (seen) return { kind: 'seen', orderId: seen.order_id, sameRequest: seen.same_request }
     return lock[0]?.acquired ? { kind: 'new' } : { kind: 'in-flight' }

@@ -36,14 +36,16 @@ type TransactionState = 'not-begun' | 'open' | 'committing' | 'ended'
 
 /**
  * A transaction that costs no round trips of its own: BEGIN goes out with its first statement
- * and COMMIT with the statement commitWith runs, through node-postgres's pipelining (statements
- * sent without waiting for the previous answer, answered in order). A statement that fails aborts
- * the transaction, so a COMMIT sent behind it rolls back: only what succeeded can commit, and a
- * check on a write that commits this way must fail the statement itself (see INSERT_ORDER).
+ * and COMMIT right behind the statements commitWith's write sends, through node-postgres's
+ * pipelining (statements sent without waiting for the previous answer, answered in order). A
+ * statement that fails aborts the transaction, so a COMMIT sent behind it rolls back: only what
+ * succeeded can commit, and a check on a write that commits this way must fail the statement
+ * itself (see INSERT_ORDER).
  */
 class PipelinedTransaction implements Queryable {
   private state: TransactionState = 'not-begun'
-  private commitNext = false
+  /** Statements queued so far: commitWith sends its COMMIT only behind a write that queued one. */
+  private queued = 0
 
   // Pipelining is a client setting (`pipeline`, read as each query is queued); it is on for this
   // transaction only, and the client goes back to the pool as it came.
@@ -54,35 +56,34 @@ class PipelinedTransaction implements Queryable {
   async query<R extends pg.QueryResultRow>(statement: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.state === 'committing' || this.state === 'ended') throw new Error('A statement after the commit would run outside the transaction')
     const begin = this.state === 'not-begun'
-    const commit = this.commitNext
-    this.commitNext = false
-    this.state = commit ? 'committing' : 'open'
-    // A pipelined query is written as it is queued; corked, the two or three go out in one write
-    // (on this machine a socket write costs more than all the rest of an order's work in Node).
-    const socket = this.client.connection.stream
-    socket.cork()
-    let began: Promise<unknown>, result: Promise<pg.QueryResult<R>>, committed: Promise<unknown>
-    try {
-      began = begin ? this.client.query('BEGIN') : Promise.resolve()
-      result = this.client.query<R>(statement, values)
-      committed = commit ? this.client.query('COMMIT') : Promise.resolve()
-    } finally {
-      socket.uncork()
-    }
-    // Every answer awaited, so that nothing is in flight once this settles; the first failure wins.
-    for (const outcome of await Promise.allSettled([began, result, committed])) if (outcome.status === 'rejected') throw outcome.reason
-    if (commit) this.state = 'ended'
+    this.state = 'open'
+    this.queued++
+    let began: Promise<unknown> = Promise.resolve()
+    const result = this.corked(() => {
+      if (begin) began = this.client.query('BEGIN')
+      return this.client.query<R>(statement, values)
+    })
+    await settledInOrder([began, result])
     return result
   }
 
-  /** Runs `write`, whose one statement commits the transaction as it goes out. */
+  /**
+   * Runs `write`, whose statements (all queued before it awaits anything) go out in one write
+   * with the COMMIT behind them; resolves once the commit is answered.
+   */
   async commitWith<T>(write: () => Promise<T>): Promise<T> {
-    this.commitNext = true
-    try {
-      return await write()
-    } finally {
-      this.commitNext = false
-    }
+    const queuedBefore = this.queued
+    const { written, committed } = this.corked(() => {
+      const written = write()
+      if (this.queued === queuedBefore) return { written, committed: undefined }
+      // A write that awaited before queueing a statement would now find the transaction committing.
+      this.state = 'committing'
+      return { written, committed: this.client.query('COMMIT') }
+    })
+    if (committed === undefined) return written
+    await settledInOrder([written, committed])
+    this.state = 'ended'
+    return written
   }
 
   async commit(): Promise<void> {
@@ -98,4 +99,21 @@ class PipelinedTransaction implements Queryable {
   close(): void {
     this.client.pipeline = false
   }
+
+  // A pipelined query is written as it is queued; corked, those queued together go out in one
+  // write (on this machine a socket write costs more than all the rest of an order's work in Node).
+  private corked<T>(queue: () => T): T {
+    const socket = this.client.connection.stream
+    socket.cork()
+    try {
+      return queue()
+    } finally {
+      socket.uncork()
+    }
+  }
+}
+
+/** Waits for every answer, so that nothing is in flight once this settles; the first failure wins. */
+async function settledInOrder(answers: Promise<unknown>[]): Promise<void> {
+  for (const outcome of await Promise.allSettled(answers)) if (outcome.status === 'rejected') throw outcome.reason
 }

@@ -10,7 +10,8 @@ export interface TransactionScope {
   /**
    * Runs `write`, the unit of work's last write, and commits with it: once it resolves, the work
    * is committed, without a round trip of its own for the commit (held row locks are released
-   * sooner). `write` runs one statement; nothing may be written after it.
+   * sooner). `write` sends all its statements before it awaits any answer; nothing may be
+   * written after it.
    */
   commitWith<T>(write: () => Promise<T>): Promise<T>
 }

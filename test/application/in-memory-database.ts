@@ -5,7 +5,7 @@ import type { CatalogEntry, MovementCause } from '../../application/inventory/po
 import type { IdempotencyClaim } from '../../application/ordering/ports/idempotency-keys.js'
 import type { JobName, JobPayloads } from '../../application/shared/job-queue.js'
 import type { OrderQueries, OrderSummary } from '../../application/ordering/ports/order-queries.js'
-import type { NewOrder } from '../../application/ordering/ports/order-repository.js'
+import type { LockedForPlacement, NewOrder } from '../../application/ordering/ports/order-repository.js'
 import type { Page } from '../../application/shared/pagination.js'
 import type { TransactionScope, UnitOfWork } from '../../application/shared/unit-of-work.js'
 
@@ -59,32 +59,54 @@ export class InMemoryDatabase implements UnitOfWork, OrderQueries {
   }
 
   private scope(state: State): TransactionScope {
+    const lockForPlacement = async (storeId: StoreId, productIds: ProductId[]): Promise<LockedForPlacement> => ({
+      storeExists: this.stores.has(storeId),
+      titles: new Map(productIds.flatMap((id) => (this.catalog.has(id) ? [[id, this.catalog.get(id)!.title] as const] : []))),
+      stock: lockedLevels(state, storeId, productIds),
+    })
+    const insert = async ({ decision, titles, stockChanges, idempotency }: NewOrder) => {
+      const id = (state.orders.length + 1) as OrderId
+      writeStock(state, decision.storeId, stockChanges, { reason: 'order', reference: `order:${id}` })
+      const createdAt = new Date('2026-11-21T10:00:00.000Z')
+      state.orders.push(
+        orderRecord({
+          id,
+          storeId: decision.storeId,
+          status: decision.status,
+          createdAt,
+          items: decision.lines.map((l) => ({ productId: l.productId, title: titles.get(l.productId) ?? '', quantity: l.quantity })),
+          shortages: decision.shortages,
+          confirmationSentAt: null,
+          cancelledAt: null,
+        }),
+      )
+      if (decision.status === 'CONFIRMED') state.jobs.push({ name: 'order-confirmation', payload: { orderId: id } })
+      if (idempotency !== undefined) state.keys.set(idempotency.key, { fingerprint: idempotency.fingerprint, orderId: id })
+      return { id, createdAt }
+    }
     return {
       orders: {
-        lockForPlacement: async (storeId, productIds) => ({
-          storeExists: this.stores.has(storeId),
-          titles: new Map(productIds.flatMap((id) => (this.catalog.has(id) ? [[id, this.catalog.get(id)!.title] as const] : []))),
-          stock: lockedLevels(state, storeId, productIds),
-        }),
-        insert: async ({ decision, titles, stockChanges, idempotency }: NewOrder) => {
-          const id = (state.orders.length + 1) as OrderId
-          writeStock(state, decision.storeId, stockChanges, { reason: 'order', reference: `order:${id}` })
-          const createdAt = new Date('2026-11-21T10:00:00.000Z')
-          state.orders.push(
-            orderRecord({
-              id,
-              storeId: decision.storeId,
-              status: decision.status,
-              createdAt,
-              items: decision.lines.map((l) => ({ productId: l.productId, title: titles.get(l.productId) ?? '', quantity: l.quantity })),
-              shortages: decision.shortages,
-              confirmationSentAt: null,
-              cancelledAt: null,
-            }),
+        lockForPlacement,
+        insert,
+        // The rule restated, as the SQL statement states it: every name found, every line in stock.
+        confirmIfStocked: async (draft, idempotency) => {
+          const found = await lockForPlacement(
+            draft.storeId,
+            draft.lines.map((line) => line.productId),
           )
-          if (decision.status === 'CONFIRMED') state.jobs.push({ name: 'order-confirmation', payload: { orderId: id } })
-          if (idempotency !== undefined) state.keys.set(idempotency.key, { fingerprint: idempotency.fingerprint, orderId: id })
-          return { id, createdAt }
+          const fits =
+            found.storeExists && draft.lines.every((line) => found.titles.has(line.productId) && line.quantity <= found.stock.available(line.productId))
+          if (!fits) return { found, confirmed: null }
+          const stock = lockedLevels(state, draft.storeId, [...found.titles.keys()])
+          for (const line of draft.lines) stock.deduct(line.productId, line.quantity)
+          const decision = { status: 'CONFIRMED', storeId: draft.storeId, lines: draft.lines, shortages: null } as const
+          const confirmed = await insert({
+            decision,
+            titles: found.titles,
+            stockChanges: stock.changes(),
+            ...(idempotency === undefined ? {} : { idempotency }),
+          })
+          return { found, confirmed }
         },
         lockForCancellation: async (orderId: OrderId) => {
           const order = state.orders.find((candidate) => candidate.id === orderId)

@@ -194,33 +194,35 @@ describe('POST /orders/', () => {
     assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [lamp]: 5, [desk]: 1 })
   })
 
-  test('an order takes two SQL round trips, whatever its number of lines', async () => {
+  test('an order that fits takes one SQL round trip, whatever its number of lines; a rejection three', async () => {
     const many = await addProducts(
       subject.db.pool,
       Array.from({ length: 60 }, (_, i) => ({ title: `Bulk item ${i}` })),
     )
     await stock(subject.db.pool, storeId, Object.fromEntries(many.map((id) => [id, 10])))
-    const roundTrips = async (productIds: number[], headers: Record<string, string> = {}) => {
+    const roundTrips = async (productIds: number[], headers: Record<string, string> = {}, quantity = 1) => {
       subject.counting.reset()
       const response = await subject.app.inject({
         method: 'POST',
         url: '/orders/',
         headers,
-        payload: { store_id: storeId, items: productIds.map((id) => ({ product_id: id, quantity_requested: 1 })) },
+        payload: { store_id: storeId, items: productIds.map((id) => ({ product_id: id, quantity_requested: quantity })) },
       })
-      assert.equal(response.json<CreatedOrderView>().status, 'CONFIRMED')
-      return { statements: subject.counting.statements(), roundTrips: subject.counting.roundTrips() }
+      return { status: response.json<CreatedOrderView>().status, statements: subject.counting.statements(), roundTrips: subject.counting.roundTrips() }
     }
 
     const one = await roundTrips(many.slice(0, 1))
     const sixty = await roundTrips(many.slice(0, 60))
     const keyed = await roundTrips(many.slice(0, 1), { 'idempotency-key': `round-trips-${storeId}` })
+    const rejected = await roundTrips([many[1] as number], {}, 11)
 
-    // BEGIN with the locking look-up, then the order's one write with COMMIT.
-    assert.deepEqual(one, { statements: 4, roundTrips: 2 })
+    // BEGIN, the stock's lock, the order's conditional write and COMMIT, sent together.
+    assert.deepEqual(one, { status: 'CONFIRMED', statements: 4, roundTrips: 1 })
     assert.deepEqual(sixty, one)
-    // And the key's claim: its advisory lock (with BEGIN), then the look-up of a committed use.
-    assert.deepEqual(keyed, { statements: 6, roundTrips: 4 })
+    // And first the key's claim: BEGIN, its advisory lock and the look-up of a committed use.
+    assert.deepEqual(keyed, { status: 'CONFIRMED', statements: 6, roundTrips: 2 })
+    // Short of stock: the attempt writes nothing; then BEGIN with the locking look-up, and the rejection with COMMIT.
+    assert.deepEqual(rejected, { status: 'REJECTED', statements: 8, roundTrips: 3 })
   })
 })
 

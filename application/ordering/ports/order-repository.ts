@@ -1,5 +1,5 @@
 import type { StockChange, StoreInventory } from '../../../domain/inventory/store-inventory.js'
-import type { OrderDecision, PlacedOrder } from '../../../domain/ordering/order.js'
+import type { OrderDecision, OrderDraft, PlacedOrder } from '../../../domain/ordering/order.js'
 import type { OrderId, ProductId, StoreId } from '../../../domain/shared/ids.js'
 
 /** What an order names, as found, and the stock it asks for, locked. */
@@ -11,6 +11,18 @@ export interface LockedForPlacement {
   stock: StoreInventory
 }
 
+/** A request's Idempotency-Key, claimed in this transaction, and the request it names. */
+export interface IdempotencyRecord {
+  key: string
+  fingerprint: string
+}
+
+/** What confirmIfStocked found under its locks, and the order it confirmed, if it did. */
+export interface ConfirmAttempt {
+  found: LockedForPlacement
+  confirmed: { id: OrderId; createdAt: Date } | null
+}
+
 /** An order as decided, and what is written with it. */
 export interface NewOrder {
   decision: OrderDecision
@@ -18,8 +30,7 @@ export interface NewOrder {
   titles: Map<ProductId, string>
   /** The locked stock's changes: the order's deduction, none when rejected. */
   stockChanges: StockChange[]
-  /** The request's Idempotency-Key, claimed in this transaction, and the request it names. */
-  idempotency?: { key: string; fingerprint: string }
+  idempotency?: IdempotencyRecord
 }
 
 /** Writes of orders, inside a unit of work. */
@@ -36,6 +47,14 @@ export interface OrderRepository {
    * idempotency key's outcome. Returns the id and creation time the database assigned.
    */
   insert(order: NewOrder): Promise<{ id: OrderId; createdAt: Date }>
+  /**
+   * Placement in one step, for the order that fits: locks the stock as lockForPlacement does and
+   * returns the same findings; when they satisfy placeOrder's rule (the store and every product
+   * exist, every line fits its level), also stores the order CONFIRMED with everything insert
+   * writes for one. Nothing else is written. The unit of work's last write (commitWith): the
+   * locks are not held while the caller decides, and the caller's decision on `found` must agree.
+   */
+  confirmIfStocked(draft: OrderDraft, idempotency?: IdempotencyRecord): Promise<ConfirmAttempt>
   /**
    * Reads and row-locks the order until the transaction ends (before any stock row, as every
    * writer of an existing order does); null when there is no such order.
