@@ -36,8 +36,8 @@ export class PgIdempotencyKeys implements IdempotencyKeys {
   async claim(key: string, fingerprint: string): Promise<IdempotencyClaim> {
     // Both sent at once (one round trip on a pipelined transaction); Postgres still runs them in order.
     const [{ rows: lock }, { rows }] = await Promise.all([
-      this.db.query<{ acquired: boolean }>(TRY_LOCK, [key, KEY_LOCK_SEED]),
-      this.db.query<{ order_id: OrderId; same_request: boolean }>(FIND, [key, fingerprint]),
+      this.db.query<{ acquired: boolean }>({ name: 'try-lock-key', text: TRY_LOCK }, [key, KEY_LOCK_SEED]),
+      this.db.query<{ order_id: OrderId; same_request: boolean }>({ name: 'find-key', text: FIND }, [key, fingerprint]),
     ])
     const seen = rows[0]
     if (seen) return { kind: 'seen', orderId: seen.order_id, sameRequest: seen.same_request }

@@ -125,7 +125,7 @@ export class PgOrderRepository implements OrderRepository {
   constructor(private readonly db: Queryable) {}
 
   async lockForPlacement(storeId: StoreId, productIds: ProductId[]): Promise<LockedForPlacement> {
-    const { rows } = await this.db.query<PlacementFactsRow>(LOCK_FOR_PLACEMENT, [storeId, productIds])
+    const { rows } = await this.db.query<PlacementFactsRow>({ name: 'lock-for-placement', text: LOCK_FOR_PLACEMENT }, [storeId, productIds])
     return placementFound(storeId, rows[0])
   }
 
@@ -133,8 +133,8 @@ export class PgOrderRepository implements OrderRepository {
     const productIds = draft.lines.map((line) => line.productId)
     // Queued together, before any answer: on a pipelined transaction they go out in one write.
     const [, { rows }] = await Promise.all([
-      this.db.query(LOCK_STOCK, [draft.storeId, productIds]),
-      this.db.query<PlacementFactsRow & { id: OrderId | null; created_at: Date | null }>(CONFIRM_IF_STOCKED, [
+      this.db.query({ name: 'lock-stock', text: LOCK_STOCK }, [draft.storeId, productIds]),
+      this.db.query<PlacementFactsRow & { id: OrderId | null; created_at: Date | null }>({ name: 'confirm-if-stocked', text: CONFIRM_IF_STOCKED }, [
         draft.storeId,
         productIds,
         draft.lines.map((line) => line.quantity),
@@ -149,7 +149,7 @@ export class PgOrderRepository implements OrderRepository {
   }
 
   async insert({ decision, titles, stockChanges, idempotency }: NewOrder): Promise<{ id: OrderId; createdAt: Date }> {
-    const { rows } = await this.db.query<{ id: OrderId; created_at: Date }>(INSERT_ORDER, [
+    const { rows } = await this.db.query<{ id: OrderId; created_at: Date }>({ name: 'insert-order', text: INSERT_ORDER }, [
       decision.storeId,
       decision.status,
       decision.shortages === null ? null : JSON.stringify(shortagesToJson(decision.shortages)),

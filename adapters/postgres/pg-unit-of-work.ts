@@ -4,15 +4,27 @@ import { PgIdempotencyKeys } from './pg-idempotency-keys.js'
 import { PgInventoryRepository } from './pg-inventory-repository.js'
 import { PgOrderRepository } from './pg-order-repository.js'
 import { withPoolClient } from './pool.js'
-import type { Queryable } from './queryable.js'
+import { unnamed, type Queryable } from './queryable.js'
+
+export interface UnitOfWorkOptions {
+  /**
+   * Whether named statements (the order placement's) are prepared on each connection, planned
+   * once instead of on every order: not through a transaction-mode pooler, where the next
+   * transaction may get a server connection that never saw them.
+   */
+  statementNames: boolean
+}
 
 /** One explicit transaction on one client; every repository writes through it. */
 export class PgUnitOfWork implements UnitOfWork {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: UnitOfWorkOptions = { statementNames: true },
+  ) {}
 
   run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T> {
     return withPoolClient(this.pool, async (client, lost) => {
-      const transaction = new PipelinedTransaction(client)
+      const transaction = new PipelinedTransaction(client, this.options)
       try {
         const result = await work({
           inventory: new PgInventoryRepository(transaction),
@@ -49,7 +61,10 @@ class PipelinedTransaction implements Queryable {
 
   // Pipelining is a client setting (`pipeline`, read as each query is queued); it is on for this
   // transaction only, and the client goes back to the pool as it came.
-  constructor(private readonly client: pg.PoolClient & { pipeline?: boolean }) {
+  constructor(
+    private readonly client: pg.PoolClient & { pipeline?: boolean },
+    private readonly options: UnitOfWorkOptions,
+  ) {
     client.pipeline = true
   }
 
@@ -61,7 +76,7 @@ class PipelinedTransaction implements Queryable {
     let began: Promise<unknown> = Promise.resolve()
     const result = this.corked(() => {
       if (begin) began = this.client.query('BEGIN')
-      return this.client.query<R>(statement, values)
+      return this.client.query<R>(this.options.statementNames ? statement : unnamed(statement, values), values)
     })
     await settledInOrder([began, result])
     return result

@@ -14,7 +14,11 @@ export interface Reader {
  */
 export function withoutStatementNames(pool: pg.Pool): Reader {
   return {
-    query: <R extends pg.QueryResultRow>(statement: string | pg.QueryConfig, values?: unknown[]) =>
-      typeof statement === 'string' ? pool.query<R>(statement, values) : pool.query<R>({ text: statement.text, values: statement.values ?? values }),
+    query: <R extends pg.QueryResultRow>(statement: string | pg.QueryConfig, values?: unknown[]) => pool.query<R>(unnamed(statement, values)),
   }
+}
+
+/** The statement with its values and without its name: parsed and planned where it runs, every time. */
+export function unnamed(statement: string | pg.QueryConfig, values?: unknown[]): pg.QueryConfig {
+  return typeof statement === 'string' ? { text: statement, values } : { text: statement.text, values: statement.values ?? values }
 }

@@ -48,7 +48,8 @@ export function buildUseCases(c: DependencyContainer) {
   const stockChanged = new StockChangeInvalidator(cache)
   const catalogChanged = new CatalogChangeInvalidator(cache)
   const orderQueries = new PgOrderQueries(pool)
-  const unitOfWork = new PgUnitOfWork(pool)
+  // A direct URL means DATABASE_URL is a transaction-mode pooler: no named statements through it.
+  const unitOfWork = new PgUnitOfWork(pool, { statementNames: resolve(TOKENS.config).databaseDirectUrl === undefined })
   const orderViews = new PgOrderQueries(reads)
   const productSearch = new CachedProductSearch(new PgProductSearch(reads), cache)
   const inventorySummaries = new PgInventorySummaries(pool)

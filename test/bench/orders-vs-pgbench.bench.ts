@@ -28,13 +28,17 @@ import type { BenchContext } from './run.js'
  * - pgbench runs the service's own statements (LOCK_FOR_PLACEMENT, INSERT_ORDER, imported): the
  *   store and product look-ups with the stock row locks, then the order, its lines, the stock
  *   update, the ledger movements and the confirmation job (pg-boss's columns, from its queue row)
- *   in one statement; the new levels come from the locked read (\gset), as the service computes
- *   them from it. Each statement is its own round trip (pgbench's simple protocol, no pipeline).
+ *   in one statement; the titles and new levels come from the locked read (\gset), as the service
+ *   computes them from it. Each statement is its own round trip (pgbench does not pipeline), so
+ *   its locks are held for a round trip plus the commit; the service's path is its own.
+ * - pgbench runs twice a round: with prepared statements (-M prepared: planned once per
+ *   connection, as the service's placement statements are: the ratio that compares like with
+ *   like) and with the simple protocol (planned every time: pgbench's default, issue 11's baseline).
  * - Same picks on both sides: the hot product, or 3 distinct products drawn at random from 1..N.
- * - Each shape starts with an unmeasured warm-up of each side; then `--rounds` rounds of
- *   `--seconds` each, alternating which side goes first (ABBA), so drift weighs on both alike.
- *   Medians, ranges and each round's paired ratio are printed, with the server's CPU per order and
- *   how busy the whole machine was (2 cores are shared with Postgres and the load generator).
+ * - Each shape starts with an unmeasured warm-up of every side; then `--rounds` rounds of
+ *   `--seconds` each, the sides taking turns at going first, so drift weighs on all alike.
+ *   Medians, ranges and each round's paired ratios are printed, with the server's CPU per order
+ *   and how busy the whole machine was (2 cores shared by Postgres, the server and the load).
  * `--seconds N --rounds N --warmup N --only hot|spread --profile DIR` (CPU profile of the server).
  */
 const SCRATCH_DATABASE = 'aforro_bench_orders_pgbench'
@@ -50,9 +54,12 @@ interface Shape {
   label: 'hot' | 'spread'
   /** wrk's Lua script: the request each connection sends. */
   lua: string
-  /** pgbench's script: the transaction each client runs. */
-  pgbench: string
+  /** pgbench's script, the transaction each client runs, for each of its protocols. */
+  pgbench: Record<PgbenchMode, string>
 }
+
+type PgbenchMode = 'prepared' | 'simple'
+const PGBENCH_MODES: PgbenchMode[] = ['prepared', 'simple']
 
 interface Round {
   perSecond: number
@@ -104,47 +111,40 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
     log(
       `${PRODUCTS} products stocked in store 1; ${CONNECTIONS} connections each side; ${warmup} s warm-up, then ${rounds} rounds of ${seconds} s, alternating`,
     )
-    log(
-      'pgbench: the service’s LOCK_FOR_PLACEMENT and INSERT_ORDER, one round trip each plus BEGIN and COMMIT (5); titles and new levels read from the lock (\\gset)',
-    )
+    log('pgbench: LOCK_FOR_PLACEMENT (titles and new levels kept with \\gset), then INSERT_ORDER, each its own round trip, between BEGIN and COMMIT')
     log('service: POST /orders/ with no Idempotency-Key (none on the pgbench side either), HTTP/1.1 keep-alive, in-process cache\n')
+    log('each cell: median [min–max], then every round; ratios paired round by round')
     log(
-      '| shape | service orders/s median [min–max] | pgbench tps median [min–max] | ratio of medians | paired ratio median [min–max] | server CPU µs/order | machine busy % (service / pgbench) |',
+      '| shape | service orders/s | pgbench tps, prepared | pgbench tps, simple | service / prepared | service / simple | server CPU µs/order | machine busy % (service / prepared / simple) |',
     )
-    log('| --- | --- | --- | ---: | --- | ---: | --- |')
+    log('| --- | --- | --- | --- | --- | --- | ---: | --- |')
     for (const shape of shapes) {
       const lua = join(scratch, `${shape.label}.lua`)
-      const script = join(scratch, `${shape.label}.sql`)
       await writeFile(lua, shape.lua)
-      await writeFile(script, shape.pgbench)
-      const service = () => measured(() => wrkRate(port, lua, seconds), pid)
-      const database = () => measured(() => pgbenchRate(url, script, seconds), undefined)
-      await wrkRate(port, lua, warmup)
-      await pgbenchRate(url, script, warmup)
-      const served: Round[] = []
-      const benched: Round[] = []
+      const sides: { run: (seconds: number) => Promise<number>; pid: number | undefined }[] = [{ run: (duration) => wrkRate(port, lua, duration), pid }]
+      for (const mode of PGBENCH_MODES) {
+        const script = join(scratch, `${shape.label}-${mode}.sql`)
+        await writeFile(script, shape.pgbench[mode])
+        sides.push({ run: (duration) => pgbenchRate(url, script, mode, duration), pid: undefined })
+      }
+      for (const side of sides) await side.run(warmup)
+      const results = sides.map((): Round[] => [])
       for (let index = 0; index < rounds; index++) {
-        if (index % 2 === 0) {
-          served.push(await service())
-          benched.push(await database())
-        } else {
-          benched.push(await database())
-          served.push(await service())
+        // Round r starts with side r (mod the sides): each goes first, in the middle and last alike.
+        for (let turn = 0; turn < sides.length; turn++) {
+          const which = (index + turn) % sides.length
+          const side = sides[which]
+          if (side) results[which]?.push(await measured(() => side.run(seconds), side.pid))
         }
       }
+      const [served = [], ...benched] = results
       const rate = (runs: Round[]) => runs.map((run) => run.perSecond)
-      const ratios = served.map((run, index) => (100 * run.perSecond) / (benched[index]?.perSecond ?? Number.NaN))
+      const ratios = (against: Round[]) => served.map((run, index) => (100 * run.perSecond) / (against[index]?.perSecond ?? Number.NaN))
+      const cell = (values: number[], digits = 0) => `${spread(values, digits)}: ${values.map((value) => round(value, digits)).join(', ')}`
       log(
-        `| ${shape.label} | ${spread(rate(served))} | ${spread(rate(benched))} | ${round((100 * median(rate(served))) / median(rate(benched)), 1)} % | ` +
-          `${spread(ratios, 1)} % | ${round(median(served.map((run) => run.serverCpuUs)), 0)} | ` +
-          `${round(median(served.map((run) => run.machineBusy)), 0)} / ${round(median(benched.map((run) => run.machineBusy)), 0)} |`,
-      )
-      log(
-        `|   per round | ${rate(served)
-          .map((v) => round(v, 0))
-          .join(', ')} | ${rate(benched)
-          .map((v) => round(v, 0))
-          .join(', ')} | | ${ratios.map((v) => round(v, 0)).join(', ')} | | |`,
+        `| ${shape.label} | ${cell(rate(served))} | ${benched.map((runs) => cell(rate(runs))).join(' | ')} | ` +
+          `${benched.map((runs) => `${cell(ratios(runs), 1)} %`).join(' | ')} | ${round(median(served.map((run) => run.serverCpuUs)), 0)} | ` +
+          `${results.map((runs) => round(median(runs.map((run) => run.machineBusy)), 0)).join(' / ')} |`,
       )
     }
     log(
@@ -190,7 +190,7 @@ function hotShape(): Shape {
   return {
     label: 'hot',
     lua: `wrk.method = "POST"\nwrk.path = "/orders/"\nwrk.headers["content-type"] = "application/json"\nwrk.body = '${body}'\n`,
-    pgbench: pgbenchScript([], `ARRAY[${HOT_PRODUCT}]`, 1),
+    pgbench: pgbenchScripts([], `ARRAY[${HOT_PRODUCT}]`, 1),
   }
 }
 
@@ -217,40 +217,47 @@ function spreadShape(): Shape {
     '\\set hi greatest(:p0, :p1, :p2)',
     '\\set mid :p0 + :p1 + :p2 - :lo - :hi',
   ]
-  return { label: 'spread', lua, pgbench: pgbenchScript(picks, 'ARRAY[:lo, :mid, :hi]', LINES_WHEN_SPREAD) }
+  return { label: 'spread', lua, pgbench: pgbenchScripts(picks, 'ARRAY[:lo, :mid, :hi]', LINES_WHEN_SPREAD) }
 }
 
 /**
- * The service's placement transaction as a pgbench script: `products` is an SQL array of the
+ * The service's placement transaction as pgbench scripts: `products` is an SQL array of the
  * order's product ids, ascending, each line 1 unit. The locked read's titles and new levels are
- * kept with \gset (single quotes doubled, to sit inside a literal), as the service keeps them.
+ * kept with \gset, as the service keeps them, and passed on: as parameters where statements are
+ * prepared; pasted into literals (single quotes doubled) where pgbench sends their text.
  */
-function pgbenchScript(variables: string[], products: string, lines: number): string {
+function pgbenchScripts(variables: string[], products: string, lines: number): Record<PgbenchMode, string> {
   const ids = `${products}::bigint[]`
-  const ones = `ARRAY[${Array.from({ length: lines }, () => 1).join(', ')}]::int[]`
-  const lock = bind(LOCK_FOR_PLACEMENT, { 1: '1', 2: ids })
-  const insert = bind(INSERT_ORDER, {
-    1: '1',
-    2: "'CONFIRMED'",
-    3: 'NULL',
-    4: String(lines),
-    5: ids,
-    6: ones,
-    7: "ARRAY(SELECT product->>1 FROM json_array_elements(':titles'::json) AS product)",
-    8: ids,
-    9: "':levels'::int[]",
-    10: `ARRAY[${Array.from({ length: lines }, () => -1).join(', ')}]::int[]`,
-    11: 'NULL',
-    12: 'NULL',
-  })
-  return [
-    ...variables,
-    'BEGIN;',
-    `SELECT replace(products::text, '''', '''''') AS titles, ARRAY(SELECT (level->>1)::int - 1 FROM json_array_elements(stock) AS level) AS levels FROM (${oneLine(lock)}) AS placement \\gset`,
-    `${oneLine(insert)};`,
-    'COMMIT;',
-    '',
-  ].join('\n')
+  const each = (value: number) => `ARRAY[${Array.from({ length: lines }, () => value).join(', ')}]::int[]`
+  const lock = oneLine(bind(LOCK_FOR_PLACEMENT, { 1: '1', 2: ids }))
+  const script = (titles: string, kept: (variable: string) => string) => {
+    const insert = bind(INSERT_ORDER, {
+      1: '1',
+      2: "'CONFIRMED'",
+      3: 'NULL',
+      4: String(lines),
+      5: ids,
+      6: each(1),
+      7: `ARRAY(SELECT product->>1 FROM json_array_elements(${kept('titles')}::json) AS product)`,
+      8: ids,
+      9: `${kept('levels')}::int[]`,
+      10: each(-1),
+      11: 'NULL',
+      12: 'NULL',
+    })
+    return [
+      ...variables,
+      'BEGIN;',
+      `SELECT ${titles} AS titles, ARRAY(SELECT (level->>1)::int - 1 FROM json_array_elements(stock) AS level) AS levels FROM (${lock}) AS placement \\gset`,
+      `${oneLine(insert)};`,
+      'COMMIT;',
+      '',
+    ].join('\n')
+  }
+  return {
+    prepared: script('products::text', (variable) => `:${variable}`),
+    simple: script("replace(products::text, '''', '''''')", (variable) => `':${variable}'`),
+  }
 }
 
 /** A statement with its $n parameters replaced by SQL expressions. */
@@ -295,8 +302,8 @@ async function wrkRate(port: number, lua: string, seconds: number): Promise<numb
   return Number(rate[1])
 }
 
-async function pgbenchRate(url: string, script: string, seconds: number): Promise<number> {
-  const { stdout } = await promisify(execFile)('pgbench', ['-n', `-c${CONNECTIONS}`, '-j1', `-T${seconds}`, '-f', script, url], {
+async function pgbenchRate(url: string, script: string, mode: PgbenchMode, seconds: number): Promise<number> {
+  const { stdout } = await promisify(execFile)('pgbench', ['-n', `-M${mode}`, `-c${CONNECTIONS}`, '-j1', `-T${seconds}`, '-f', script, url], {
     timeout: (seconds + 30) * 1000,
   })
   if (!stdout.includes('number of failed transactions: 0')) throw new Error(`pgbench transactions failed:\n${stdout}`)
