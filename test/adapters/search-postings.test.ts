@@ -77,6 +77,8 @@ describe('search postings', () => {
     assert.deepEqual(await drift(), { missing: 0, extra: 0, unsorted: 0 })
 
     await db.pool.query("UPDATE products SET title = 'Copper Lamp', description = 'a cold glow' WHERE id = $1", [lamp])
+    // The same lexemes at other positions and weights: the document changes, its postings do not.
+    await db.pool.query("UPDATE products SET title = 'Glow Lamp', description = 'a cold copper' WHERE id = $1", [lamp])
     await db.pool.query('UPDATE products SET category_id = $1 WHERE id = $2', [tools, kite])
     await db.pool.query("UPDATE products SET price = 19.99 WHERE title LIKE 'Brass Bell%'")
     assert.deepEqual(await drift(), { missing: 0, extra: 0, unsorted: 0 })
