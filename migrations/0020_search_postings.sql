@@ -171,6 +171,9 @@ CREATE FUNCTION search_words_blocks(words_count integer, positions integer[], le
    GROUP BY block HAVING count(*) = words_count;
 $$;
 
+-- search_lexemes_total (0018) and the `counted` query of search_queries (0013) are what instances
+-- of the previous release call until a rolling deploy has replaced them; a later migration drops them.
+--
 -- The count of a words-only search without visiting a match: one row (total, exact), or none when
 -- only the matches can tell (see search_words_lexemes). Exact at any size, except one prefix alone
 -- whose commonest lexeme reaches the cap: (cap, false), as search_lexemes_total (0018) answered,
