@@ -126,21 +126,25 @@ CREATE AGGREGATE search_postings_any(integer[]) (SFUNC = intarray._int_union, ST
 -- The lexemes of a words-only search, as search_words_total and search_words_page read them: one
 -- row, or none when a word is not a single token of one lexeme (the parser splits it, and the
 -- search matches it as a phrase: only its matches can tell). Words are normalised as
--- search_words_query does; the last one, when `last_as_prefix`, stands for every lexeme it begins.
--- `positions` and `lexemes` pair each word's number with the lexemes found for it; a word with none
--- leaves fewer `words_found` than `words_count`, and nothing matches.
+-- search_words_query does, and a stop word is left out as to_tsquery leaves it out (with the
+-- prefix it would have been); the last word, when `last_as_prefix`, stands for every lexeme it
+-- begins. `positions` and `lexemes` pair each word's number with the lexemes found for it; a word
+-- with none leaves fewer `words_found` than `words_count`, and nothing matches.
 CREATE FUNCTION search_words_lexemes(words text[], last_as_prefix boolean,
   OUT words_count integer, OUT words_found integer, OUT positions integer[], OUT lexemes text[], OUT commonest integer) RETURNS SETOF record
   LANGUAGE plpgsql STABLE AS $$
 DECLARE
   firsts text[];
+  prefixes boolean[];
   countable boolean;
 BEGIN
-  SELECT array_agg(lexeme ORDER BY position), coalesce(bool_and(single), true) INTO firsts, countable
-    FROM (SELECT position, (tsvector_to_array(document))[1] AS lexeme,
-                 length(document) = 1 AND numnode(search_words_query(ARRAY[word], false, '')) = 1 AS single
+  SELECT array_agg(lexeme ORDER BY position) FILTER (WHERE NOT stop), array_agg(prefix ORDER BY position) FILTER (WHERE NOT stop),
+         coalesce(bool_and(single OR stop), true)
+    INTO firsts, prefixes, countable
+    FROM (SELECT position, (tsvector_to_array(document))[1] AS lexeme, last_as_prefix AND position = cardinality(words) AS prefix,
+                 length(document) = 1 AND numnode(query) = 1 AS single, length(document) = 0 AND numnode(query) = 0 AS stop
             FROM unnest(words) WITH ORDINALITY AS w(word, position), immutable_unaccent(word) AS normalised,
-                 to_tsvector('aforro_search', normalised) AS document
+                 to_tsvector('aforro_search', normalised) AS document, search_words_query(ARRAY[word], false, '') AS query
            WHERE normalised ~ '[[:alnum:]]') typed;
   IF NOT countable THEN
     RETURN;
@@ -149,13 +153,13 @@ BEGIN
   -- Lexemes are words of letters and digits: none holds U+10FFFF, which bounds a prefix's range.
   SELECT count(DISTINCT position), array_agg(position), array_agg(lexeme), max(products) INTO words_found, positions, lexemes, commonest
     FROM (SELECT f.position, l.lexeme, l.products
-            FROM unnest(firsts) WITH ORDINALITY AS f(first, position) JOIN search_lexemes l ON l.lexeme = f.first
-           WHERE NOT (last_as_prefix AND f.position = cardinality(firsts)) AND l.products > 0
+            FROM unnest(firsts, prefixes) WITH ORDINALITY AS f(first, prefix, position) JOIN search_lexemes l ON l.lexeme = f.first
+           WHERE NOT f.prefix AND l.products > 0
            UNION ALL
           SELECT f.position, l.lexeme, l.products
-            FROM unnest(firsts) WITH ORDINALITY AS f(first, position)
+            FROM unnest(firsts, prefixes) WITH ORDINALITY AS f(first, prefix, position)
             JOIN search_lexemes l ON l.lexeme >= f.first AND l.lexeme < f.first || chr(1114111) AND starts_with(l.lexeme, f.first)
-           WHERE last_as_prefix AND f.position = cardinality(firsts) AND l.products > 0) found;
+           WHERE f.prefix AND l.products > 0) found;
   RETURN NEXT;
 END $$;
 

@@ -67,6 +67,7 @@ describe('search postings', () => {
   test('follow inserts, edits, category moves and renames, archiving and deletes', async () => {
     const lamp = await insert('Brass Lamp', 'a warm glow', tools)
     const kite = await insert('Paper Kite', 'flies in a warm wind', toys)
+    await insert('Leather Bellows', 'pumps air', tools)
     // A bulk insert in one statement, across two blocks of 65,536 ids.
     await db.pool.query(`SELECT setval('products_id_seq', 65530)`)
     await db.pool.query(
@@ -100,6 +101,11 @@ describe('search postings', () => {
       [['ri'], false],
       [['hardware', 'bell'], false],
       [['nothing'], false],
+      // Stop words are left out, with the prefix the last one would have been.
+      [['the', 'brass'], false],
+      [['rings', 'the'], true],
+      [['bell', 'the'], true],
+      [['the'], true],
     ] as [string[], boolean][]) {
       const expected = await reference(words, lastAsPrefix)
 
