@@ -23,6 +23,7 @@ const SHAPES: Shape[] = [
   { label: 'category-name prefix as a word (ranked-words)', cold: { words: ['electronic'], sort: 'relevance' } },
   { label: 'description-only word (ranked-words)', cold: { words: ['ergonomic'], sort: 'relevance' } },
   { label: 'rare description-only word (ranked-words)', cold: { words: ['sorrowful'], sort: 'relevance' } },
+  { label: 'prefix of description words only (ranked-words, paged from the postings)', cold: { words: ['str'], sort: 'relevance' } },
   { label: 'two words (ranked-words)', cold: { words: ['rustic', 'chair'], sort: 'relevance' } },
   { label: 'page 50 of a broad word (ranked-words)', cold: { words: ['cotton'], sort: 'relevance' }, page: 50 },
   {
