@@ -23,7 +23,7 @@ after(() => db.close())
 async function drift(): Promise<{ missing: number; extra: number; unsorted: number }> {
   const { rows } = await db.pool.query<{ missing: number; extra: number; unsorted: number }>(`
     WITH documented AS (SELECT lexeme, product_id FROM product_search, unnest(tsvector_to_array(document)) AS lexeme),
-         posted AS (SELECT lexeme, block::bigint * 65536 + o AS product_id FROM search_postings, unnest(offsets) AS o)
+         posted AS (SELECT lexeme, search_postings_product(block, o) AS product_id FROM search_postings, unnest(offsets) AS o)
     SELECT (SELECT count(*) FROM (SELECT * FROM documented EXCEPT SELECT * FROM posted) d)::int AS missing,
            (SELECT count(*) FROM (SELECT * FROM posted EXCEPT SELECT * FROM documented) p)::int AS extra,
            (SELECT count(*) FROM search_postings WHERE offsets <> intarray.uniq(intarray.sort(offsets)))::int AS unsorted`)
