@@ -10,6 +10,10 @@
 -- intarray (a trusted contrib extension, shipped with Postgres) gives the sorted-array union,
 -- difference, intersection and count in C. It lives in its own schema, called by qualified name:
 -- in public its operators would take over the built-in && and @> of every integer array.
+-- Catalog writers wait until this migration commits: one committed under the old trigger after
+-- the postings were built from product_search would be missing from them.
+LOCK TABLE product_search IN SHARE MODE;
+
 CREATE SCHEMA IF NOT EXISTS intarray;
 CREATE EXTENSION IF NOT EXISTS intarray WITH SCHEMA intarray;
 
