@@ -109,7 +109,7 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
     const pid = server.pid
 
     log(
-      `${PRODUCTS} products stocked in store 1; ${CONNECTIONS} connections each side; ${warmup} s warm-up, then ${rounds} rounds of ${seconds} s, alternating`,
+      `${PRODUCTS} products stocked in store 1; ${CONNECTIONS} connections each side; ${warmup} s warm-up, then ${rounds} rounds of ${seconds} s, alternating; load average before: ${loadAverage()}`,
     )
     log('pgbench: LOCK_FOR_PLACEMENT (titles and new levels kept with \\gset), then INSERT_ORDER, each its own round trip, between BEGIN and COMMIT')
     log('service: POST /orders/ with no Idempotency-Key (none on the pgbench side either), HTTP/1.1 keep-alive, in-process cache\n')
@@ -147,11 +147,7 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
           `${results.map((runs) => round(median(runs.map((run) => run.machineBusy)), 0)).join(' / ')} |`,
       )
     }
-    log(
-      `\nload average after: ${loadavg()
-        .map((value) => value.toFixed(2))
-        .join(' ')}`,
-    )
+    log(`\nload average after: ${loadAverage()}`)
     await assertEveryOrderConfirmed(pool)
   } finally {
     if (server && server.exitCode === null) {
@@ -341,6 +337,13 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/** The 1, 5 and 15 minute load averages: how busy the shared machine was besides this run. */
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')
 }
 
 function log(line: string): void {
