@@ -193,7 +193,7 @@ export async function seedDatabase(pool: pg.Pool, plan: SeedPlan, source: FakerS
   await withPoolClient(pool, async (client) => {
     await client.query(`SET statement_timeout = '${BULK_STATEMENT_TIMEOUT}'`)
     try {
-      await client.query(`VACUUM (ANALYZE) ${[...BULK_TABLES, 'search_lexemes', 'categories', 'stores'].join(', ')}`)
+      await client.query(`VACUUM (ANALYZE) ${[...BULK_TABLES, 'search_lexemes', 'search_postings', 'categories', 'stores'].join(', ')}`)
     } finally {
       await client.query('RESET statement_timeout')
     }

@@ -27,8 +27,8 @@ export type SearchPlanName = 'store' | 'ranked-words' | 'ranked-filtered' | 'ran
  * How the count is found:
  * - `catalog`: the whole catalog, from its kept size;
  * - `stocked` / `unstocked`: in stock somewhere (or nowhere), from the in-stock inventory index;
- * - `words`: words alone, from the per-word counts when they tell (search_lexemes_total), or else
- *   like `capped`;
+ * - `words`: words alone, from the per-word counts and posting lists when they tell
+ *   (search_words_total), or else like `capped`;
  * - `capped`: by counting matches up to SEARCH_COUNT_CAP + 1;
  * - `exact`: by counting every match (a store's, a few hundred);
  * - `at-cap`: known to reach the cap (a statement run after one that counted as far).
@@ -86,8 +86,6 @@ const MIN_PREFIX_LENGTH = 3
  * estimate, rather than as calls it cannot see through.
  */
 export interface SearchQueries {
-  /** The words as written, the last one a prefix: what search_lexemes_total counts from per-word counts when it can. */
-  counted: string
   /** Every word anywhere; in the title (A); in the title or the category name (AB); any word. */
   anywhere: string
   inTitle: string
@@ -95,17 +93,20 @@ export interface SearchQueries {
   anyWord: string
 }
 
+/** Whether the last word stands for every word it begins. */
+const lastWordIsPrefix = (words: string[]) => words.length > 0 && [...(words.at(-1) as string)].length >= MIN_PREFIX_LENGTH
+
 export function queriesStatement(words: string[]): Statement {
   return {
-    text: `SELECT counted::text, anywhere::text, in_title::text AS "inTitle", in_title_or_category::text AS "inTitleOrCategory", any_word::text AS "anyWord"
+    text: `SELECT anywhere::text, in_title::text AS "inTitle", in_title_or_category::text AS "inTitleOrCategory", any_word::text AS "anyWord"
              FROM search_queries($1::text[], $2::boolean)`,
-    values: [words, words.length > 0 && [...(words.at(-1) as string)].length >= MIN_PREFIX_LENGTH],
+    values: [words, lastWordIsPrefix(words)],
     name: 'search-queries',
   }
 }
 
 /** What the statements use of the queries when there are no words: nothing matches them, and nothing reads them. */
-const NO_WORDS: SearchQueries = { counted: '', anywhere: '', inTitle: '', inTitleOrCategory: '', anyWord: '' }
+const NO_WORDS: SearchQueries = { anywhere: '', inTitle: '', inTitleOrCategory: '', anyWord: '' }
 
 /** Each order ends in the product id, so that equal keys never make pages overlap. */
 const SORT_ORDER: Record<Exclude<ProductSort, 'relevance'>, string> = {
@@ -115,8 +116,13 @@ const SORT_ORDER: Record<Exclude<ProductSort, 'relevance'>, string> = {
 }
 /** Within the title tier: shorter titles first (the words are more of the title), then the title. */
 const TITLE_TIER_ORDER = 'char_length(title), title, product_id'
-/** The category and description tiers: newest first, an order an index keeps, so a page stops early. */
-const LOWER_TIER_ORDER = SORT_ORDER.newest
+/**
+ * The category and description tiers: most recently added first. product_search is stored in id
+ * order, so a walk in this order reads its pages one after another (a walk of the newest index
+ * visited a page per row), and the posting lists are in this order, so a description tier alone is
+ * paged from them without visiting a match (search_words_page).
+ */
+const LOWER_TIER_ORDER = 'product_id DESC'
 
 /**
  * The values of a statement being written, each named in the text as {{name}} until bound: only
@@ -141,8 +147,10 @@ class Params {
 
 interface Context {
   params: Params
+  /** Placeholders of the words and whether the last is a prefix, as search_words_total counts them. */
+  words: string
+  lastAsPrefix: string
   /** Placeholders of the queries (see SearchQueries). */
-  counted: string
   anywhere: string
   inTitle: string
   inTitleOrCategory: string
@@ -161,7 +169,8 @@ function contextOf(criteria: ProductSearchCriteria, queries: SearchQueries): Con
   const offset = params.add('offset', offsetOf(criteria.page), 'integer')
   const context: Context = {
     params,
-    counted: params.add('counted', queries.counted, 'tsquery'),
+    words: params.add('words', criteria.words, 'text[]'),
+    lastAsPrefix: params.add('last_as_prefix', lastWordIsPrefix(criteria.words), 'boolean'),
     anywhere: params.add('anywhere', queries.anywhere, 'tsquery'),
     inTitle: params.add('in_title', queries.inTitle, 'tsquery'),
     inTitleOrCategory: params.add('in_title_or_category', queries.inTitleOrCategory, 'tsquery'),
@@ -349,18 +358,18 @@ const pageOfMatches = (c: Context, order: string, when = 'true') =>
 
 /**
  * Whether `matches` (at most cap + 1) holds every match, so that the page can be sorted from it: the
- * count is exact and within the cap (a words count can be exact far above it, from search_lexemes).
+ * count is exact and within the cap (a words count can be exact far above it, from search_words_total).
  */
 const everyMatchRead = (c: Context) => `(SELECT exact AND total <= ${c.cap} FROM total)`
 
 /**
  * The CTEs a count needs: the capped and words counts read `matches` (the words count only when
- * search_lexemes cannot tell, `known` being then empty).
+ * search_words_total cannot tell, `known` being then empty).
  */
 function countSources(c: Context, criteria: ProductSearchCriteria, plan: SearchPlan): string[] {
   if (plan.count === 'capped') return [matchesOf(c, criteria, true)]
   if (plan.count !== 'words') return []
-  return [`known AS MATERIALIZED (SELECT total, exact FROM search_lexemes_total(${c.counted}, ${c.cap}))`, matchesOf(c, criteria, true)]
+  return [`known AS MATERIALIZED (SELECT total, exact FROM search_words_total(${c.words}, ${c.lastAsPrefix}, ${c.cap}))`, matchesOf(c, criteria, true)]
 }
 
 type StatementBuilder = (c: Context, criteria: ProductSearchCriteria, plan: SearchPlan) => Statement
@@ -368,8 +377,8 @@ type StatementBuilder = (c: Context, criteria: ProductSearchCriteria, plan: Sear
 /** The statement of each plan (pg-boss plans.ts style: one named builder per shape). */
 export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
   /*
-   * A count from the matches (capped, or words that search_lexemes cannot count): below the cap
-   * they are every match and the page is sorted from them; so is it when search_lexemes counts
+   * A count from the matches (capped, or words that search_words_total cannot count): below the cap
+   * they are every match and the page is sorted from them; so is it when search_words_total counts
    * fewer than the cap (read through the text index: a walk in index order would pass over most
    * of the catalog to find a rare word's page). Above the cap matches are common, and the page is
    * read in index order, which stops after it. The other counts need no matches.
@@ -391,9 +400,10 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
    * The title tier comes from the distinct titles holding every word, shortest first, then each
    * title's products by id: positions in it are known before any product is read (each title's
    * products follow those of the titles before it), so only the titles the page overlaps are
-   * walked, however deep the page. The lower tiers are sorted from every match when there are
-   * fewer than the cap (read once, and counted from them when search_lexemes cannot tell), and
-   * walked in index order otherwise.
+   * walked, however deep the page. When every match is in the description tier, its page comes
+   * from the posting lists. Otherwise the lower tiers are sorted from every match when there are
+   * fewer than the cap (read once, and counted from them when search_words_total cannot tell), and
+   * walked in id order otherwise.
    */
   'ranked-words'(c, criteria, plan) {
     const titleTier = `
@@ -402,9 +412,16 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
      WHERE t.before < ${c.pageEnd} AND t.before + t.products > ${c.offset}
        AND t.before + p.n > ${c.offset} AND t.before + p.n <= ${c.pageEnd} AND ${withinCount(c)}`
     const before = '(SELECT count FROM in_titles)'
+    // No title holds every word and no category name any: every match is in the description tier,
+    // paged straight from the posting lists (when search_words_total could count them).
+    const onlyDescriptions = `(${before} = 0 AND cardinality(${categoriesNamed(c)}) = 0 AND EXISTS (SELECT FROM known))`
+    const descriptionTierOfPostings = `
+    SELECT listed.product_id, NULL::integer AS quantity, 2 AS tier, listed.position
+      FROM search_words_page(${c.words}, ${c.lastAsPrefix}, ${c.offset}, ${c.limit}) WITH ORDINALITY AS listed(product_id, position)
+     WHERE ${onlyDescriptions} AND ${withinCount(c)}`
     const lowerTiersOfMatches = `
     SELECT product_id, quantity, tier, row_number() OVER (ORDER BY tier, ${LOWER_TIER_ORDER}) AS position
-      FROM (SELECT * FROM matches WHERE tier > 0 AND ${c.pageEnd} > ${before} AND ${withinCount(c)} AND ${everyMatchRead(c)}
+      FROM (SELECT * FROM matches WHERE tier > 0 AND ${c.pageEnd} > ${before} AND ${withinCount(c)} AND ${everyMatchRead(c)} AND NOT ${onlyDescriptions}
              ORDER BY tier, ${LOWER_TIER_ORDER} LIMIT greatest(least(${c.limit}, ${c.pageEnd} - ${before}), 0) OFFSET greatest(${c.offset} - ${before}, 0)) lower_tiers`
     const ctes = [
       `titles AS MATERIALIZED (
@@ -414,7 +431,7 @@ export const SEARCH_STATEMENTS: Record<SearchPlanName, StatementBuilder> = {
       `in_titles AS (SELECT coalesce(sum(products), 0) AS count FROM titles)`,
       ...countSources(c, criteria, plan),
       `total AS (${countOf(plan.count, c)})`,
-      `page AS (${[titleTier, lowerTiersOfMatches, ...lowerTiers(c, before, [`NOT ${everyMatchRead(c)}`])]
+      `page AS (${[titleTier, descriptionTierOfPostings, lowerTiersOfMatches, ...lowerTiers(c, before, [`NOT ${everyMatchRead(c)}`, `NOT ${onlyDescriptions}`])]
         .map((part) => `(${part})`)
         .join('\n    UNION ALL\n    ')})`,
     ]

@@ -62,7 +62,6 @@ describe('searchStatement', () => {
     const words = ["o'clock", 'x\\']
     const queries = queriesStatement(words)
     const search = searchStatement(criteria({ words, sort: 'relevance' }), {
-      counted: "'o''clock'",
       anywhere: "'o''clock'",
       inTitle: "'o''clock':A",
       inTitleOrCategory: "'o''clock':AB",
@@ -72,10 +71,11 @@ describe('searchStatement', () => {
     assert.ok(!queries.text.includes('clock') && !search.text.includes('clock'))
     assert.deepEqual(queries.values, [words, false])
     assert.ok(search.values.includes("'o''clock':AB"))
+    assert.ok(search.values.includes(words), 'the words themselves, for search_words_total')
   })
 
   test('a prepared statement is named after its text: the same for any values, its own for each shape', () => {
-    const queries = { counted: "'lamp'", anywhere: "'lamp'", inTitle: "'lamp':A", inTitleOrCategory: "'lamp':AB", anyWord: "'lamp'" }
+    const queries = { anywhere: "'lamp'", inTitle: "'lamp':A", inTitleOrCategory: "'lamp':AB", anyWord: "'lamp'" }
     const lamp = searchStatement(criteria({ words: ['lamp'], sort: 'relevance' }), queries)
     const deskPage3 = searchStatement(criteria({ words: ['desk'], sort: 'relevance', page: { page: 3, pageSize: 50 } }), { ...queries, anywhere: "'desk'" })
     const shapes = [
@@ -95,7 +95,7 @@ describe('searchStatement', () => {
   })
 
   test('words with a category or price filter are planned for their values, and read past the cap by a second statement', () => {
-    const queries = { counted: "'lamp'", anywhere: "'lamp'", inTitle: "'lamp':A", inTitleOrCategory: "'lamp':AB", anyWord: "'lamp'" }
+    const queries = { anywhere: "'lamp'", inTitle: "'lamp':A", inTitleOrCategory: "'lamp':AB", anyWord: "'lamp'" }
     const filtered = criteria({ words: ['lamp'], sort: 'relevance', category: { name: 'Books' } })
 
     assert.equal(searchStatement(filtered, queries).name, undefined)

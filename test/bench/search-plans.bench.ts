@@ -23,6 +23,7 @@ const SHAPES: Shape[] = [
   { label: 'category-name prefix as a word (ranked-words)', cold: { words: ['electronic'], sort: 'relevance' } },
   { label: 'description-only word (ranked-words)', cold: { words: ['ergonomic'], sort: 'relevance' } },
   { label: 'rare description-only word (ranked-words)', cold: { words: ['sorrowful'], sort: 'relevance' } },
+  { label: 'prefix of description words only (ranked-words, paged from the postings)', cold: { words: ['str'], sort: 'relevance' } },
   { label: 'two words (ranked-words)', cold: { words: ['rustic', 'chair'], sort: 'relevance' } },
   { label: 'page 50 of a broad word (ranked-words)', cold: { words: ['cotton'], sort: 'relevance' }, page: 50 },
   {
@@ -90,7 +91,11 @@ async function explainAsRun(pool: pg.Pool, statement: Statement): Promise<{ 'QUE
   try {
     await client.query('SET plan_cache_mode = force_generic_plan')
     await client.query(`PREPARE explained AS ${statement.text}`)
-    const values = statement.values.map((value) => client.escapeLiteral(String(value))).join(', ')
+    // Postgres writes each value's literal (arrays included) from the text node-postgres would bind.
+    const literals = await Promise.all(
+      statement.values.map(async (value) => (await client.query<{ literal: string }>('SELECT quote_nullable($1::text) AS literal', [value])).rows[0]?.literal),
+    )
+    const values = literals.join(', ')
     return (await client.query<{ 'QUERY PLAN': string }>(`${explain} EXECUTE explained(${values})`)).rows
   } finally {
     await client.query('DEALLOCATE explained')

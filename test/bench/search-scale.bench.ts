@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http'
 import { parseArgs } from 'node:util'
 import type pg from 'pg'
 import { createPool } from '../../adapters/postgres/pool.js'
+import { SEARCH_COUNT_CAP } from '../../application/catalog/ports/product-search.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
@@ -18,7 +19,8 @@ import type { BenchContext } from './run.js'
  * redis-server, so the cache miss path is the production one), and sends each query shape with
  * many distinct queries built from the words the catalog holds (broad and rare, whole words and
  * prefixes), at one connection and at ten. No URL is sent twice in a run, so no request can be a
- * cache hit; the cache's own counters (GET /metrics) are printed to prove it.
+ * cache hit; the cache's own counters (GET /metrics) are printed to prove it. Then checks counts
+ * and pages at this scale (checkAtScale), and fails the run when one is wrong.
  *
  * Options: --products N (1000000), --stores N (200), --reseed, --requests N (per cell at one
  * connection; twice that at ten), --seconds N (a cell stops sending after this long), --only text
@@ -251,14 +253,18 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
     const after = await metrics(base, admin)
     const hits = (after.hit ?? 0) - (before.hit ?? 0)
     const misses = (after.miss ?? 0) - (before.miss ?? 0)
+    const checked = await checkAtScale(base, pool, selected, requests * 3)
     log(
       `\n${products.toLocaleString('en')} products, ${stores} stores; HTTP to the API process (Redis cache in front); latency in ms; ` +
         `each cell ≤ ${requests} (1 connection) / ${requests * 2} (10 connections) distinct URLs, ≤ ${seconds} s\n\n` +
         `| shape | 1 conn p50 | 1 conn p99 | 1 conn req/s | 10 conn p50 | 10 conn p99 | 10 conn req/s | requests | target |\n` +
         `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n${rows.join('\n')}\n\n` +
         `Cache: ${hits} hits, ${misses} misses (hit ratio ${(hits / Math.max(1, hits + misses)).toFixed(4)}); non-200 answers: ${errors.length}` +
-        (errors.length > 0 ? `\n${[...new Set(errors)].slice(0, 10).join('\n')}` : ''),
+        (errors.length > 0 ? `\n${[...new Set(errors)].slice(0, 10).join('\n')}` : '') +
+        `\n${checked.summary}` +
+        (checked.wrong.length > 0 ? `\n${checked.wrong.join('\n')}` : ''),
     )
+    if (errors.length > 0 || checked.wrong.length > 0) process.exitCode = 1
   } finally {
     if (api !== undefined) {
       api.child.kill('SIGTERM')
@@ -333,6 +339,85 @@ async function vocabularyOf(pool: pg.Pool): Promise<Vocabulary> {
     titlePairs: pairs.rows.map((row) => row.pair),
     stores,
   }
+}
+
+/** What a search answers that the scale check reads. */
+interface SearchPage {
+  count: number
+  count_exact: boolean
+  results: { id: number }[]
+}
+
+/**
+ * The count and pages of each shape at scale, after the timed runs (their cache counters are read
+ * already): for CHECKED_PER_SHAPE more URLs of each shape, the count against a plain count(*)
+ * over product_search and inventory (exact below the cap; at the cap, flagged, only above it), and
+ * pages 1 and 2 of 10 against page 1 of 20 (the same products in the same order).
+ */
+const CHECKED_PER_SHAPE = 4
+
+async function checkAtScale(base: string, pool: pg.Pool, shapes: Shape[], from: number): Promise<{ summary: string; wrong: string[] }> {
+  const wrong: string[] = []
+  let exact = 0
+  let flagged = 0
+  let paged = 0
+  const page = async (path: string, params: Record<string, string>): Promise<SearchPage> => {
+    const url = new URL(path, base)
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
+    const response = await fetch(url)
+    if (!response.ok) throw new Error(`GET ${url.pathname}${url.search} answered ${response.status}`)
+    return (await response.json()) as SearchPage
+  }
+  for (const shape of shapes.filter((candidate) => candidate.url(0).startsWith('/api/search/products/'))) {
+    for (let i = from; i < from + CHECKED_PER_SHAPE; i++) {
+      const path = shape.url(i)
+      const answered = await page(path, {})
+      const expected = await plainCount(pool, new URL(path, base).searchParams)
+      if (answered.count_exact ? answered.count === expected : answered.count === SEARCH_COUNT_CAP && expected > SEARCH_COUNT_CAP) {
+        if (answered.count_exact) exact++
+        else flagged++
+      } else wrong.push(`count of ${path}: ${answered.count} (exact: ${answered.count_exact}), count(*) says ${expected}`)
+    }
+    const path = shape.url(from + CHECKED_PER_SHAPE)
+    const [first, second, both] = await Promise.all([
+      page(path, { page: '1', page_size: '10' }),
+      page(path, { page: '2', page_size: '10' }),
+      page(path, { page: '1', page_size: '20' }),
+    ])
+    const ids = (answer: SearchPage) => answer.results.map((hit) => hit.id).join(',')
+    if (`${ids(first)},${ids(second)}`.replace(/^,|,$/g, '') === ids(both)) paged++
+    else wrong.push(`pages of ${path}: ${ids(first)} | ${ids(second)} against ${ids(both)}`)
+  }
+  return {
+    summary: `Checked against count(*): ${exact} counts exact, ${flagged} flagged at the cap (each above it), ${wrong.length} wrong; pages 1-2 of 10 = page 1 of 20 for ${paged} shapes`,
+    wrong,
+  }
+}
+
+/** count(*) of what a search URL asks, read from product_search and inventory, not from the counts search keeps. */
+async function plainCount(pool: pg.Pool, params: URLSearchParams): Promise<number> {
+  const q = params.get('q')
+  const words = q === null ? null : q.split(/\s+/).filter((word) => word !== '')
+  const inStock = params.get('in_stock')
+  const { rows } = await pool.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM product_search s
+      WHERE ($1::text[] IS NULL OR s.document @@ search_words_query($1, $2, ''))
+        AND ($3::text IS NULL OR s.category_id = (SELECT id FROM categories WHERE lower(name) = lower($3)))
+        AND ($4::numeric IS NULL OR s.price >= $4)
+        AND ($5::numeric IS NULL OR s.price <= $5)
+        AND ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM inventory i WHERE i.product_id = s.product_id AND i.store_id = $6 AND ($7::boolean IS NULL OR (i.quantity > 0) = $7)))
+        AND ($6::bigint IS NOT NULL OR $7::boolean IS NULL OR EXISTS (SELECT 1 FROM inventory i WHERE i.product_id = s.product_id AND i.quantity > 0) = $7)`,
+    [
+      words,
+      words !== null && [...(words.at(-1) ?? '')].length >= 3,
+      params.get('category'),
+      params.get('min_price'),
+      params.get('max_price'),
+      params.get('store_id'),
+      inStock === null ? null : inStock === 'true',
+    ],
+  )
+  return rows[0]?.count ?? Number.NaN
 }
 
 interface CellResult {

@@ -120,9 +120,11 @@ describe('search counts', () => {
     })
   }
 
-  test('the cap is used where counting every match is what costs', () => {
-    assert.ok(flagged.includes('two words matching more than the cap'), `flagged: ${flagged.join(', ')}`)
-    assert.ok(flagged.includes('a prefix of two words that share products'), `flagged: ${flagged.join(', ')}`)
+  test('words alone are counted exactly past the cap (from the posting lists); the cap is used under filters, where counting every match is what costs', () => {
+    for (const wordsAlone of ['one word in nearly every product', 'two words matching more than the cap', 'a prefix of two words that share products']) {
+      assert.ok(!flagged.includes(wordsAlone), `flagged: ${flagged.join(', ')}`)
+    }
+    assert.ok(flagged.includes('word + a price range holding every product'), `flagged: ${flagged.join(', ')}`)
   })
 
   test('a filter every product passes changes no page, below the cap and past it (each tier read by the filtered plans as by the words-only ones)', async () => {
@@ -151,9 +153,16 @@ describe('search counts', () => {
   })
 
   test('pages follow the capped count: the last page is full, the next one empty', async () => {
-    const last = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100}&page_size=100` })
-    const beyond = await subject.app.inject({ method: 'GET', url: `/api/search/products/?q=item%20gadg&page=${SEARCH_COUNT_CAP / 100 + 1}&page_size=100` })
+    const last = await subject.app.inject({
+      method: 'GET',
+      url: `/api/search/products/?q=item%20gadg&min_price=0&page=${SEARCH_COUNT_CAP / 100}&page_size=100`,
+    })
+    const beyond = await subject.app.inject({
+      method: 'GET',
+      url: `/api/search/products/?q=item%20gadg&min_price=0&page=${SEARCH_COUNT_CAP / 100 + 1}&page_size=100`,
+    })
 
+    assert.equal(last.json<SearchPageView>().count_exact, false)
     assert.equal(last.json<SearchPageView>().results.length, 100)
     assert.equal(last.json<SearchPageView>().next, null)
     assert.deepEqual(beyond.json<SearchPageView>().results, [])
