@@ -1,7 +1,7 @@
 import type { Cache } from './cache.js'
 import type { ProductHitPage, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { ANY_STOCK_SCOPE, CATALOG_SCOPE, stockScope } from './cache-scopes.js'
-import { canonicalKey, jsonCodec, productHitPageCodec } from './codecs.js'
+import { jsonCodec, productHitPageCodec, searchKey } from './codecs.js'
 
 const suggestionsCodec = jsonCodec<string[]>()
 
@@ -13,7 +13,7 @@ export class CachedProductSearch implements ProductSearch {
   ) {}
 
   search(criteria: ProductSearchCriteria): Promise<ProductHitPage> {
-    return this.cache.getOrLoad({ namespace: 'search', key: canonicalKey(criteria), dependsOn: scopesOf(criteria), codec: productHitPageCodec }, () =>
+    return this.cache.getOrLoad({ namespace: 'search', key: searchKey(criteria), dependsOn: scopesOf(criteria), codec: productHitPageCodec }, () =>
       this.inner.search(criteria),
     )
   }

@@ -1,5 +1,5 @@
 import type { CacheCodec } from './cache.js'
-import type { ProductHit, ProductHitPage } from '../../application/catalog/ports/product-search.js'
+import type { ProductHit, ProductHitPage, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 
 /** For values made of JSON types only. */
 export function jsonCodec<T>(): CacheCodec<T> {
@@ -15,25 +15,20 @@ export const productHitPageCodec: CacheCodec<ProductHitPage> = {
   },
 }
 
-/**
- * The same key for equal values whatever the order their fields were written in: JSON with every
- * object's keys sorted. Built directly rather than through a JSON.stringify replacer, which made a
- * sorted copy of each object on every search request (~5 % of a cached hit's CPU).
- */
-export function canonicalKey(value: unknown): string {
-  return canonicalJson(value) ?? 'null'
-}
+/** The criteria searchKey writes. */
+type KeyedCriterion = 'words' | 'category' | 'minPrice' | 'maxPrice' | 'storeId' | 'inStock' | 'sort' | 'page'
 
-/** JSON.stringify's text for `value` (undefined where it would leave the value out), keys sorted. */
-function canonicalJson(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalJson((value as { toJSON: () => unknown }).toJSON())
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item) ?? 'null').join(',')}]`
-  const record = value as Record<string, unknown>
-  let fields = ''
-  for (const key of Object.keys(record).sort()) {
-    const field = canonicalJson(record[key])
-    if (field !== undefined) fields += `${fields === '' ? '' : ','}${JSON.stringify(key)}:${field}`
-  }
-  return `{${fields}}`
+/**
+ * The cache key of a search: every criterion in a fixed place of one JSON array (absent ones as
+ * null; a category id is a number, a category name a string), so equal criteria give one key and
+ * different criteria different keys, whatever the order their fields were written in. One native
+ * JSON.stringify of a flat array: canonical JSON of the criteria object, with its keys sorted at
+ * every depth, cost ~3 µs a request, a sixth of a cached hit. A criterion added to
+ * ProductSearchCriteria and not written here must be `never` in the parameter's type, so no
+ * caller compiles until the key writes it.
+ */
+export function searchKey(criteria: ProductSearchCriteria & Record<Exclude<keyof ProductSearchCriteria, KeyedCriterion>, never>): string {
+  const { words, category, minPrice, maxPrice, storeId, inStock, sort, page } = criteria
+  const categoryKey = category === undefined ? null : 'id' in category ? category.id : category.name
+  return JSON.stringify([words, categoryKey, minPrice ?? null, maxPrice ?? null, storeId ?? null, inStock ?? null, sort, page.page, page.pageSize])
 }

@@ -4,14 +4,14 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler, type onRequestHookHandler } from 'fastify'
 import { registerAccessControl, SECURITY_SCHEME, type AccessControlOptions } from './auth/access-control.js'
 import { createBoundedServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './bounded-server.js'
 import { docsRoutes } from './docs.js'
 import { checkUrl, clientErrorHandler, frameworkErrorHandler, strictIntegerParameters } from './framework-errors.js'
 import { refineOpenApi, type OpenApiDocument } from './openapi.js'
 import { errorHandler, replyWithProblem, requestPath } from './problem-details.js'
-import { OneLinePerRequest } from './request-log.js'
+import { lazyRequestLogger, OneLinePerRequest } from './request-log.js'
 import { catalogRoutes, type CatalogRoutesOptions } from './routes/catalog.routes.js'
 import { healthRoutes, type HealthRoutesOptions } from './routes/health.routes.js'
 import { inventoryRoutes, type InventoryRoutesOptions } from './routes/inventory.routes.js'
@@ -39,7 +39,7 @@ export interface HttpAppDeps {
   metrics: HttpMetrics
   useCases: HttpUseCases
   /** Runs first on every autocomplete request: the rate limiter (see search.routes.ts). */
-  suggestGuard?: onRequestAsyncHookHandler
+  suggestGuard?: onRequestHookHandler | onRequestAsyncHookHandler
 }
 
 const ONE_MIB = 1024 * 1024
@@ -70,6 +70,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.logger,
     logController: new OneLinePerRequest(),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: ONE_MIB,
     trustProxy: trustProxy(deps.trustProxy),
     requestIdHeader: false,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyError, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import { PROBLEM_MEDIA_TYPE, problemDocument, replyWithProblem, type Problem } from './problem-details.js'
 
 /** Longest request target the API answers; longer is 414 (Node's own cap is the 16 KiB header limit). */
@@ -9,6 +9,10 @@ export const MAX_URL_LENGTH = 4_096
 
 /** Whole numbers in path and query: plain ASCII digits, no sign, no leading zero, no spaces. */
 const DIGITS_ONLY = /^(?:0|[1-9][0-9]*)$/
+
+function isDigitsOnly(value: unknown): boolean {
+  return typeof value === 'string' && DIGITS_ONLY.test(value)
+}
 
 /**
  * Fastify's own errors raised before a route runs (a URL it cannot decode, a path parameter
@@ -109,15 +113,17 @@ export function strictIntegerParameters(route: RouteOptions): void {
       .map(([name]) => ({ part, name }))
   })
   if (fields.length === 0) return
-  const check = async (request: FastifyRequest, reply: FastifyReply) => {
+  // A callback hook (done, or an answer): no promise per request.
+  const check = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     for (const { part, name } of fields) {
       const raw = (part === 'params' ? request.params : request.query) as Record<string, unknown>
-      const values = ([] as unknown[]).concat(raw[name] ?? [])
-      if (values.every((value) => typeof value === 'string' && DIGITS_ONLY.test(value))) continue
+      const value = raw[name]
+      if (value === undefined || value === null || (Array.isArray(value) ? value.every(isDigitsOnly) : isDigitsOnly(value))) continue
       const message = 'must be a whole number written in digits only'
-      return replyWithProblem(request, reply, 'validation-error', `${part}/${name} ${message}`, { errors: [{ path: `/${name}`, message }] })
+      replyWithProblem(request, reply, 'validation-error', `${part}/${name} ${message}`, { errors: [{ path: `/${name}`, message }] })
+      return
     }
-    return undefined
+    done()
   }
   route.preValidation = [check, ...([] as unknown[]).concat(route.preValidation ?? [])] as RouteOptions['preValidation']
 }

@@ -23,8 +23,10 @@ export function pageEnvelope<Item, View>(
   toView: (item: Item) => View,
 ): PageEnvelope<View> {
   const totalPages = Math.ceil(page.total / pageRequest.pageSize)
+  // Parsed once for both links: each sets both parameters, so the second reads as if parsed afresh.
+  let url: URL | undefined
   const linkTo = (target: number): string => {
-    const url = new URL(request.url, 'http://placeholder')
+    url ??= new URL(request.url, 'http://placeholder')
     url.searchParams.set('page', String(target))
     url.searchParams.set('page_size', String(pageRequest.pageSize))
     return `${url.pathname}${url.search}`

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net'
-import type { onRequestAsyncHookHandler } from 'fastify'
-import type { RateLimiter } from '../rate-limit/rate-limiter.js'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
+import type { RateLimitDecision, RateLimiter } from '../rate-limit/rate-limiter.js'
 import type { Counters } from '../metrics/counters.js'
 import { replyWithProblem } from './problem-details.js'
 
@@ -9,18 +9,27 @@ import { replyWithProblem } from './problem-details.js'
  * validation: malformed requests count too), sets the x-ratelimit-* headers on every response and
  * answers 429 rate-limited with Retry-After over the limit. The client is request.ip, which is the
  * socket address unless TRUST_PROXY names the proxies whose X-Forwarded-For is believed.
+ * A callback hook, not an async one: a decision made at once (a lease held here) costs no promise.
  */
-export function rateLimitHook(limiter: RateLimiter, counters: Counters, name: string): onRequestAsyncHookHandler {
-  return async (request, reply) => {
-    const decision = await limiter.consume(clientOf(request.ip))
+export function rateLimitHook(limiter: RateLimiter, counters: Counters, name: string): onRequestHookHandler {
+  return (request, reply, done) => {
+    const client = clientOf(request.ip)
+    const decision = limiter.consumeNow?.(client)
+    if (decision !== undefined) apply(decision, request, reply, done)
+    else limiter.consume(client).then((decided) => apply(decided, request, reply, done), done)
+  }
+
+  function apply(decision: RateLimitDecision, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     reply.header('x-ratelimit-limit', decision.limit)
     reply.header('x-ratelimit-remaining', decision.remaining)
     reply.header('x-ratelimit-reset', decision.resetSeconds)
     counters.increment(name, decision.allowed ? 'accepted' : 'limited')
-    if (decision.allowed) return undefined
+    if (decision.allowed) {
+      done()
+      return
+    }
     reply.header('retry-after', decision.retryAfterSeconds)
-    const detail = `At most ${decision.limit} requests per minute; retry in ${decision.retryAfterSeconds} s`
-    return replyWithProblem(request, reply, 'rate-limited', detail)
+    replyWithProblem(request, reply, 'rate-limited', `At most ${decision.limit} requests per minute; retry in ${decision.retryAfterSeconds} s`)
   }
 }
 

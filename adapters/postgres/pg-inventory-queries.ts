@@ -56,7 +56,8 @@ export class PgInventoryQueries implements InventoryQueries {
     })
     const first = rows[0]
     if (first === undefined) throw new NotFoundError('Store', storeId)
-    const items = rows.flatMap((row) => (row.product_id === null ? [] : [toStoreInventoryItem(row)]))
+    const items: StoreInventoryItem[] = []
+    for (const row of rows) if (row.product_id !== null) items.push(toStoreInventoryItem(row))
     return { items, total: first.total }
   }
 }

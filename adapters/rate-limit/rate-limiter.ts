@@ -21,6 +21,11 @@ export interface SlidingWindow {
 
 export interface RateLimiter {
   consume(client: string): Promise<RateLimitDecision>
+  /**
+   * The same, made at once when it needs no I/O (tokens of a lease held here); undefined, having
+   * counted nothing, when it does: then consume. Spares a busy client's request a promise.
+   */
+  consumeNow?(client: string): RateLimitDecision | undefined
 }
 
 /** A decision from what a sliding log knows: requests counted in the window and when its oldest and newest leave it. */

@@ -117,6 +117,8 @@ interface ClientBudget {
 export class RedisRateLimiter implements RateLimiter {
   private failingOpen = false
   private readonly clients = new Map<string, ClientBudget>()
+  /** The client whose request came last: the newest entry of `clients`. */
+  private lastClient: string | undefined
   private readonly clock: () => number
   private readonly maxBatch: number
 
@@ -130,6 +132,14 @@ export class RedisRateLimiter implements RateLimiter {
   ) {
     this.clock = now ?? (() => performance.now())
     this.maxBatch = Math.max(1, Math.floor(window.limit / 10))
+  }
+
+  consumeNow(client: string): RateLimitDecision | undefined {
+    const budget = this.clients.get(client)
+    // Nothing is counted unless a token is spent: consume then does the whole work.
+    if (budget === undefined || budget.renewal !== undefined || !this.hasUsableLease(budget)) return undefined
+    this.seen(client, budget)
+    return this.spendLeased(budget)
   }
 
   async consume(client: string): Promise<RateLimitDecision> {
@@ -148,20 +158,32 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   private budgetOf(client: string): ClientBudget {
-    const now = this.clock()
-    let budget = this.clients.get(client)
-    if (budget === undefined) {
-      this.forgetIdleClients(now)
-      budget = { lease: undefined, renewal: undefined, lastSeen: now, meanGapMs: Infinity }
-    } else {
-      const gap = Math.max(0, now - budget.lastSeen)
-      budget.meanGapMs = budget.meanGapMs === Infinity ? gap : budget.meanGapMs + GAP_WEIGHT * (gap - budget.meanGapMs)
-      budget.lastSeen = now
-      // Kept in order of last request: the first entries are the idle ones.
-      this.clients.delete(client)
+    const budget = this.clients.get(client)
+    if (budget !== undefined) {
+      this.seen(client, budget)
+      return budget
     }
-    this.clients.set(client, budget)
-    return budget
+    const now = this.clock()
+    this.forgetIdleClients(now)
+    const added: ClientBudget = { lease: undefined, renewal: undefined, lastSeen: now, meanGapMs: Infinity }
+    this.clients.set(client, added)
+    this.lastClient = client
+    return added
+  }
+
+  /** A request of a known client: its mean gap between requests, and its place as the client seen last. */
+  private seen(client: string, budget: ClientBudget): void {
+    const now = this.clock()
+    const gap = Math.max(0, now - budget.lastSeen)
+    budget.meanGapMs = budget.meanGapMs === Infinity ? gap : budget.meanGapMs + GAP_WEIGHT * (gap - budget.meanGapMs)
+    budget.lastSeen = now
+    // Kept in order of last request, so that the first entries are the idle ones; the client seen
+    // last is already in place (a busy client is, thousands of times a second).
+    if (client !== this.lastClient) {
+      this.clients.delete(client)
+      this.clients.set(client, budget)
+      this.lastClient = client
+    }
   }
 
   private forgetIdleClients(now: number): void {
@@ -170,6 +192,11 @@ export class RedisRateLimiter implements RateLimiter {
       this.clients.delete(client)
       this.settle(client, budget)
     }
+  }
+
+  private hasUsableLease(budget: ClientBudget): boolean {
+    const lease = budget.lease
+    return lease !== undefined && lease.left > 0 && this.clock() < lease.usableUntil
   }
 
   private spendLeased(budget: ClientBudget): RateLimitDecision | undefined {

@@ -288,6 +288,27 @@ describe('redis rate limiter leases', () => {
     assert.ok(calls.calls <= 15, `${calls.calls} calls to Redis for 60 requests`)
   })
 
+  test('decisions made at once spend the same leased tokens as consume: one count, down one by one, never past the limit', async () => {
+    const redis = await connectTestRedis()
+    connections.push(redis)
+    const limiter = new RedisRateLimiter(redis, { limit: 50, windowMs: 60_000, name: 'suggest' }, new Counters(), new RecordingLogger())
+
+    assert.equal(limiter.consumeNow('10.0.2.5'), undefined, 'an unknown client holds no lease')
+    const decisions: { allowed: boolean; remaining: number; atOnce: boolean }[] = []
+    for (let i = 0; i < 70; i++) {
+      const now = limiter.consumeNow('10.0.2.5')
+      const decision = now ?? (await limiter.consume('10.0.2.5'))
+      decisions.push({ allowed: decision.allowed, remaining: decision.remaining, atOnce: now !== undefined })
+    }
+
+    assert.equal(decisions.filter((decision) => decision.allowed).length, 50)
+    assert.deepEqual(
+      decisions.slice(0, 50).map((decision) => [decision.allowed, decision.remaining]),
+      Array.from({ length: 50 }, (_, index) => [true, 49 - index]),
+    )
+    assert.ok(decisions.filter((decision) => decision.atOnce).length >= 30, 'most of a busy client’s requests are decided at once')
+  })
+
   test('a client seen once a second takes single tokens, each stamped when it was granted', async () => {
     const redis = await connectTestRedis()
     connections.push(redis)

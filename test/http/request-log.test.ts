@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import type { SuggestProducts } from '../../application/catalog/suggest-products.js'
 import { buildTestApp } from '../support/http-app.js'
 import { captureLogs } from '../support/log-capture.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -42,4 +43,28 @@ test('health probes and metrics scrapes are not logged at info', async () => {
     lines.filter((line) => String(line.reqId).startsWith('probe-')),
     [],
   )
+})
+
+test('below info, a request logs nothing when it succeeds, and its error line still carries its request id', async () => {
+  const quiet = captureLogs('warn')
+  const failing = await buildTestApp(
+    db,
+    {},
+    {
+      logger: quiet.logger,
+      useCases: { suggestProducts: { execute: () => Promise.reject(new Error('suggestions broke')) } as unknown as SuggestProducts },
+    },
+  )
+  try {
+    await failing.inject({ method: 'GET', url: '/products/', headers: { 'x-request-id': 'quiet-ok' } })
+    const failed = await failing.inject({ method: 'GET', url: '/api/search/suggest/?q=lamp', headers: { 'x-request-id': 'quiet-error' } })
+
+    assert.equal(failed.statusCode, 500)
+    assert.deepEqual(
+      quiet.lines.map((line) => [line.reqId, line.level, line.msg]),
+      [['quiet-error', 'error', 'unhandled error']],
+    )
+  } finally {
+    await failing.close()
+  }
 })

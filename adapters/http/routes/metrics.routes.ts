@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { onResponseHookHandler } from 'fastify'
-import type { RequestObservation } from '../../metrics/prometheus.js'
+import type { RequestObservation } from '../../metrics/request-durations.js'
 
 /** The process's metrics as the HTTP surface needs them: fed by every response, served at GET /metrics. */
 export interface HttpMetrics {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { onRequestAsyncHookHandler } from 'fastify'
+import type { onRequestAsyncHookHandler, onRequestHookHandler } from 'fastify'
 import type { ProductSearchCriteria } from '../../../application/catalog/ports/product-search.js'
 import type { SearchProducts, SearchProductsQuery } from '../../../application/catalog/search-products.js'
 import { MAX_SUGGESTIONS, type SuggestProducts } from '../../../application/catalog/suggest-products.js'
@@ -16,9 +16,10 @@ export interface SearchRoutesOptions {
   /**
    * Runs first on every autocomplete request, before its query is validated (the rate limiter:
    * refused and invalid requests count too, and carry its headers). It stops a request by
-   * throwing (an error the problem-details handler knows) or by sending the reply and returning it.
+   * failing (an error the problem-details handler knows) or by sending the reply: an async guard
+   * returns it, a callback guard does not call done.
    */
-  suggestGuard?: onRequestAsyncHookHandler
+  suggestGuard?: onRequestHookHandler | onRequestAsyncHookHandler
 }
 
 /** Digits name a category by id; anything else by its exact name, case ignored. */
