@@ -156,14 +156,17 @@ DECLARE
   prefixes boolean[];
   countable boolean;
 BEGIN
-  SELECT array_agg(lexeme ORDER BY position) FILTER (WHERE NOT stop), array_agg(prefix ORDER BY position) FILTER (WHERE NOT stop),
-         coalesce(bool_and(single OR stop), true)
+  -- One token of one lexeme is what to_tsquery makes a single operand of; no lexeme at all, a stop
+  -- word it leaves out. (Scalar calls, not FROM items: those are inlined, not run as functions.)
+  SELECT array_agg(lexeme ORDER BY position) FILTER (WHERE lexeme_count = 1), array_agg(prefix ORDER BY position) FILTER (WHERE lexeme_count = 1),
+         coalesce(bool_and(lexeme_count = 0 OR (lexeme_count = 1 AND tokens = 1)), true)
     INTO firsts, prefixes, countable
-    FROM (SELECT position, (tsvector_to_array(document))[1] AS lexeme, last_as_prefix AND position = cardinality(words) AS prefix,
-                 length(document) = 1 AND numnode(query) = 1 AS single, length(document) = 0 AND numnode(query) = 0 AS stop
-            FROM unnest(words) WITH ORDINALITY AS w(word, position), immutable_unaccent(word) AS normalised,
-                 to_tsvector('aforro_search', normalised) AS document, search_words_query(ARRAY[word], false, '') AS query
-           WHERE normalised ~ '[[:alnum:]]') typed;
+    FROM (SELECT position, length(document) AS lexeme_count, (tsvector_to_array(document))[1] AS lexeme,
+                 (SELECT sum(cardinality(t.at)) FROM unnest(document) AS t(lexeme, at, weights)) AS tokens,
+                 last_as_prefix AND position = cardinality(words) AS prefix
+            FROM (SELECT position, to_tsvector('aforro_search', normalised) AS document
+                    FROM (SELECT position, immutable_unaccent(word) AS normalised FROM unnest(words) WITH ORDINALITY AS w(word, position)) w
+                   WHERE normalised ~ '[[:alnum:]]') d) typed;
   IF NOT countable THEN
     RETURN;
   END IF;
