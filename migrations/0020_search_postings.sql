@@ -10,6 +10,7 @@
 -- intarray (a trusted contrib extension, shipped with Postgres) gives the sorted-array union,
 -- difference, intersection and count in C. It lives in its own schema, called by qualified name:
 -- in public its operators would take over the built-in && and @> of every integer array.
+
 -- Catalog writers wait until this migration commits: one committed under the old trigger after
 -- the postings were built from product_search would be missing from them.
 LOCK TABLE product_search IN SHARE MODE;
@@ -52,9 +53,9 @@ CREATE FUNCTION search_postings_merged(current integer[], change integer[]) RETU
 
 -- Like search_lexemes_count: one statement, rows written in key order, so that concurrent writers
 -- (each changing the catalog in one statement, as the catalog adapter does) lock the posting rows
--- they share in the same order and cannot deadlock on them. `added` and
--- `removed` are the new and old documents of `product_ids`, either empty (an insert, a delete). A
--- row is new only for added products (a removed product's lexeme has its row): it holds no removal.
+-- they share in the same order and cannot deadlock on them. `added` and `removed` are the new and
+-- old documents of `product_ids`, either empty (an insert, a delete). A row is new only for added
+-- products (a removed product's lexeme has its row): it holds no removal.
 CREATE FUNCTION search_postings_change(product_ids bigint[], added tsvector[], removed tsvector[]) RETURNS void
   LANGUAGE sql AS $$
   INSERT INTO search_postings AS p (lexeme, block, offsets)
