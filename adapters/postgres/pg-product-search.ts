@@ -1,7 +1,7 @@
 import type { Reader } from './queryable.js'
 import type { ProductHit, ProductHitPage, ProductSearch, ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { NotFoundError } from '../../domain/shared/domain-error.js'
-import { pastCapStatement, queriesStatement, searchStatement, type SearchQueries, type Statement } from './product-search-plans.js'
+import { facetsStatement, pastCapStatement, queriesStatement, searchStatement, type SearchQueries, type Statement } from './product-search-plans.js'
 
 /*
  * Suggestions come from product_titles (distinct titles), in the contract's three groups. Each
@@ -61,14 +61,26 @@ export class PgProductSearch implements ProductSearch {
   constructor(private readonly db: Reader) {}
 
   async search(criteria: ProductSearchCriteria): Promise<ProductHitPage> {
-    const queries = criteria.words.length === 0 ? undefined : (await this.db.query<SearchQueries>(queriesStatement(criteria.words))).rows[0]
-    let { rows } = await this.db.query<HitRow>(searchStatement(criteria, queries))
-    const pastCap = rows[0]?.exact === false ? pastCapStatement(criteria, queries) : undefined
-    if (pastCap !== undefined) ({ rows } = await this.db.query<HitRow>(pastCap))
+    const rows = (await this.fromFacets(criteria)) ?? (await this.fromStatements(criteria))
     const first = rows[0]
     if (criteria.storeId !== undefined && !first?.store_found) throw new NotFoundError('Store', criteria.storeId)
     const items = rows.flatMap((row) => (row.id === null ? [] : [toHit(row, row.id)]))
     return { items, total: first?.total ?? 0, totalExact: first?.exact ?? true }
+  }
+
+  /** Words within a category, from its facets: nothing when they cannot tell (see facetsStatement). */
+  private async fromFacets(criteria: ProductSearchCriteria): Promise<HitRow[] | undefined> {
+    const statement = facetsStatement(criteria)
+    if (statement === undefined) return undefined
+    const { rows } = await this.db.query<HitRow>(statement)
+    return rows.length > 0 ? rows : undefined
+  }
+
+  private async fromStatements(criteria: ProductSearchCriteria): Promise<HitRow[]> {
+    const queries = criteria.words.length === 0 ? undefined : (await this.db.query<SearchQueries>(queriesStatement(criteria.words))).rows[0]
+    const { rows } = await this.db.query<HitRow>(searchStatement(criteria, queries))
+    const pastCap = rows[0]?.exact === false ? pastCapStatement(criteria, queries) : undefined
+    return pastCap === undefined ? rows : (await this.db.query<HitRow>(pastCap)).rows
   }
 
   async storeExists(storeId: number): Promise<boolean> {

@@ -183,10 +183,7 @@ function contextOf(criteria: ProductSearchCriteria, queries: SearchQueries): Con
   }
   const { category, minPrice, maxPrice, inStock, storeId } = criteria
   const filters = context.filters
-  if (category !== undefined && 'id' in category) filters.push(`s.category_id = ${params.add('category', category.id, 'bigint')}`)
-  if (category !== undefined && 'name' in category) {
-    filters.push(`s.category_id = (SELECT id FROM categories WHERE lower(name) = lower(${params.add('category', category.name, 'text')}))`)
-  }
+  if (category !== undefined) filters.push(`s.category_id = ${categoryIdOf(category, params)}`)
   if (minPrice !== undefined) filters.push(`s.price >= ${params.add('min_price', minPrice, 'numeric')}`)
   if (maxPrice !== undefined) filters.push(`s.price <= ${params.add('max_price', maxPrice, 'numeric')}`)
   if (inStock !== undefined && storeId !== undefined) filters.push(inStock ? 'i.quantity > 0' : 'i.quantity = 0')
@@ -194,6 +191,12 @@ function contextOf(criteria: ProductSearchCriteria, queries: SearchQueries): Con
   if (criteria.words.length > 0) filters.push(`s.document @@ ${context.anywhere}`)
   return context
 }
+
+/** The id of a category filter (NULL when no category has the name). */
+const categoryIdOf = (category: NonNullable<ProductSearchCriteria['category']>, params: Params) =>
+  'id' in category
+    ? params.add('category', category.id, 'bigint')
+    : `(SELECT id FROM categories WHERE lower(name) = lower(${params.add('category', category.name, 'text')}))`
 
 const STOCKED_SOMEWHERE = 'EXISTS (SELECT 1 FROM inventory stocked WHERE stocked.product_id = s.product_id AND stocked.quantity > 0)'
 // Archived products' stock counts nowhere: the few archived ones in stock (products_archived_idx)
@@ -500,4 +503,28 @@ export function searchStatement(criteria: ProductSearchCriteria, queries: Search
 export function pastCapStatement(criteria: ProductSearchCriteria, queries: SearchQueries = NO_WORDS): Statement | undefined {
   const { pastCap, prepared } = planSearch(criteria)
   return pastCap === undefined ? undefined : statementOf(criteria, queries, { name: pastCap, count: 'at-cap', prepared })
+}
+
+/**
+ * Words within a category (and a price range) by relevance: the count and the page from the
+ * posting lists and the category's prices (search_filtered_page, migration 0021), one prepared
+ * statement with no tsquery round trip before it. No rows when the function cannot tell: the
+ * caller then runs searchStatement.
+ */
+export function facetsStatement(criteria: ProductSearchCriteria): Statement | undefined {
+  const { words, category, inStock, storeId, sort } = criteria
+  if (words.length === 0 || category === undefined || inStock !== undefined || storeId !== undefined || sort !== 'relevance') return undefined
+  const params = new Params()
+  const text = `
+  WITH facets AS MATERIALIZED (
+    SELECT * FROM search_filtered_page(${params.add('words', words, 'text[]')}, ${params.add('last_as_prefix', lastWordIsPrefix(words), 'boolean')},
+      ${categoryIdOf(category, params)}, ${params.add('min_price', criteria.minPrice ?? null, 'numeric')}, ${params.add('max_price', criteria.maxPrice ?? null, 'numeric')},
+      ${params.add('offset', offsetOf(criteria.page), 'integer')}, ${params.add('limit', criteria.page.pageSize, 'integer')}, ${params.add('cap', SEARCH_COUNT_CAP, 'integer')})
+  )
+  SELECT f.total, true AS exact, NULL::boolean AS store_found,
+         p.id, p.title, p.description, p.price, p.created_at, c.id AS category_id, c.name AS category_name, NULL::integer AS quantity
+    FROM facets f LEFT JOIN (products p JOIN categories c ON c.id = p.category_id) ON p.id = f.product_id
+   ORDER BY f.tier, f.position`
+  const statement = params.bind(text)
+  return { ...statement, name: statementName(statement.text) }
 }
