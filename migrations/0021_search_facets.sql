@@ -107,12 +107,15 @@ BEGIN
   ELSIF TG_OP = 'DELETE' THEN
     SELECT array_agg(product_id) AS ids, array_agg(category_id) AS categories, array_agg(price) AS prices, array_agg(-1) AS deltas INTO changed FROM old_rows;
   ELSE
-    SELECT array_agg(r.product_id) AS ids, array_agg(r.category_id) AS categories, array_agg(r.price) AS prices, array_agg(r.delta) AS deltas INTO changed
-      FROM (SELECT o.product_id, o.category_id, o.price, -1 AS delta FROM old_rows o JOIN new_rows n USING (product_id)
-             WHERE (n.category_id, n.price) IS DISTINCT FROM (o.category_id, o.price)
-             UNION ALL
-            SELECT n.product_id, n.category_id, n.price, 1 FROM old_rows o JOIN new_rows n USING (product_id)
-             WHERE (n.category_id, n.price) IS DISTINCT FROM (o.category_id, o.price)) r;
+    -- Planned on every run, for the rows it has (see 0022).
+    EXECUTE $q$
+      SELECT array_agg(r.product_id) AS ids, array_agg(r.category_id) AS categories, array_agg(r.price) AS prices, array_agg(r.delta) AS deltas
+        FROM (SELECT o.product_id, o.category_id, o.price, -1 AS delta FROM old_rows o JOIN new_rows n USING (product_id)
+               WHERE (n.category_id, n.price) IS DISTINCT FROM (o.category_id, o.price)
+               UNION ALL
+              SELECT n.product_id, n.category_id, n.price, 1 FROM old_rows o JOIN new_rows n USING (product_id)
+               WHERE (n.category_id, n.price) IS DISTINCT FROM (o.category_id, o.price)) r$q$
+      INTO changed;
   END IF;
   IF changed.ids IS NOT NULL THEN
     PERFORM search_facets_change(changed.ids, changed.categories, changed.prices, changed.deltas);
