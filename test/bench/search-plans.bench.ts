@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import type pg from 'pg'
-import { queriesStatement, searchStatement, type SearchQueries, type Statement } from '../../adapters/postgres/product-search-plans.js'
+import { facetsStatement, queriesStatement, searchStatement, type SearchQueries, type Statement } from '../../adapters/postgres/product-search-plans.js'
 import { suggestStatement } from '../../adapters/postgres/pg-product-search.js'
 import type { ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { startPostgres } from '../support/services.js'
@@ -27,7 +27,7 @@ const SHAPES: Shape[] = [
   { label: 'two words (ranked-words)', cold: { words: ['rustic', 'chair'], sort: 'relevance' } },
   { label: 'page 50 of a broad word (ranked-words)', cold: { words: ['cotton'], sort: 'relevance' }, page: 50 },
   {
-    label: 'word + category + price (ranked-filtered)',
+    label: 'word + category + price (category facets: search_filtered_page, migration 0021)',
     cold: { words: ['wooden'], category: { name: 'Books' }, minPrice: '10', maxPrice: '500', sort: 'relevance' },
   },
   { label: 'sort=price, broad word (sorted)', cold: { words: ['bamboo'], sort: 'price' } },
@@ -65,7 +65,7 @@ export default async function searchPlans({ args }: BenchContext): Promise<void>
     for (const shape of SHAPES) {
       const criteria = { ...shape.cold, page: { page: shape.page ?? 1, pageSize: 20 } }
       const queries = criteria.words.length === 0 ? undefined : (await pool.query<SearchQueries>(queriesStatement(criteria.words))).rows[0]
-      const statement = searchStatement(criteria, queries)
+      const statement = facetsStatement(criteria) ?? searchStatement(criteria, queries)
       const cold = await explain(statement)
       const warm = await explain(statement)
       log(`\n## ${shape.label}: ${JSON.stringify(shape.cold)}${shape.page ? `, page ${shape.page}` : ''}\n\nCold:\n\n${cold}\n\nWarm:\n\n${warm}`)
@@ -132,10 +132,11 @@ async function catalogWrites(pool: pg.Pool): Promise<void> {
      VALUES ('Bench Steel Lamp', 'A sturdy lamp for the benchmark', 25.00, (SELECT min(id) FROM categories))`,
     21,
   )
+  const reprice = await timed(`UPDATE products SET price = price + 1 WHERE id = (SELECT max(id) FROM products)`, 21)
   const rename = await timed(`UPDATE categories SET name = name || ' Renamed' WHERE id = (SELECT min(id) FROM categories)`, 3)
   const { rows } = await pool.query<{ products: number }>('SELECT count(*)::int AS products FROM products WHERE category_id = (SELECT min(id) FROM categories)')
   log(
-    `\n## catalog writes\n\none product inserted: ${insert.toFixed(1)} ms (median of 21); a category of ${rows[0]?.products} products renamed: ${rename.toFixed(0)} ms (median of 3)`,
+    `\n## catalog writes\n\none product inserted: ${insert.toFixed(1)} ms (median of 21); one product's price changed: ${reprice.toFixed(1)} ms (median of 21); a category of ${rows[0]?.products} products renamed: ${rename.toFixed(0)} ms (median of 3)`,
   )
 }
 
