@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
-import { pastCapStatement, planSearch, queriesStatement, searchStatement } from '../../adapters/postgres/product-search-plans.js'
+import { facetsStatement, pastCapStatement, planSearch, queriesStatement, searchStatement } from '../../adapters/postgres/product-search-plans.js'
 
 const page = { page: 1, pageSize: 20 }
 const criteria = (overrides: Partial<ProductSearchCriteria>): ProductSearchCriteria => ({ words: [], sort: 'newest', page, ...overrides })
@@ -42,6 +42,33 @@ describe('planSearch', () => {
   test('words in another order: sorted, counted from the words alone or capped under filters', () => {
     assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: '-price' })), { name: 'sorted', count: 'words', prepared: true })
     assert.deepEqual(planSearch(criteria({ words: ['lamp'], sort: 'newest', category: { id: 2 } })), { name: 'sorted', count: 'capped', prepared: false })
+  })
+})
+
+describe('facetsStatement', () => {
+  test('asked only for words by relevance within a category, with or without prices, and no stock or store', () => {
+    const within = criteria({ words: ['lamp'], sort: 'relevance', category: { id: 2 } })
+    assert.ok(facetsStatement(within) !== undefined)
+    assert.ok(facetsStatement({ ...within, minPrice: '1', maxPrice: '9' }) !== undefined)
+    assert.ok(facetsStatement({ ...within, category: { name: 'Books' } }) !== undefined)
+    for (const other of [
+      { ...within, words: [] },
+      { ...within, sort: 'price' as const },
+      { ...within, inStock: true },
+      { ...within, storeId: 3 },
+      criteria({ words: ['lamp'], sort: 'relevance', maxPrice: '9' }),
+    ]) {
+      assert.equal(facetsStatement(other), undefined, JSON.stringify(other))
+    }
+  })
+
+  test('prepared, its values never in its text, one name for every value', () => {
+    const books = facetsStatement(criteria({ words: ["o'clock"], sort: 'relevance', category: { name: 'Books' }, minPrice: '10' }))
+    const toys = facetsStatement(criteria({ words: ['kite'], sort: 'relevance', category: { name: 'Toys' }, minPrice: '99' }))
+    assert.ok(books !== undefined && toys !== undefined)
+    assert.ok(!books.text.includes('clock') && !books.text.includes('Books'))
+    assert.equal(books.name, toys.name)
+    assert.ok(books.name?.startsWith('search-'))
   })
 })
 
