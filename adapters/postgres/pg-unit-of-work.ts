@@ -46,6 +46,13 @@ export class PgUnitOfWork implements UnitOfWork {
 
 type TransactionState = 'not-begun' | 'open' | 'committing' | 'ended'
 
+// Each named statement is planned once per connection. Left to choose, Postgres kept re-planning
+// the order placement on every order (the generic plan's estimate looked dearer than a custom
+// one): 1.0 ms against 0.45 ms for CONFIRM_IF_STOCKED on its own, half of it planning. These
+// statements find rows by key, so no value could make a better plan. SET LOCAL ends with the
+// transaction; sent in BEGIN's message, it costs no message of its own.
+const BEGIN = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan'
+
 /**
  * A transaction that costs no round trips of its own: BEGIN goes out with its first statement
  * and COMMIT right behind the statements commitWith's write sends, through node-postgres's
@@ -75,7 +82,7 @@ class PipelinedTransaction implements Queryable {
     this.queued++
     let began: Promise<unknown> = Promise.resolve()
     const result = this.corked(() => {
-      if (begin) began = this.client.query('BEGIN')
+      if (begin) began = this.client.query(BEGIN)
       return this.client.query<R>(this.options.statementNames ? statement : unnamed(statement, values), values)
     })
     await settledInOrder([began, result])

@@ -39,11 +39,12 @@ import type { BenchContext } from './run.js'
  *   `--seconds` each, the sides taking turns at going first, so drift weighs on all alike.
  *   Medians, ranges and each round's paired ratios are printed, with the server's CPU per order
  *   and how busy the whole machine was (2 cores shared by Postgres, the server and the load).
- * `--seconds N --rounds N --warmup N --only hot|spread --profile DIR` (CPU profile of the server).
+ * `--seconds N --rounds N --warmup N --only hot|spread --profile DIR` (CPU profile of the server)
+ * `--products N` (the catalog's size, every product stocked in store 1; 1,000 unless given: at a
+ * million, the planner's choices for the placement statements are those of a full catalog).
  */
 const SCRATCH_DATABASE = 'aforro_bench_orders_pgbench'
 const CONNECTIONS = 10
-const PRODUCTS = 1_000
 const LINES_WHEN_SPREAD = 3
 const HOT_PRODUCT = 1
 const STOCK = 100_000_000
@@ -79,14 +80,17 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
       warmup: { type: 'string', default: '3' },
       only: { type: 'string' },
       profile: { type: 'string' },
+      products: { type: 'string', default: '1000' },
     },
   })
   const seconds = Number(values.seconds)
   const rounds = Number(values.rounds)
   const warmup = Number(values.warmup)
+  const products = Number(String(values.products).replaceAll('_', ''))
+  if (!Number.isInteger(products) || products < 1000) throw new Error(`--products must be a whole number from 1000, got ${String(values.products)}`)
   requireBinary('wrk', 'wrk')
   requireBinary('pgbench', 'postgresql-client')
-  const shapes = [hotShape(), spreadShape()].filter((shape) => typeof values.only !== 'string' || shape.label === values.only)
+  const shapes = [hotShape(), spreadShape(products)].filter((shape) => typeof values.only !== 'string' || shape.label === values.only)
 
   const postgres = await startPostgres()
   const url = databaseUrl(postgres.url, SCRATCH_DATABASE)
@@ -94,13 +98,13 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
     await client.query(`DROP DATABASE IF EXISTS ${SCRATCH_DATABASE} WITH (FORCE)`)
     await client.query(`CREATE DATABASE ${SCRATCH_DATABASE}`)
   })
-  const pool = createPool({ connectionString: url, applicationName: 'bench-orders-pgbench', max: 2 })
+  const pool = createPool({ connectionString: url, applicationName: 'bench-orders-pgbench', max: 2, statementTimeoutMs: 600_000 })
   const scratch = await mkdtemp(join(tmpdir(), 'aforro-pgbench-'))
   let server: ChildProcess | undefined
   try {
     await prepareSchema(pool, url)
-    await runSeed(pool, { categories: 10, products: PRODUCTS, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 }, process.stderr)
-    await stockEveryProduct(pool)
+    await runSeed(pool, { categories: 10, products, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 }, process.stderr)
+    await stockEveryProduct(pool, products)
     const port = await freePort()
     const profile = typeof values.profile === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []
     const program = startProgram('bootstrap/server.js', [], { DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn' }, profile)
@@ -109,7 +113,7 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
     const pid = server.pid
 
     log(
-      `${PRODUCTS} products stocked in store 1; ${CONNECTIONS} connections each side; ${warmup} s warm-up, then ${rounds} rounds of ${seconds} s, alternating; load average before: ${loadAverage()}`,
+      `${products} products stocked in store 1; ${CONNECTIONS} connections each side; ${warmup} s warm-up, then ${rounds} rounds of ${seconds} s, alternating; load average before: ${loadAverage()}`,
     )
     log('pgbench: LOCK_FOR_PLACEMENT (titles and new levels kept with \\gset), then INSERT_ORDER, each its own round trip, between BEGIN and COMMIT')
     log('service: POST /orders/ with no Idempotency-Key (none on the pgbench side either), HTTP/1.1 keep-alive, in-process cache\n')
@@ -169,11 +173,11 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
   }
 }
 
-/** Every product, ids 1..PRODUCTS, carried by store 1 with more stock than any run takes: every order confirms. */
-async function stockEveryProduct(pool: pg.Pool): Promise<void> {
+/** Every product, ids 1..products, carried by store 1 with more stock than any run takes: every order confirms. */
+async function stockEveryProduct(pool: pg.Pool, products: number): Promise<void> {
   const { rows } = await pool.query<{ count: number; max: number }>('SELECT count(*)::int AS count, max(id)::int AS max FROM products')
-  if (rows[0]?.count !== PRODUCTS || rows[0].max !== PRODUCTS) throw new Error(`expected products 1..${PRODUCTS}, found ${JSON.stringify(rows[0])}`)
-  await pool.query('UPDATE products SET archived_at = NULL')
+  if (rows[0]?.count !== products || rows[0].max !== products) throw new Error(`expected products 1..${products}, found ${JSON.stringify(rows[0])}`)
+  await pool.query('UPDATE products SET archived_at = NULL WHERE archived_at IS NOT NULL')
   await pool.query(
     `INSERT INTO inventory (store_id, product_id, quantity) SELECT 1, id, ${STOCK} FROM products
      ON CONFLICT (store_id, product_id) DO UPDATE SET quantity = excluded.quantity`,
@@ -198,10 +202,10 @@ function hotShape(): Shape {
 }
 
 /** Lines i·7, i·7+101, i·7+202 (mod N) for a random i: distinct products, in ascending order on both sides. */
-function spreadShape(): Shape {
+function spreadShape(products: number): Shape {
   const offsets = Array.from({ length: LINES_WHEN_SPREAD }, (_, line) => line * 101)
   const lua = [
-    `local n = ${PRODUCTS}`,
+    `local n = ${products}`,
     'math.randomseed(os.time())',
     'request = function()',
     '  local i = math.random(0, n - 1)',
@@ -214,8 +218,8 @@ function spreadShape(): Shape {
     '',
   ].join('\n')
   const picks = [
-    `\\set i random(0, ${PRODUCTS - 1})`,
-    ...offsets.map((offset, line) => `\\set p${line} (:i * 7 + ${offset}) % ${PRODUCTS} + 1`),
+    `\\set i random(0, ${products - 1})`,
+    ...offsets.map((offset, line) => `\\set p${line} (:i * 7 + ${offset}) % ${products} + 1`),
     '\\set lo least(:p0, :p1, :p2)',
     '\\set hi greatest(:p0, :p1, :p2)',
     '\\set mid :p0 + :p1 + :p2 - :lo - :hi',

@@ -174,6 +174,26 @@ describe('the unit of work committing with its last write', () => {
       await onePool.end()
     }
   })
+
+  test('its statements are planned once per connection, and the setting ends with the transaction', async () => {
+    const storeId = (await addStore(subject.db.pool)) as StoreId
+    const [product] = (await addProducts(subject.db.pool, [{ title: 'Planned once' }])) as [ProductId]
+    await stock(subject.db.pool, storeId, { [product]: 100 })
+    const onePool = createPool({ connectionString: subject.db.url, applicationName: 'test', max: 1 })
+    try {
+      // Left to choose, Postgres plans each of the first five runs of a prepared statement for its values.
+      for (let run = 0; run < 6; run++) {
+        await new PgUnitOfWork(onePool).run((tx) => tx.commitWith(() => tx.orders.confirmIfStocked({ storeId, lines: [{ productId: product, quantity: 1 }] })))
+      }
+      const { rows } = await onePool.query<{ generic_plans: number; custom_plans: number; mode: string }>(
+        `SELECT generic_plans, custom_plans, current_setting('plan_cache_mode') AS mode FROM pg_prepared_statements WHERE name = 'confirm-if-stocked'`,
+      )
+      assert.deepEqual(rows, [{ generic_plans: 6, custom_plans: 0, mode: 'auto' }])
+      assert.deepEqual(await levelsOf(subject.db.pool, storeId), { [product]: 94 })
+    } finally {
+      await onePool.end()
+    }
+  })
 })
 
 async function jobsFor(orderId: OrderId): Promise<number> {
