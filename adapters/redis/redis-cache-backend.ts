@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { CacheBackend, CacheRead } from '../cache/cache-backend.js'
 import { LuaScript, type RedisConnection } from './redis-connection.js'
 import { RedisKeyLayout } from './redis-key-layout.js'
@@ -30,16 +31,25 @@ return { slot, text, redis.call('PTTL', slot) }
 /**
  * Moves a slot group's generations on and tells the subscribers, atomically: the group's bump
  * counter goes up by one and leads the message, so a subscriber that missed a bump can tell.
- * KEYS[1]: the counter, KEYS[2..]: the generations. ARGV: the shard channel, the generations'
- * TTL, the scopes (space-separated), then one new generation per generation key.
+ * Returns the count, and how long (ms) the writer must wait before it may answer: zero when the
+ * message reached as many subscribers as there are listeners registered (RedisInvalidationFeed),
+ * else until the last registered lease runs out, after which a listener that missed it has either
+ * heard of the gap or stopped serving hits. KEYS[1]: the counter, KEYS[2]: the listeners,
+ * KEYS[3..]: the generations. ARGV: the shard channel, the generations' TTL, the scopes
+ * (space-separated), then one new generation per generation key.
  */
 const BUMP = new LuaScript(`
 local count = redis.call('INCR', KEYS[1])
-for index = 2, #KEYS do
-  redis.call('SET', KEYS[index], ARGV[index + 2], 'EX', ARGV[2])
+for index = 3, #KEYS do
+  redis.call('SET', KEYS[index], ARGV[index + 1], 'EX', ARGV[2])
 end
-redis.call('SPUBLISH', ARGV[1], count .. ' ' .. ARGV[3])
-return count
+local reached = redis.call('SPUBLISH', ARGV[1], count .. ' ' .. ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if reached >= redis.call('ZCARD', KEYS[2]) then return { count, 0 } end
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+return { count, tonumber(last[2]) - now }
 `)
 
 /** Losing a generation only costs misses, so it may expire; a day makes that rare. */
@@ -79,19 +89,20 @@ export class RedisCacheBackend implements CacheBackend {
   /**
    * One script per slot group the scopes live in, all in parallel. A bump counts only once the
    * node's replica has it too (WAIT, on a cluster): an acknowledged bump a failover lost would
-   * bring old entries back. Any group failing fails the bump, which ReadThroughCache then
-   * announces through Postgres and retries, so none is ever lost.
+   * bring old entries back. It resolves only once no process can serve a hit it made stale (the
+   * script's wait). Any group failing fails the bump, which ReadThroughCache then announces
+   * through Postgres and retries, so none is ever lost.
    */
   async bump(scopes: readonly string[]): Promise<void> {
     await Promise.all(
       [...this.layout.bumpsByGroup(scopes)].map(async ([group, groupScopes]) => {
         const counter = this.layout.bumpCounterKey(group)
-        await this.redis.evalScript(
+        const [, unheardForMs] = (await this.redis.evalScript(
           BUMP,
-          [counter, ...groupScopes.map((scope) => this.layout.generationKey(group, scope))],
+          [counter, this.layout.listenersKey(group), ...groupScopes.map((scope) => this.layout.generationKey(group, scope))],
           [this.layout.invalidationChannel(group), String(GENERATION_TTL_SECONDS), groupScopes.join(' '), ...groupScopes.map(() => uniqueToken())],
-        )
-        await this.redis.waitForReplicas(counter)
+        )) as [number, number]
+        await Promise.all([this.redis.waitForReplicas(counter), unheardForMs > 0 ? sleep(unheardForMs) : undefined])
       }),
     )
   }

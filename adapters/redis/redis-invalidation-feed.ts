@@ -5,9 +5,17 @@ import { uniqueToken } from './unique-token.js'
 
 /**
  * A heartbeat stamped with the group's bump count as its node has it, on the same node (one
- * slot) and so in order with the group's bumps. KEYS[1]: the counter. ARGV: channel, time sent.
+ * slot) and so in order with the group's bumps. It also registers the sender as a listener of the
+ * group until its lease could run out: a heartbeat processed now confirms the sender for at most
+ * the lease from now (it was sent before), so Redis's clock alone sets that bound, whatever the
+ * sender's clock says. KEYS: the counter, the listeners. ARGV: channel, time sent, the sender, its lease.
  */
 const HEARTBEAT = new LuaScript(`
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local lease = tonumber(ARGV[4])
+redis.call('ZADD', KEYS[2], now + lease, ARGV[3])
+if redis.call('PTTL', KEYS[2]) < lease then redis.call('PEXPIRE', KEYS[2], lease) end
 redis.call('SPUBLISH', ARGV[1], (redis.call('GET', KEYS[1]) or '0') .. ' ' .. ARGV[2])
 `)
 
@@ -39,6 +47,13 @@ interface GroupState {
  * included: a bump counts only once the replica had it). The feed is current while every group's
  * last heartbeat is younger than the lease; after any gap (lapse, lost connection, missed count)
  * its listeners are told to reset.
+ *
+ * A missed bump is only noticed at the next message, so a reader could serve a hit it made stale
+ * in between. Its writer closes that window: each heartbeat registers this process as a listener
+ * of the group until its lease could run out, and a bump that reached fewer subscribers than
+ * there are registered listeners holds its writer's response until those leases have run out
+ * (RedisCacheBackend). Moving a channel to another node (node-redis does it silently when a slot
+ * changes owner) then costs writes some latency, never a stale read.
  */
 export class RedisInvalidationFeed implements InvalidationFeed {
   private readonly listeners: InvalidationListener[] = []
@@ -90,8 +105,8 @@ export class RedisInvalidationFeed implements InvalidationFeed {
         this.redis
           .evalScriptInBackground(
             HEARTBEAT,
-            [this.layout.bumpCounterKey(group)],
-            [this.layout.heartbeatChannel(group, this.subscriberName), String(Date.now())],
+            [this.layout.bumpCounterKey(group), this.layout.listenersKey(group)],
+            [this.layout.heartbeatChannel(group, this.subscriberName), String(Date.now()), this.subscriberName, String(this.leaseMs)],
           )
           .catch(() => undefined)
           .finally(() => (state.heartbeatInFlight = false))
@@ -99,9 +114,11 @@ export class RedisInvalidationFeed implements InvalidationFeed {
     }, this.heartbeatMs).unref()
   }
 
+  /** Stops listening, and unregisters so that writers do not wait for this process's leases to run out. */
   async close(): Promise<void> {
     clearInterval(this.timer)
     for (const state of this.groups.values()) state.confirmedAt = 0
+    await Promise.allSettled(this.layout.groups.map((group) => this.redis.run((client) => client.zRem(this.layout.listenersKey(group), this.subscriberName))))
     const subscriber = this.subscriber
     this.subscriber = undefined
     subscriber?.destroy()

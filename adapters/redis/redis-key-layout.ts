@@ -64,6 +64,14 @@ export class RedisKeyLayout {
     return `${this.tag(group)}invalidated`
   }
 
+  /**
+   * The processes listening to the group's channel whose near caches may still be serving hits,
+   * each scored with the time (Redis's clock) until which it may.
+   */
+  listenersKey(group: string): string {
+    return `${this.tag(group)}listeners`
+  }
+
   /** The shard channel one subscriber's heartbeats in a group go round on. */
   heartbeatChannel(group: string, subscriber: string): string {
     return `${this.tag(group)}heartbeat:${subscriber}`

@@ -118,6 +118,44 @@ describe('Redis hung (stopped with SIGSTOP: connected, never answering)', () => 
 })
 
 describe('the invalidation feed behind the near cache', () => {
+  test('a bump a listening instance did not hear holds its writer until that instance can no longer serve what it made stale', async () => {
+    const readerRedis = new RedisConnection({ url: server.url, logger, keyPrefix: 'outage-unheard:' })
+    await readerRedis.start()
+    // The reader's subscription to bumps is gone without a sign, as when node-redis moves a channel
+    // whose slot changed node, while its heartbeats still come back on theirs.
+    const openSubscriber = readerRedis.openSubscriber.bind(readerRedis)
+    readerRedis.openSubscriber = (interrupted) => {
+      const subscriber = openSubscriber(interrupted)
+      return {
+        subscribe: (channel, listener) => (channel.endsWith(':invalidated') ? Promise.resolve() : subscriber.subscribe(channel, listener)),
+        destroy: () => subscriber.destroy(),
+      }
+    }
+    const writerRedis = new RedisConnection({ url: server.url, logger, keyPrefix: 'outage-unheard:' })
+    await writerRedis.start()
+    const readerFeed = new RedisInvalidationFeed(readerRedis, { heartbeatMs: 300, leaseMs: 1_500 })
+    const reader = new ReadThroughCache(new RedisCacheBackend(readerRedis, 300), new Counters(), logger, { feed: readerFeed })
+    const writer = new ReadThroughCache(new RedisCacheBackend(writerRedis, 300), new Counters(), logger, {
+      feed: new RedisInvalidationFeed(writerRedis, { heartbeatMs: 20, leaseMs: 200 }),
+    })
+    await reader.start()
+    await writer.start()
+    try {
+      await eventually('the reader to serve from its process', async () => (readerFeed.isCurrent() ? true : undefined))
+      await reader.getOrLoad(titles('lamp'), async () => 'Brass Lamp')
+
+      await writer.invalidate(['catalog'])
+      const afterTheWrite = await reader.getOrLoad(titles('lamp'), async () => 'Copper Lamp')
+
+      assert.equal(afterTheWrite, 'Copper Lamp')
+    } finally {
+      await reader.close()
+      await writer.close()
+      await readerRedis.close()
+      await writerRedis.close()
+    }
+  })
+
   test('stops counting as current within its lease when Redis hangs or drops its subscription, and resets its listeners before counting again', async () => {
     const feed = new RedisInvalidationFeed(redis, { heartbeatMs: 20, leaseMs: 200 })
     let resets = 0
