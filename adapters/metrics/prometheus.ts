@@ -25,6 +25,8 @@ export class PrometheusMetrics {
   private readonly requests: RequestDurations
   /** Per cached view (suggest, search, inventory). */
   readonly cacheLookups: Counters
+  /** Per Redis slot group (adapters/redis/redis-key-layout.ts). */
+  readonly cacheInvalidations: Counters
   /** Per limited route. */
   readonly rateLimitDecisions: Counters
   /** Per queue, in whichever process works it. */
@@ -40,6 +42,11 @@ export class PrometheusMetrics {
     // The registry reads any object shaped as its metrics are (name, help, type, get); its types name only its own classes.
     this.registry.registerMetric(this.requests as unknown as Histogram)
     this.cacheLookups = this.counters('aforro_cache_lookups_total', 'Cache lookups per view: hit, miss, skip (loaded without the cache)', 'view')
+    this.cacheInvalidations = this.counters(
+      'aforro_cache_invalidations_total',
+      'Invalidations recorded in Redis per slot group: heard (every listening instance had it at once), held (the writer waited out the near-cache lease of an instance that had not)',
+      'group',
+    )
     this.rateLimitDecisions = this.counters(
       'aforro_rate_limit_decisions_total',
       'Rate-limit decisions per route: accepted, limited, failed_open (let through while Redis was unreachable, also counted as accepted)',

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CacheBackend, CacheRead } from '../cache/cache-backend.js'
+import type { Counters } from '../metrics/counters.js'
 import { LuaScript, type RedisConnection } from './redis-connection.js'
 import { RedisKeyLayout } from './redis-key-layout.js'
 import { uniqueToken } from './unique-token.js'
@@ -66,6 +67,8 @@ export class RedisCacheBackend implements CacheBackend {
   constructor(
     private readonly redis: RedisConnection,
     ttlSeconds: number,
+    /** Counts each group's recorded bumps as heard or held. */
+    private readonly invalidations?: Counters,
   ) {
     this.ttlMs = ttlSeconds * 1000
     this.layout = new RedisKeyLayout(redis.keyPrefix)
@@ -102,6 +105,7 @@ export class RedisCacheBackend implements CacheBackend {
           [counter, this.layout.listenersKey(group), ...groupScopes.map((scope) => this.layout.generationKey(group, scope))],
           [this.layout.invalidationChannel(group), String(GENERATION_TTL_SECONDS), groupScopes.join(' '), ...groupScopes.map(() => uniqueToken())],
         )) as [number, number]
+        this.invalidations?.increment(group, unheardForMs > 0 ? 'held' : 'heard')
         await Promise.all([this.redis.waitForReplicas(counter), unheardForMs > 0 ? sleep(unheardForMs) : undefined])
       }),
     )

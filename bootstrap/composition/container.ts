@@ -125,7 +125,7 @@ function registerMetrics(c: DependencyContainer, { logger, pool, boss }: Infrast
 function registerCacheAndRateLimits(c: DependencyContainer, { config, logger, redis }: Infrastructure, relay: PgInvalidationRelay | undefined): void {
   singleton(c, TOKENS.cache, (resolve) => {
     if (!redis) return new ReadThroughCache(new MemoryCacheBackend({ ttlSeconds: config.cacheTtlSeconds }), resolve(TOKENS.cacheCounters), logger)
-    const backend = new RedisCacheBackend(redis, config.cacheTtlSeconds)
+    const backend = new RedisCacheBackend(redis, config.cacheTtlSeconds, resolve(TOKENS.metrics).cacheInvalidations)
     const cache = new ReadThroughCache(backend, resolve(TOKENS.cacheCounters), logger, { feed: new RedisInvalidationFeed(redis), ...(relay ? { relay } : {}) })
     redis.onAvailable(() => void cache.recordPending())
     return cache

@@ -135,7 +135,8 @@ describe('the invalidation feed behind the near cache', () => {
     await writerRedis.start()
     const readerFeed = new RedisInvalidationFeed(readerRedis, { heartbeatMs: 300, leaseMs: 1_500 })
     const reader = new ReadThroughCache(new RedisCacheBackend(readerRedis, 300), new Counters(), logger, { feed: readerFeed })
-    const writer = new ReadThroughCache(new RedisCacheBackend(writerRedis, 300), new Counters(), logger, {
+    const invalidations = new Counters()
+    const writer = new ReadThroughCache(new RedisCacheBackend(writerRedis, 300, invalidations), new Counters(), logger, {
       feed: new RedisInvalidationFeed(writerRedis, { heartbeatMs: 20, leaseMs: 200 }),
     })
     await reader.start()
@@ -148,6 +149,7 @@ describe('the invalidation feed behind the near cache', () => {
       const afterTheWrite = await reader.getOrLoad(titles('lamp'), async () => 'Copper Lamp')
 
       assert.equal(afterTheWrite, 'Copper Lamp')
+      assert.equal(invalidations.snapshot().shared?.held, 1, JSON.stringify(invalidations.snapshot()))
     } finally {
       await reader.close()
       await writer.close()

@@ -58,6 +58,7 @@ describe('GET /metrics', () => {
     const expected: [string, string][] = [
       ['aforro_http_request_duration_seconds', 'HISTOGRAM'],
       ['aforro_cache_lookups_total', 'COUNTER'],
+      ['aforro_cache_invalidations_total', 'COUNTER'],
       ['aforro_rate_limit_decisions_total', 'COUNTER'],
       ['aforro_pg_pool_connections', 'GAUGE'],
       ['aforro_pg_pool_idle_connections', 'GAUGE'],

@@ -198,6 +198,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
     ])
     const workloadSamples = [...client.samples]
     const replicaReads = (await replicaTransactions(topology)) - replicaReadsBefore
+    const invalidations = await invalidationOutcomes(topology, authorization)
     await waitFor('every API instance back in rotation', async () => (await topology.balancer.serversUp()).length === API_INSTANCES, 60_000)
 
     log(`rate limit: one address asks for ${SUGGEST_BUDGET * 2} suggestions across ${API_INSTANCES} instances (budget ${SUGGEST_BUDGET}/min)`)
@@ -268,6 +269,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
       `  rate limit across ${API_INSTANCES} instances:          ${budget.accepted} accepted, ${budget.limited} limited, ${budget.other} other (budget ${SUGGEST_BUDGET})`,
       `  500 responses:                          ${serverErrors}`,
       `  reads served by the replica:            ${replicaReads} transactions on the replica during the workload`,
+      `  invalidations held for an unheard one:  ${invalidations.held} of ${invalidations.held + invalidations.heard} (the writer waited out the near-cache lease of an instance that had not heard it; restarted instances' counts excluded)`,
       ...(scaling.length
         ? [
             '',
@@ -286,6 +288,18 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
     log('tearing down')
     await topology.teardown({ keepLogs: failed || keepLogs })
   }
+}
+
+/** Each API instance's invalidations by outcome (aforro_cache_invalidations_total), summed over the instances and slot groups. */
+async function invalidationOutcomes(topology: Topology, authorization: Record<string, string>): Promise<{ heard: number; held: number }> {
+  const totals = { heard: 0, held: 0 }
+  for (const api of topology.apis) {
+    const response = await fetch(`http://127.0.0.1:${api.port}/metrics`, { headers: authorization }).catch(() => undefined)
+    if (!response?.ok) continue
+    for (const [, outcome, count] of (await response.text()).matchAll(/^aforro_cache_invalidations_total\{[^}]*outcome="(heard|held)"[^}]*\} (\d+)$/gm))
+      totals[outcome as 'heard' | 'held'] += Number(count)
+  }
+  return totals
 }
 
 async function replicaTransactions(topology: Topology): Promise<number> {
