@@ -35,7 +35,9 @@ return { slot, text, redis.call('PTTL', slot) }
  * Returns the count, and how long (ms) the writer must wait before it may answer: zero when the
  * message reached as many subscribers as there are listeners registered (RedisInvalidationFeed),
  * else until the last registered lease runs out, after which a listener that missed it has either
- * heard of the gap or stopped serving hits. KEYS[1]: the counter, KEYS[2]: the listeners,
+ * heard of the gap or stopped serving hits. It compares counts, not names: a subscriber that is
+ * not a registered listener (its instance's heartbeats stopped) could stand in for one that missed
+ * the bump; that takes two faults at once. KEYS[1]: the counter, KEYS[2]: the listeners,
  * KEYS[3..]: the generations. ARGV: the shard channel, the generations' TTL, the scopes
  * (space-separated), then one new generation per generation key.
  */
