@@ -68,3 +68,10 @@ export const STATS_HEADER = '| operation | median ms | p99 ms | max ms | samples
 export function statsRow(label: string, stats: Stats): string {
   return `| ${label} | ${stats.medianMs.toFixed(2)} | ${stats.p99Ms.toFixed(2)} | ${stats.maxMs.toFixed(2)} | ${stats.samples} |`
 }
+
+/** A count given on the command line, digits grouped with underscores allowed (1_000_000). */
+export function countOption(name: string, value: unknown, minimum = 1): number {
+  const count = Number(String(value).replaceAll('_', ''))
+  if (!Number.isInteger(count) || count < minimum) throw new Error(`--${name} must be a whole number from ${minimum}, got ${String(value)}`)
+  return count
+}

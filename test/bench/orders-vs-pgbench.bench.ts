@@ -13,7 +13,7 @@ import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { requireBinary } from '../support/binaries.js'
 import { startProgram, waitUntilReady } from '../support/programs.js'
 import { databaseUrl, freePort, startPostgres, withClient } from '../support/services.js'
-import { round } from './measure.js'
+import { countOption, round } from './measure.js'
 import type { BenchContext } from './run.js'
 
 /**
@@ -86,8 +86,7 @@ export default async function ordersVsPgbench({ args }: BenchContext): Promise<v
   const seconds = Number(values.seconds)
   const rounds = Number(values.rounds)
   const warmup = Number(values.warmup)
-  const products = Number(String(values.products).replaceAll('_', ''))
-  if (!Number.isInteger(products) || products < 1000) throw new Error(`--products must be a whole number from 1000, got ${String(values.products)}`)
+  const products = countOption('products', values.products, 1000)
   requireBinary('wrk', 'wrk')
   requireBinary('pgbench', 'postgresql-client')
   const shapes = [hotShape(), spreadShape(products)].filter((shape) => typeof values.only !== 'string' || shape.label === values.only)

@@ -4,6 +4,7 @@ import { facetsStatement, queriesStatement, searchStatement, type SearchQueries,
 import { suggestStatement } from '../../adapters/postgres/pg-product-search.js'
 import type { ProductSearchCriteria } from '../../application/catalog/ports/product-search.js'
 import { startPostgres } from '../support/services.js'
+import { countOption } from './measure.js'
 import { openBenchCatalog } from './search-scale.bench.js'
 import type { BenchContext } from './run.js'
 
@@ -47,7 +48,7 @@ export default async function searchPlans({ args }: BenchContext): Promise<void>
     },
   })
   const postgres = await startPostgres()
-  const products = Number(String(values.products).replaceAll('_', ''))
+  const products = countOption('products', values.products)
   const pool = await openBenchCatalog(postgres.url, String(values.database), { reseed: false, products, stores: Number(values.stores) })
   try {
     const explain = async (statement: Statement) => {

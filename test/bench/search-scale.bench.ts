@@ -8,7 +8,7 @@ import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { adminKey, type TestKey } from '../support/api-keys.js'
 import { startProgram, type RunningProgram } from '../support/programs.js'
 import { databaseUrl, freePort, startPostgres, startRedisServer, withClient } from '../support/services.js'
-import { percentile } from './measure.js'
+import { countOption, percentile } from './measure.js'
 import type { BenchContext } from './run.js'
 
 /**
@@ -203,7 +203,7 @@ export default async function searchScale({ args }: BenchContext): Promise<void>
   })
   const database = String(values.database)
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain lower-case name, got ${database}`)
-  const products = Number(String(values.products).replaceAll('_', ''))
+  const products = countOption('products', values.products)
   const stores = Number(values.stores)
   const requests = Number(values.requests)
   const seconds = Number(values.seconds)

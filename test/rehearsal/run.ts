@@ -10,6 +10,7 @@ import { confirmationFindings, stockFindings } from './checks.js'
 import { clientAddress, RehearsalClient, type Sample } from './client.js'
 import { buildTopology, SCALE_OUT, type Topology } from './topology.js'
 import { waitFor } from './processes.js'
+import { parseExposition, valueOf } from '../support/prometheus.js'
 import { chooseFixtures, runWorkload, spendSuggestBudget, stockTheRace, throughput, type Fixtures } from './workload.js'
 
 const USAGE = `Usage: npm run rehearse -- scale-out [--duration SECONDS] [--no-measure]
@@ -269,7 +270,7 @@ async function rehearse({ durationMs, measure, keepLogs }: { durationMs: number;
       `  rate limit across ${API_INSTANCES} instances:          ${budget.accepted} accepted, ${budget.limited} limited, ${budget.other} other (budget ${SUGGEST_BUDGET})`,
       `  500 responses:                          ${serverErrors}`,
       `  reads served by the replica:            ${replicaReads} transactions on the replica during the workload`,
-      `  invalidations held for an unheard one:  ${invalidations.held} of ${invalidations.held + invalidations.heard} (the writer waited out the near-cache lease of an instance that had not heard it; restarted instances' counts excluded)`,
+      `  invalidations held for an unheard one:  ${invalidations.held} of ${invalidations.held + invalidations.heard} (the writer waited out the near-cache lease of an instance that had not heard it; the killed instance's counts from before its restart are lost)`,
       ...(scaling.length
         ? [
             '',
@@ -296,8 +297,8 @@ async function invalidationOutcomes(topology: Topology, authorization: Record<st
   for (const api of topology.apis) {
     const response = await fetch(`http://127.0.0.1:${api.port}/metrics`, { headers: authorization }).catch(() => undefined)
     if (!response?.ok) continue
-    for (const [, outcome, count] of (await response.text()).matchAll(/^aforro_cache_invalidations_total\{[^}]*outcome="(heard|held)"[^}]*\} (\d+)$/gm))
-      totals[outcome as 'heard' | 'held'] += Number(count)
+    const scrape = parseExposition(await response.text())
+    for (const outcome of ['heard', 'held'] as const) totals[outcome] += valueOf(scrape, 'aforro_cache_invalidations_total', { outcome })
   }
   return totals
 }
