@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, afterEach, before, describe, test } from 'node:test'
 import { eventually } from '../support/eventually.js'
 import { startProgram, waitUntilReady, type RunningProgram } from '../support/programs.js'
 import { freePort } from '../support/services.js'
@@ -45,13 +46,19 @@ function childrenOf(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)
 }
 
-/** Sends requests until both workers answered one (or 200 went by); returns the pids that answered. */
+/**
+ * Sends requests until both workers answered one; returns the pids that answered. The second
+ * worker may start listening seconds after the first on a busy machine, so this waits up to 30 s
+ * (and 600 requests) for it, pausing between requests once one worker answers.
+ */
 async function untilTwoAnswered(server: RunningProgram, port: number): Promise<Set<number>> {
   await waitUntilReady(port)
+  const deadline = Date.now() + 30_000
   let pids = new Set<number>()
-  for (let attempt = 0; attempt < 200 && pids.size < 2; attempt++) {
+  for (let attempt = 0; attempt < 600 && pids.size < 2 && Date.now() < deadline; attempt++) {
     assert.equal(await getOnFreshConnection(port, '/health/live'), 200)
     pids = answeringPids(server.output())
+    if (pids.size < 2) await sleep(50)
   }
   return pids
 }
@@ -65,6 +72,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The programs a test started and has not seen exit: a failed test must not leave them serving, or the file never ends. */
+const running = new Set<RunningProgram>()
+afterEach(async () => {
+  for (const server of running) {
+    const primary = server.child.pid
+    if (primary !== undefined && isAlive(primary)) {
+      for (const worker of childrenOf(primary)) process.kill(worker, 'SIGKILL')
+      server.child.kill('SIGKILL')
+    }
+    await server.exited
+  }
+  running.clear()
+})
+
 /** The API as a primary with two workers; debug logs name the pid that answered each request. */
 async function startTwoWorkers(): Promise<{ port: number; server: RunningProgram }> {
   const port = await freePort()
@@ -75,6 +96,7 @@ async function startTwoWorkers(): Promise<{ port: number; server: RunningProgram
     REDIS_URL: testRedisUrl(),
     LOG_LEVEL: 'debug',
   })
+  running.add(server)
   return { port, server }
 }
 

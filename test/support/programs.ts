@@ -47,11 +47,15 @@ export async function runProgram(entry: string, args: string[], env: Record<stri
   return { code, output: program.output() }
 }
 
-/** Waits until an API process on `port` answers /health/ready with 200 (about 10 s at most). */
+/**
+ * Waits until an API process on `port` answers /health/ready with 200: 30 s at most, which a
+ * primary forking workers needs on a machine busy with other test files.
+ */
 export async function waitUntilReady(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok) return
     } catch {
       // not listening yet
     }
