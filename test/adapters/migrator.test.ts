@@ -87,6 +87,8 @@ describe('schema constraints', () => {
   const rejected: [string, string][] = [
     ['negative stock', 'UPDATE inventory SET quantity = -1'],
     ['a second inventory row for the same store and product', 'INSERT INTO inventory (store_id, product_id, quantity) VALUES (1, 1, 3)'],
+    ['an inventory row for a product that does not exist', 'INSERT INTO inventory (store_id, product_id, quantity) VALUES (1, 999, 3)'],
+    ['an inventory row moved to a product that does not exist', 'UPDATE inventory SET product_id = 999'],
     ['a negative price', "INSERT INTO products (title, price, category_id) VALUES ('Bad', -0.01, 1)"],
     ['a category name differing only in case', "INSERT INTO categories (name) VALUES ('BOOKS')"],
     ['a product in no category', "INSERT INTO products (title, price, category_id) VALUES ('Orphan', 1, 999)"],

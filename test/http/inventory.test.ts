@@ -97,6 +97,49 @@ describe('GET /stores/<store_id>/inventory/', () => {
     assert.deepEqual(await order(stores[1] as number), ['Ávocado', 'Kale'])
   })
 
+  test("each store's rows follow every change to their product and its category, in the same transaction", async () => {
+    const { pool } = subject.db
+    const [kiwi, lime] = (await addProducts(pool, [
+      { title: 'Kiwi', price: '0.40', category: 'Fruit Bowl' },
+      { title: 'Lime', price: '0.25', category: 'Fruit Bowl' },
+    ])) as [number, number]
+    const stores = [await addStore(pool, 'Copy One'), await addStore(pool, 'Copy Two')]
+    for (const id of stores) await stock(pool, id, { [kiwi]: 3, [lime]: 2 })
+    const { rows: otherCategory } = await pool.query<{ id: number }>(`INSERT INTO categories (name) VALUES ('Citrus') RETURNING id`)
+    const queries = new PgInventoryQueries(pool)
+    const page = (id: number) => queries.listStoreInventory(id, { page: 1, pageSize: 10 })
+    // Compared with products itself, so a column the triggers forget to copy shows up here.
+    const stale = () =>
+      countOf(
+        pool,
+        `SELECT count(*) AS n FROM inventory i JOIN products p ON p.id = i.product_id
+          WHERE (i.title, i.price, i.category_id, i.archived) IS DISTINCT FROM (p.title, p.price, p.category_id, p.archived_at IS NOT NULL)`,
+      )
+
+    await pool.query(`UPDATE products SET price = 0.45, category_id = $2 WHERE id = $1`, [lime, otherCategory[0]?.id])
+    await pool.query(`UPDATE categories SET name = 'Orchard' WHERE name = 'Fruit Bowl'`)
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('UPDATE products SET archived_at = now() WHERE id = $1', [kiwi])
+      // Rolled back, the archive leaves nothing behind in any store.
+      await client.query('ROLLBACK')
+    } finally {
+      client.release()
+    }
+
+    for (const id of stores) {
+      assert.deepEqual((await page(id)).items, [
+        { productId: kiwi, title: 'Kiwi', price: '0.40', category: 'Orchard', quantity: 3 },
+        { productId: lime, title: 'Lime', price: '0.45', category: 'Citrus', quantity: 2 },
+      ])
+    }
+    await pool.query('UPDATE products SET archived_at = now() WHERE id = $1', [kiwi])
+    for (const id of stores)
+      assert.deepEqual(await page(id), { items: [{ productId: lime, title: 'Lime', price: '0.45', category: 'Citrus', quantity: 2 }], total: 1 })
+    assert.equal(await stale(), 0)
+  })
+
   test('a store that carries nothing has an empty list; a missing store is a 404', async () => {
     const empty = await subject.app.inject({ method: 'GET', url: `/stores/${emptyStoreId}/inventory` })
     const missing = await subject.app.inject({ method: 'GET', url: '/stores/999999/inventory' })
