@@ -23,13 +23,17 @@ export function pageEnvelope<Item, View>(
   toView: (item: Item) => View,
 ): PageEnvelope<View> {
   const totalPages = Math.ceil(page.total / pageRequest.pageSize)
-  // Parsed once for both links: each sets both parameters, so the second reads as if parsed afresh.
-  let url: URL | undefined
+  // The query string is parsed once for both links: each sets both parameters, so the second
+  // reads as if parsed afresh. URLSearchParams alone, not URL: the path is the route's, already
+  // matched, and a URL costs several times as much to build.
+  const queryStart = request.url.indexOf('?')
+  const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart)
+  let params: URLSearchParams | undefined
   const linkTo = (target: number): string => {
-    url ??= new URL(request.url, 'http://placeholder')
-    url.searchParams.set('page', String(target))
-    url.searchParams.set('page_size', String(pageRequest.pageSize))
-    return `${url.pathname}${url.search}`
+    params ??= new URLSearchParams(queryStart < 0 ? '' : request.url.slice(queryStart + 1))
+    params.set('page', String(target))
+    params.set('page_size', String(pageRequest.pageSize))
+    return `${path}?${params.toString()}`
   }
   return {
     count: page.total,
