@@ -196,14 +196,33 @@ describe('autocomplete rate limit', () => {
 
   test("two app instances on one Redis share each client's budget", async () => {
     const second = await buildTestApp({ url: subject.db.url, pool: subject.db.pool }, testRedisEnv())
+    /** Requests either instance let through uncounted because Redis did not answer within its 100 ms command timeout. */
+    const failedOpen = async () => {
+      let total = 0
+      for (const app of [subject.app, second]) {
+        const metrics = parseExposition((await app.inject({ method: 'GET', url: '/metrics', headers: admin.headers })).body)
+        total += valueOf(metrics, 'aforro_rate_limit_decisions_total', { route: 'suggest', outcome: 'failed_open' })
+      }
+      return total
+    }
     try {
-      const statuses = [...(await spend(subject.app, '10.1.0.6', 10)), ...(await spend(second, '10.1.0.6', 10))]
+      // A request let through while Redis did not answer is the contract too (fail open), and on a
+      // machine loaded with other test files a new instance's first calls can take that long: a
+      // round in which one failed open proves nothing about sharing, so it is run again for a new
+      // client, three times at most.
+      for (let round = 1; ; round++) {
+        const client = `10.1.6.${round}`
+        const failedBefore = await failedOpen()
+        const statuses = [...(await spend(subject.app, client, 10)), ...(await spend(second, client, 10))]
+        const refusedHere = await suggest(subject.app, client)
+        const refusedThere = await suggest(second, client)
+        if ((await failedOpen()) > failedBefore && round < 3) continue
 
-      const refusedHere = await suggest(subject.app, '10.1.0.6')
-      const refusedThere = await suggest(second, '10.1.0.6')
-
-      assert.deepEqual(statuses, Array(20).fill(200))
-      assert.deepEqual([refusedHere.statusCode, refusedThere.statusCode], [429, 429])
+        assert.equal(await failedOpen(), failedBefore, 'no request failed open in the round checked')
+        assert.deepEqual(statuses, Array(20).fill(200))
+        assert.deepEqual([refusedHere.statusCode, refusedThere.statusCode], [429, 429])
+        break
+      }
     } finally {
       await second.close()
     }
