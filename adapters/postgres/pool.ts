@@ -14,19 +14,13 @@ export interface PoolOptions {
   onIdleError?: (error: Error) => void
 }
 
-// bigint ids and counts fit well inside 2^53; numbers are what the API serves. pg asks for every
-// column's parser on every result, so each is looked up once and kept.
-const typeParsers = new Map<string, unknown>()
+// bigint ids and counts fit well inside 2^53; numbers are what the API serves.
 const int8AsNumber: pg.CustomTypesConfig = {
   getTypeParser: (oid, format) => {
-    const key = `${oid}:${format ?? 'text'}`
-    let parser = typeParsers.get(key)
-    if (parser === undefined) {
-      // pg-types types its parsers as any; pass them on untouched.
-      parser = oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as unknown)
-      typeParsers.set(key, parser)
-    }
-    return parser
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value)
+    // pg-types types its parsers as any; pass them on untouched.
+    const builtin: unknown = pg.types.getTypeParser(oid, format)
+    return builtin
   },
 }
 
