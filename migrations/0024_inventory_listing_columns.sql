@@ -28,7 +28,9 @@ CREATE INDEX inventory_store_listing_idx ON inventory (store_id, title_key, prod
 
 -- A new row copies its product: the seeder's COPY and a first restock give only the store, the
 -- product and the quantity. So does a row pointed at another product, which nothing does today.
--- A missing product is refused here, as the foreign key would refuse it.
+-- A missing product is refused here, as the foreign key would refuse it. FOR SHARE waits for a
+-- change to the product still in flight and copies what it committed: without it, a first restock
+-- racing a price change could copy the old price after the change's trigger had passed this store.
 DROP TRIGGER inventory_title_key ON inventory;
 DROP FUNCTION inventory_title_key();
 CREATE FUNCTION inventory_copy_product() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -36,7 +38,8 @@ BEGIN
   SELECT p.title, lower(immutable_unaccent(p.title)), p.price, p.category_id, p.archived_at IS NOT NULL
     INTO NEW.title, NEW.title_key, NEW.price, NEW.category_id, NEW.archived
     FROM products p
-   WHERE p.id = NEW.product_id;
+   WHERE p.id = NEW.product_id
+     FOR SHARE;
   IF NOT FOUND THEN
     RAISE foreign_key_violation USING MESSAGE = format('product %s does not exist', NEW.product_id);
   END IF;

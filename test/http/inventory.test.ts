@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
 import { adminKey, createTestKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
@@ -138,6 +139,29 @@ describe('GET /stores/<store_id>/inventory/', () => {
     for (const id of stores)
       assert.deepEqual(await page(id), { items: [{ productId: lime, title: 'Lime', price: '0.45', category: 'Citrus', quantity: 2 }], total: 1 })
     assert.equal(await stale(), 0)
+  })
+
+  test('a row created while its product is being changed copies what the change commits', async () => {
+    const { pool } = subject.db
+    const [fig] = (await addProducts(pool, [{ title: 'Fig', price: '0.70', category: 'Fruit Bowl' }])) as [number]
+    const store = await addStore(pool, 'Copy Race')
+    const changing = await pool.connect()
+    try {
+      await changing.query('BEGIN')
+      // The change's trigger runs now, while the store does not carry the product yet.
+      await changing.query(`UPDATE products SET title = 'Dried Fig', price = 0.95 WHERE id = $1`, [fig])
+      const created = stock(pool, store, { [fig]: 4 })
+      // Time for the insert to reach the product's row; the test holds whichever way it falls.
+      await sleep(200)
+      await changing.query('COMMIT')
+      await created
+    } finally {
+      changing.release()
+    }
+
+    assert.deepEqual((await new PgInventoryQueries(pool).listStoreInventory(store, { page: 1, pageSize: 10 })).items, [
+      { productId: fig, title: 'Dried Fig', price: '0.95', category: 'Fruit Bowl', quantity: 4 },
+    ])
   })
 
   test('a store that carries nothing has an empty list; a missing store is a 404', async () => {
