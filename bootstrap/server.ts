@@ -25,7 +25,7 @@ await runProgram('aforro-api', async ({ config, logger, lifecycle }) => {
   const clusterPrimary = cluster.isPrimary && config.webConcurrency > 1
   lifecycle.exitOnSignals(SHUTDOWN_DEADLINE_MS, cluster.isWorker ? ['SIGTERM'] : undefined)
   if (cluster.isWorker) followPrimary()
-  const { url, directUrl, pool, sessionPool, replica, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api')
+  const { url, directUrl, pool, sessionPool, replica, embedded } = await openDatabase(config, logger, lifecycle, 'aforro-api', config.databasePoolSize)
   if (embedded && !(await hasBeenSeeded(pool))) {
     logger.info('first start of the embedded database: seeding the default data set')
     await runSeed(pool, { ...DEFAULT_SEED_PLAN, seed: 1 })

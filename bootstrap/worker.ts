@@ -10,7 +10,7 @@ import { runProgram } from './runtime/run-program.js'
 // running jobs finish before the process exits.
 await runProgram('aforro-worker', async ({ config, logger, lifecycle }) => {
   lifecycle.exitOnSignals(25_000)
-  const { directUrl, pool, sessionPool } = await openDatabase(config, logger, lifecycle, 'aforro-worker')
+  const { directUrl, pool, sessionPool } = await openDatabase(config, logger, lifecycle, 'aforro-worker', config.databasePoolSize)
   const boss = await startPgBoss(directUrl, true, logger, lifecycle)
   const composition = compose({ config, logger, pool, sessionPool, boss })
   if (config.workerMetricsPort !== undefined) {

@@ -13,7 +13,10 @@ export interface Database {
   directUrl: string
   /** Statements and transactions only, never session state: safe through a transaction-mode pooler. */
   pool: pg.Pool
-  /** Connections that keep session state (LISTEN); the same pool as `pool` when no pooler is configured. */
+  /**
+   * Connections that keep session state (the migrator's lock, LISTEN), to the direct URL: their own
+   * pool even without a pooler, so the listener's held connection never takes one of `pool`'s.
+   */
   sessionPool: pg.Pool
   /** The streaming replica of DATABASE_READ_URL, when set. */
   replica?: pg.Pool | undefined
@@ -48,8 +51,8 @@ export async function connectDatabase(config: Config, logger: Logger, lifecycle:
   const directUrl = config.databaseDirectUrl ?? url
   const pool = createPool({ connectionString: url, applicationName, ...(poolSize ? { max: poolSize } : {}), onIdleError })
   lifecycle.add('postgres pool', () => pool.end())
-  const sessionPool = directUrl === url ? pool : createPool({ connectionString: directUrl, applicationName: `${applicationName}-session`, max: 2, onIdleError })
-  if (sessionPool !== pool) lifecycle.add('postgres session pool', () => sessionPool.end())
+  const sessionPool = createPool({ connectionString: directUrl, applicationName: `${applicationName}-session`, max: 2, onIdleError })
+  lifecycle.add('postgres session pool', () => sessionPool.end())
   for (const [reached, variable] of [
     [pool, 'DATABASE_URL'],
     [sessionPool, 'DATABASE_DIRECT_URL'],

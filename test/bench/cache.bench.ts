@@ -99,14 +99,24 @@ export default async function cacheBenchmark({ args }: BenchContext): Promise<vo
   }
 }
 
-/** The real composition; `bare` swaps the read routes' ports for the uncached Postgres adapters. */
-export async function appOver(pool: pg.Pool, url: string, env: Record<string, string>, bare = false): Promise<{ app: FastifyInstance; cache: Cache }> {
+/**
+ * The real composition; `bare` swaps the read routes' ports for the uncached Postgres adapters.
+ * `sessionPool` holds the catalog listener's connection, as the server's session pool does;
+ * without it the listener keeps one of `pool`'s.
+ */
+export async function appOver(
+  pool: pg.Pool,
+  url: string,
+  env: Record<string, string>,
+  bare = false,
+  sessionPool?: pg.Pool,
+): Promise<{ app: FastifyInstance; cache: Cache }> {
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env })
   const logger = createLogger(config, 'bench')
   const boss = createPgBoss({ connectionString: url, worker: false, max: 1 })
   await boss.start()
   const redis = await openRedis(config, logger, `aforro-bench:${process.pid}:`)
-  const composition = compose({ config, logger, pool, boss, redis })
+  const composition = compose({ config, logger, pool, sessionPool, boss, redis })
   const search = new PgProductSearch(pool)
   const uncached = bare
     ? {

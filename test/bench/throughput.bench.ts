@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createPool } from '../../adapters/postgres/pool.js'
+import { DEFAULT_DATABASE_POOL_SIZE } from '../../bootstrap/runtime/config.js'
 import { prepareSchema } from '../../bootstrap/infrastructure/schema.js'
 import { runSeed } from '../../bootstrap/infrastructure/seed-runner.js'
 import { requireBinary } from '../support/binaries.js'
@@ -87,6 +88,7 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
   })
   const pool = createPool({ connectionString: url, applicationName: 'bench-throughput', max: CONNECTIONS })
   const children: ChildProcess[] = []
+  let servingPool: ReturnType<typeof createPool> | undefined
   try {
     await prepareSchema(pool, url)
     await runSeed(pool, { categories: 10, products, stores: 20, inventoryPerStore: 300, reset: true, seed: 1 }, process.stderr)
@@ -103,7 +105,10 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
       }),
       startNode([`${DIST}test/bench/bare-fastify-server.js`, String(ports.bare)], {}),
     )
-    const uncached = await appOver(pool, url, {}, true)
+    // Served as the server process would serve it: over a pool of the default size, with the
+    // catalog listener's connection held elsewhere (here, the seeding pool).
+    servingPool = createPool({ connectionString: url, applicationName: 'bench-throughput-serving', max: DEFAULT_DATABASE_POOL_SIZE })
+    const uncached = await appOver(servingPool, url, {}, true, pool)
     await uncached.app.listen({ port: ports.uncached, host: '127.0.0.1' })
     for (const target of TARGETS) await waitFor200(target.url(ports))
 
@@ -147,6 +152,7 @@ export default async function throughputBenchmark({ args }: BenchContext): Promi
       child.kill('SIGTERM')
       await Promise.race([exited, sleep(12_000)])
     }
+    await servingPool?.end()
     await pool.end()
     await withClient(postgres.url, (client) => client.query(`DROP DATABASE IF EXISTS ${SCRATCH_DATABASE} WITH (FORCE)`))
     await Promise.all([postgres.stop(), redis.stop()])

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../bootstrap/runtime/config.js'
+import { availableParallelism } from 'node:os'
+import { CONFIG_VARIABLES, ConfigError, DEFAULT_DATABASE_POOL_SIZE, loadConfig } from '../../bootstrap/runtime/config.js'
 
 describe('configuration', () => {
   test('defaults to the embedded database, in-process worker and documented values', () => {
@@ -14,6 +15,12 @@ describe('configuration', () => {
     assert.equal(config.cacheTtlSeconds, 300)
     assert.equal(config.trustProxy, false)
     assert.equal(config.logLevel, 'info')
+  })
+
+  test('keeps twice the cores, at most 10, connections per process to Postgres unless DATABASE_POOL_SIZE says otherwise', () => {
+    assert.equal(DEFAULT_DATABASE_POOL_SIZE, Math.min(10, 2 * availableParallelism()))
+    assert.equal(loadConfig({}).databasePoolSize, DEFAULT_DATABASE_POOL_SIZE)
+    assert.equal(loadConfig({ DATABASE_POOL_SIZE: '25' }).databasePoolSize, 25)
   })
 
   test('an external database turns the in-process worker off unless asked for', () => {
@@ -59,6 +66,8 @@ describe('configuration', () => {
     ['TRUST_PROXY', '10.0.0.0/99'],
     ['TRUST_PROXY', 'true'],
     ['DAILY_SUMMARY_CRON', 'every day'],
+    ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_POOL_SIZE', 'ten'],
     ['WEB_CONCURRENCY', '0'],
     ['WEB_CONCURRENCY', 'abc'],
     ['WEB_CONCURRENCY', '65'],

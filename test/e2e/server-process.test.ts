@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { eventually } from '../support/eventually.js'
 import { addProducts, addStore, someoneWaitsForALock, stock } from '../support/fixtures.js'
 import { peakResidentBytes, residentBytes, startPipeliningAttack } from '../support/pipelining-attack.js'
 import { startProgram, waitUntilReady } from '../support/programs.js'
@@ -109,6 +110,48 @@ describe('the server process', () => {
     assert.ok(growthMiB < 200, `RSS grew by ${growthMiB.toFixed(0)} MiB under the attack`)
     assert.equal(other.status, 200, 'another client got its answer')
     assert.equal(code, 0)
+  })
+
+  test('serves requests over DATABASE_POOL_SIZE connections at most; the other requests wait their turn', async () => {
+    const storeId = await addStore(db.pool)
+    const [productId] = (await addProducts(db.pool, [{ title: 'Rationed' }])) as [number]
+    await stock(db.pool, storeId, { [productId]: 10 })
+    const port = await freePort()
+    const server = startServer({ DATABASE_URL: db.url, PORT: String(port), DATABASE_POOL_SIZE: '2' })
+    const apiConnections = async (state: 'all' | 'waiting for a lock') => {
+      const { rows } = await db.pool.query<{ pid: number; state: string; wait_event_type: string | null; query: string }>(
+        `SELECT pid, state, wait_event_type, query FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'aforro-api' AND ($1 = 'all' OR wait_event_type = 'Lock')`,
+        [state],
+      )
+      return rows
+    }
+    try {
+      await waitUntilReady(port)
+      const holder = await db.pool.connect()
+      await holder.query('BEGIN')
+      await holder.query('SELECT 1 FROM inventory WHERE store_id = $1 FOR UPDATE', [storeId])
+      const orders = Array.from({ length: 5 }, () =>
+        fetch(`http://127.0.0.1:${port}/orders/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ store_id: storeId, items: [{ product_id: productId, quantity_requested: 1 }] }),
+        }),
+      )
+      await eventually('two orders waiting for the row lock', async () => ((await apiConnections('waiting for a lock')).length >= 2 ? true : undefined))
+      // Time for any connection beyond the limit to open and queue behind the lock too.
+      await sleep(500)
+      const connections = await apiConnections('all')
+      await holder.query('COMMIT')
+      holder.release()
+      const statuses = await Promise.all(orders.map(async (order) => (await order).status))
+
+      assert.equal(connections.length, 2, `five orders in flight held two connections: ${JSON.stringify(connections)}`)
+      assert.deepEqual(statuses, [201, 201, 201, 201, 201], 'the orders that waited for a connection were placed')
+    } finally {
+      server.child.kill('SIGTERM')
+      await server.exited
+    }
   })
 
   test('an invalid setting stops it with one line naming the variable', async () => {
