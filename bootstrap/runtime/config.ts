@@ -72,8 +72,8 @@ export class ConfigError extends Error {
 /**
  * Twice the cores, at most 10: on a box shared with Postgres (the embedded default, the compose
  * stack), more connections than that only make the backends take turns on the cores. Measured
- * on 2 cores, 4 connections served the 100-row inventory page 20-40 % faster than 10, orders as
- * fast, and most search shapes at ten clients faster (README, Configuration).
+ * on 2 cores, 4 connections served the 100-row inventory page a fifth faster than 10 (median of 6
+ * alternating pairs), orders as fast, and most search shapes at ten clients faster (README).
  */
 export const DEFAULT_DATABASE_POOL_SIZE = Math.min(10, 2 * availableParallelism())
 
