@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { addProducts, addStore, countOf, stock } from '../support/fixtures.js'
+import { addProducts, addStore, countOf, someoneWaitsForALock, stock } from '../support/fixtures.js'
 import { adminKey, createTestKey, type TestKey } from '../support/api-keys.js'
 import { appOverTestDatabase } from '../support/http-app.js'
 import { PgInventoryQueries } from '../../adapters/postgres/pg-inventory-queries.js'
@@ -151,8 +150,8 @@ describe('GET /stores/<store_id>/inventory/', () => {
       // The change's trigger runs now, while the store does not carry the product yet.
       await changing.query(`UPDATE products SET title = 'Dried Fig', price = 0.95 WHERE id = $1`, [fig])
       const created = stock(pool, store, { [fig]: 4 })
-      // Time for the insert to reach the product's row; the test holds whichever way it falls.
-      await sleep(200)
+      // The new row must wait for the change rather than copy the product as it was before it.
+      await someoneWaitsForALock(pool)
       await changing.query('COMMIT')
       await created
     } finally {
